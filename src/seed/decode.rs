@@ -1,0 +1,1010 @@
+//! Reads each seed file into the store's records, resolving every reference by slug and
+//! recording the provenance of every fact. Files are read in dependency order, so that a
+//! reference always points into a table that is already complete.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::reader::{Obj, Problems};
+use crate::store::model::*;
+use crate::store::values::{Duration, Money, PartialDate, check_isbn, check_slug};
+use crate::store::{Store, kind_table};
+
+/// Builds a store from parsed files, collecting problems as it goes.
+pub struct Decoder {
+    pub store: Store,
+    pub problems: Vec<super::Problem>,
+    /// Source authors are people, and people cite sources, so authors are resolved last.
+    pending_authors: Vec<(Idx, String, String)>,
+    /// For each kind, the position in its file of each record kept, so that problems found
+    /// after decoding (duplicate slugs, track numbering) point at the right record.
+    pub positions: BTreeMap<Kind, Vec<usize>>,
+}
+
+/// The fields of each record that are facts and so need a source (or an editorial note).
+const FILM_FACTS: &[&str] = &[
+    "title",
+    "originalTitle",
+    "genres",
+    "runtimeMinutes",
+    "productionCompanies",
+    "platforms",
+];
+const PERSON_FACTS: &[&str] = &["name"];
+const TEAM_FACTS: &[&str] = &["name", "aliases"];
+const COMPANY_FACTS: &[&str] = &["name"];
+const COMPETITION_FACTS: &[&str] = &["name", "date", "city"];
+const MATCH_FACTS: &[&str] = &[
+    "title",
+    "date",
+    "kind",
+    "competition",
+    "stage",
+    "city",
+    "teams",
+    "winner",
+    "commentators",
+    "films",
+];
+const ALBUM_FACTS: &[&str] = &[
+    "title",
+    "film",
+    "label",
+    "format",
+    "sku",
+    "isbn",
+    "price",
+    "editionSize",
+    "numbering",
+];
+const TRACK_FACTS: &[&str] = &["album", "number", "title", "duration", "depicts"];
+const CREDIT_FACTS: &[&str] = &[
+    "film",
+    "album",
+    "person",
+    "team",
+    "role",
+    "character",
+    "billing",
+];
+const COACHING_FACTS: &[&str] = &["person", "team", "from", "to", "during", "note"];
+const SOURCE_FACTS: &[&str] = &[
+    "title",
+    "kind",
+    "publisher",
+    "section",
+    "author",
+    "file",
+    "url",
+];
+
+/// The provenance fields every record may carry.
+const PROVENANCE: &[&str] = &["sources", "cite", "editorial"];
+
+fn fields(own: &[&'static str], facts: &[&'static str]) -> Vec<&'static str> {
+    let mut all: Vec<&str> = own.to_vec();
+    all.extend_from_slice(facts);
+    all.extend_from_slice(PROVENANCE);
+    all
+}
+
+impl Decoder {
+    pub fn new() -> Decoder {
+        Decoder {
+            store: Store::default(),
+            problems: Vec::new(),
+            pending_authors: Vec::new(),
+            positions: BTreeMap::new(),
+        }
+    }
+
+    /// Reads one file's top-level array with `each`, which returns the record it made.
+    fn file<T>(
+        &mut self,
+        file: &str,
+        value: Option<&Value>,
+        kind: Option<Kind>,
+        mut each: impl FnMut(&mut Decoder, &mut Vec<super::Problem>, &Value, String) -> Option<T>,
+        mut push: impl FnMut(&mut Store, T),
+    ) {
+        let Some(value) = value else { return };
+        let mut problems = std::mem::take(&mut self.problems);
+        match value {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(record) = each(self, &mut problems, item, format!("$[{i}]")) {
+                        push(&mut self.store, record);
+                        if let Some(kind) = kind {
+                            self.positions.entry(kind).or_default().push(i);
+                        }
+                    }
+                }
+            }
+            other => Problems {
+                file,
+                list: &mut problems,
+            }
+            .add(
+                "$",
+                format!(
+                    "expected an array of records, found {}",
+                    super::reader::describe(other)
+                ),
+            ),
+        }
+        self.problems = problems;
+        if let Some(kind) = kind {
+            self.index_slugs(file, kind);
+        }
+    }
+
+    /// Sorts a table's slugs for lookup, reporting duplicates.
+    fn index_slugs(&mut self, file: &str, kind: Kind) {
+        let duplicates = self.store.index_slugs(kind);
+        for (first, second) in duplicates {
+            self.problems.push(super::Problem {
+                file: file.to_owned(),
+                path: format!("{}.slug", self.record_path(kind, second)),
+                message: format!(
+                    "duplicate slug \"{}\": {} has it too",
+                    self.store.slug(NodeRef { kind, idx: first }),
+                    self.record_path(kind, first)
+                ),
+            });
+        }
+    }
+
+    /// The JSON path of a kept record in its file.
+    pub fn record_path(&self, kind: Kind, idx: Idx) -> String {
+        let pos = self
+            .positions
+            .get(&kind)
+            .and_then(|p| p.get(idx as usize))
+            .copied()
+            .unwrap_or(idx as usize);
+        format!("$[{pos}]")
+    }
+
+    pub fn decode_all(&mut self, files: &BTreeMap<&str, Value>) {
+        self.file(
+            "sources.json",
+            files.get("sources.json"),
+            Some(Kind::Source),
+            Self::source,
+            |s, r| s.sources.push(r),
+        );
+        self.file(
+            "people.json",
+            files.get("people.json"),
+            Some(Kind::Person),
+            Self::person,
+            |s, r| s.people.push(r),
+        );
+        self.resolve_authors();
+        self.file(
+            "companies.json",
+            files.get("companies.json"),
+            Some(Kind::Company),
+            Self::company,
+            |s, r| s.companies.push(r),
+        );
+        self.file(
+            "competitions.json",
+            files.get("competitions.json"),
+            Some(Kind::Competition),
+            Self::competition,
+            |s, r| s.competitions.push(r),
+        );
+        self.file(
+            "teams.json",
+            files.get("teams.json"),
+            Some(Kind::Team),
+            Self::team,
+            |s, r| s.teams.push(r),
+        );
+        self.file(
+            "films.json",
+            files.get("films.json"),
+            Some(Kind::Film),
+            Self::film,
+            |s, r| s.films.push(r),
+        );
+        self.file(
+            "albums.json",
+            files.get("albums.json"),
+            Some(Kind::Album),
+            Self::album,
+            |s, r| s.albums.push(r),
+        );
+        self.file(
+            "matches.json",
+            files.get("matches.json"),
+            Some(Kind::Match),
+            Self::match_,
+            |s, r| s.matches.push(r),
+        );
+        self.file(
+            "tracks.json",
+            files.get("tracks.json"),
+            Some(Kind::Track),
+            Self::track,
+            |s, r| s.tracks.push(r),
+        );
+        self.file(
+            "credits.json",
+            files.get("credits.json"),
+            None,
+            Self::credit,
+            |s, r| s.credits.push(r),
+        );
+        self.file(
+            "coaching.json",
+            files.get("coaching.json"),
+            None,
+            Self::coaching,
+            |s, r| s.coaching.push(r),
+        );
+    }
+
+    fn resolve_authors(&mut self) {
+        for (source, slug, path) in std::mem::take(&mut self.pending_authors) {
+            match self.store.find(Kind::Person, &slug) {
+                Some(person) => {
+                    if let Some(s) = self.store.sources.get_mut(source as usize) {
+                        s.author = Some(person);
+                    }
+                }
+                None => self.problems.push(super::Problem {
+                    file: "sources.json".into(),
+                    path,
+                    message: format!("no person has the slug \"{slug}\" (people.json)"),
+                }),
+            }
+        }
+    }
+
+    /// Resolves a reference to an entity of `kind` by slug, reporting one that names nothing.
+    fn reference(&self, p: &mut Problems, kind: Kind, path: &str, slug: &str) -> Option<Idx> {
+        let found = self.store.find(kind, slug);
+        if found.is_none() {
+            let (noun, file) = kind_table(kind);
+            p.add(path, format!("no {noun} has the slug \"{slug}\" ({file})"));
+        }
+        found
+    }
+
+    fn one_ref(&self, p: &mut Problems, o: &Obj, key: &str, kind: Kind) -> Option<Idx> {
+        let slug = o.str(p, key)?;
+        self.reference(p, kind, &o.at(key), slug)
+    }
+
+    fn refs(&self, p: &mut Problems, o: &Obj, key: &str, kind: Kind) -> Vec<Idx> {
+        let mut out: Vec<Idx> = Vec::new();
+        for (path, slug) in o.strings(p, key) {
+            if let Some(idx) = self.reference(p, kind, &path, slug) {
+                if out.contains(&idx) {
+                    p.add(&path, format!("\"{slug}\" is listed twice"));
+                } else {
+                    out.push(idx);
+                }
+            }
+        }
+        out
+    }
+
+    fn source_refs(&self, p: &mut Problems, o: &Obj, key: &str) -> Vec<Idx> {
+        let list = self.refs(p, o, key, Kind::Source);
+        if matches!(o.get(key), Some(Value::Array(items)) if items.is_empty()) {
+            p.add(&o.at(key), "must name at least one source");
+        }
+        list
+    }
+
+    /// Reads `sources`, `cite` and `editorial` and works out the provenance of every fact
+    /// field the record has. A fact cites `cite[field]` if given, else the record's `sources`
+    /// unless the field is editorial only; one with neither a source nor a note is reported.
+    fn provenance(
+        &self,
+        p: &mut Problems,
+        o: &Obj,
+        facts: &[&'static str],
+    ) -> (Vec<Fact>, Vec<Idx>) {
+        let record_sources = self.source_refs(p, o, "sources");
+        let mut cite: BTreeMap<&str, Vec<Idx>> = BTreeMap::new();
+        for (path, key, value) in o.entries(p, "cite") {
+            if !self.fact_key(p, o, facts, &path, key) {
+                continue;
+            }
+            let list = match value {
+                Value::Array(items) if !items.is_empty() => items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| {
+                        let at = format!("{path}[{i}]");
+                        match v.as_str() {
+                            Some(slug) => self.reference(p, Kind::Source, &at, slug),
+                            None => {
+                                p.add(
+                                    &at,
+                                    format!(
+                                        "expected a source's slug, found {}",
+                                        super::reader::describe(v)
+                                    ),
+                                );
+                                None
+                            }
+                        }
+                    })
+                    .collect(),
+                _ => {
+                    p.add(&path, "expected a non-empty array of source slugs");
+                    Vec::new()
+                }
+            };
+            cite.insert(key, list);
+        }
+        let mut editorial: BTreeMap<&str, Box<str>> = BTreeMap::new();
+        for (path, key, value) in o.entries(p, "editorial") {
+            if !self.fact_key(p, o, facts, &path, key) {
+                continue;
+            }
+            match value.as_str() {
+                Some(note) if !note.trim().is_empty() => {
+                    editorial.insert(key, note.into());
+                }
+                _ => p.add(&path, "expected a note saying where this fact comes from"),
+            }
+        }
+        let mut out = Vec::new();
+        let mut union = record_sources.clone();
+        for field in facts.iter().copied().filter(|f| o.has(f)) {
+            let note = editorial.remove(field);
+            let sources = match cite.remove(field) {
+                Some(list) => list,
+                None if note.is_some() => Vec::new(),
+                None => record_sources.clone(),
+            };
+            if sources.is_empty() && note.is_none() {
+                p.add(
+                    &o.at(field),
+                    "this fact has no source: list the record's \"sources\", cite the field in \"cite\", or explain it in \"editorial\"",
+                );
+            }
+            union.extend_from_slice(&sources);
+            out.push(Fact {
+                field,
+                sources,
+                editorial: note,
+            });
+        }
+        union.sort_unstable();
+        union.dedup();
+        (out, union)
+    }
+
+    /// Whether a key of `cite` or `editorial` names a fact the record has; reports it if not.
+    fn fact_key(&self, p: &mut Problems, o: &Obj, facts: &[&str], path: &str, key: &str) -> bool {
+        if !facts.contains(&key) {
+            p.add(
+                path,
+                format!(
+                    "\"{key}\" is not a fact of this record; facts are: {}",
+                    facts.join(", ")
+                ),
+            );
+            false
+        } else if !o.has(key) {
+            p.add(
+                path,
+                format!("cites \"{key}\", which the record does not have"),
+            );
+            false
+        } else {
+            true
+        }
+    }
+
+    /// A list of statements with their own sources (notes, synopses).
+    fn texts(&self, p: &mut Problems, o: &Obj, key: &str) -> Vec<Text> {
+        o.items(p, key)
+            .into_iter()
+            .filter_map(|(path, v)| {
+                let t = Obj::open(p, v, path, &["text", "sources", "editorial"], &["text"])?;
+                let (sources, editorial) = self.item_provenance(p, &t);
+                Some(Text {
+                    text: t.text(p, "text")?,
+                    sources,
+                    editorial,
+                })
+            })
+            .collect()
+    }
+
+    /// The provenance of one item of a list: its own `sources`, or an `editorial` note.
+    fn item_provenance(&self, p: &mut Problems, t: &Obj) -> (Vec<Idx>, Option<Box<str>>) {
+        let sources = self.source_refs(p, t, "sources");
+        let editorial = t.text(p, "editorial");
+        if sources.is_empty() && editorial.is_none() && !t.has("sources") {
+            p.add(
+                &t.path,
+                "this item has no source: give it \"sources\" or an \"editorial\" note",
+            );
+        }
+        (sources, editorial)
+    }
+
+    fn slug(&self, p: &mut Problems, o: &Obj) -> Box<str> {
+        o.parsed(p, "slug", |s| check_slug(s).map(|()| s.into()))
+            .unwrap_or_default()
+    }
+
+    fn meta(&self, p: &mut Problems, o: &Obj, facts: &[&'static str], items: &[&[Idx]]) -> Meta {
+        let slug = self.slug(p, o);
+        let (facts, mut sources) = self.provenance(p, o, facts);
+        for list in items {
+            sources.extend_from_slice(list);
+        }
+        sources.sort_unstable();
+        sources.dedup();
+        if sources.is_empty() && !facts.iter().any(|f| f.editorial.is_some()) {
+            p.add(&o.path, "the record cites no source at all");
+        }
+        Meta {
+            slug,
+            facts,
+            sources,
+        }
+    }
+
+    fn source(
+        &mut self,
+        list: &mut Vec<super::Problem>,
+        v: &Value,
+        path: String,
+    ) -> Option<Source> {
+        let file = "sources.json";
+        let p = &mut Problems { file, list };
+        let o = Obj::open(
+            p,
+            v,
+            path,
+            &fields(&["slug"], SOURCE_FACTS),
+            &["slug", "title", "kind"],
+        )?;
+        let idx = self.store.sources.len() as Idx;
+        if let Some(author) = o.str(p, "author") {
+            self.pending_authors
+                .push((idx, author.to_owned(), o.at("author")));
+        }
+        let kind = o.parsed(p, "kind", |s| match s {
+            "STORE_PAGE" => Ok(SourceKind::StorePage),
+            "LIST_ENTRY" => Ok(SourceKind::ListEntry),
+            "ARTICLE" => Ok(SourceKind::Article),
+            _ => Err(format!(
+                "\"{s}\" is not a kind of source: STORE_PAGE, LIST_ENTRY or ARTICLE"
+            )),
+        });
+        // A document is the source of its own facts; the slug is its own, so the facts name it.
+        let slug = self.slug(p, &o);
+        let mut facts = Vec::new();
+        let mut editorial: BTreeMap<&str, Box<str>> = BTreeMap::new();
+        for (at, key, value) in o.entries(p, "editorial") {
+            if self.fact_key(p, &o, SOURCE_FACTS, &at, key) {
+                match value.as_str() {
+                    Some(note) if !note.trim().is_empty() => {
+                        editorial.insert(key, note.into());
+                    }
+                    _ => p.add(&at, "expected a note saying where this fact comes from"),
+                }
+            }
+        }
+        for key in ["sources", "cite"] {
+            if o.has(key) {
+                p.add(&o.at(key), "a source document is the source of its own facts; it takes no \"sources\" or \"cite\"");
+            }
+        }
+        for field in SOURCE_FACTS.iter().copied().filter(|f| o.has(f)) {
+            let note = editorial.remove(field);
+            let sources = if note.is_some() {
+                Vec::new()
+            } else {
+                vec![idx]
+            };
+            facts.push(Fact {
+                field,
+                sources,
+                editorial: note,
+            });
+        }
+        Some(Source {
+            meta: Meta {
+                slug,
+                facts,
+                sources: vec![idx],
+            },
+            title: o.text(p, "title")?,
+            kind: kind?,
+            publisher: o.text(p, "publisher"),
+            section: o.text(p, "section"),
+            author: None,
+            file: o.text(p, "file"),
+            url: o.text(p, "url"),
+            supports: Vec::new(),
+        })
+    }
+
+    fn person(
+        &mut self,
+        list: &mut Vec<super::Problem>,
+        v: &Value,
+        path: String,
+    ) -> Option<Person> {
+        let p = &mut Problems {
+            file: "people.json",
+            list,
+        };
+        let o = Obj::open(
+            p,
+            v,
+            path,
+            &fields(&["slug", "notes"], PERSON_FACTS),
+            &["slug", "name"],
+        )?;
+        let notes = self.texts(p, &o, "notes");
+        let meta = self.meta(p, &o, PERSON_FACTS, &text_sources(&notes));
+        Some(Person {
+            meta,
+            name: o.text(p, "name")?,
+            notes,
+            credits: Vec::new(),
+            albums: Vec::new(),
+            coaching: Vec::new(),
+            commentated: Vec::new(),
+            authored: Vec::new(),
+        })
+    }
+
+    fn company(
+        &mut self,
+        list: &mut Vec<super::Problem>,
+        v: &Value,
+        path: String,
+    ) -> Option<Company> {
+        let p = &mut Problems {
+            file: "companies.json",
+            list,
+        };
+        let o = Obj::open(
+            p,
+            v,
+            path,
+            &fields(&["slug"], COMPANY_FACTS),
+            &["slug", "name"],
+        )?;
+        let meta = self.meta(p, &o, COMPANY_FACTS, &[]);
+        Some(Company {
+            meta,
+            name: o.text(p, "name")?,
+            produced: Vec::new(),
+            streams: Vec::new(),
+            labelled: Vec::new(),
+        })
+    }
+
+    fn competition(
+        &mut self,
+        list: &mut Vec<super::Problem>,
+        v: &Value,
+        path: String,
+    ) -> Option<Competition> {
+        let p = &mut Problems {
+            file: "competitions.json",
+            list,
+        };
+        let o = Obj::open(
+            p,
+            v,
+            path,
+            &fields(&["slug"], COMPETITION_FACTS),
+            &["slug", "name"],
+        )?;
+        let meta = self.meta(p, &o, COMPETITION_FACTS, &[]);
+        let date = o.parsed(p, "date", PartialDate::parse);
+        Some(Competition {
+            meta,
+            name: o.text(p, "name")?,
+            date,
+            city: o.text(p, "city"),
+            matches: Vec::new(),
+        })
+    }
+
+    fn team(&mut self, list: &mut Vec<super::Problem>, v: &Value, path: String) -> Option<Team> {
+        let p = &mut Problems {
+            file: "teams.json",
+            list,
+        };
+        let o = Obj::open(
+            p,
+            v,
+            path,
+            &fields(&["slug", "notes"], TEAM_FACTS),
+            &["slug", "name"],
+        )?;
+        let notes = self.texts(p, &o, "notes");
+        let meta = self.meta(p, &o, TEAM_FACTS, &text_sources(&notes));
+        let aliases = o
+            .strings(p, "aliases")
+            .into_iter()
+            .map(|(_, s)| s.into())
+            .collect();
+        Some(Team {
+            meta,
+            name: o.text(p, "name")?,
+            aliases,
+            notes,
+            matches: Vec::new(),
+            coaches: Vec::new(),
+            credits: Vec::new(),
+        })
+    }
+
+    fn film(&mut self, list: &mut Vec<super::Problem>, v: &Value, path: String) -> Option<Film> {
+        let p = &mut Problems {
+            file: "films.json",
+            list,
+        };
+        let own = ["slug", "synopses", "releases", "awards", "notes"];
+        let o = Obj::open(p, v, path, &fields(&own, FILM_FACTS), &["slug", "title"])?;
+        let synopses = self.texts(p, &o, "synopses");
+        let notes = self.texts(p, &o, "notes");
+        let releases = self.releases(p, &o);
+        let awards = self.awards(p, &o);
+        let mut item_sources = text_sources(&synopses);
+        item_sources.extend(text_sources(&notes));
+        item_sources.extend(releases.iter().map(|r| r.sources.as_slice()));
+        item_sources.extend(awards.iter().map(|a| a.sources.as_slice()));
+        let meta = self.meta(p, &o, FILM_FACTS, &item_sources);
+        let genres = o
+            .strings(p, "genres")
+            .into_iter()
+            .map(|(_, s)| s.into())
+            .collect();
+        Some(Film {
+            meta,
+            title: o.text(p, "title")?,
+            original_title: o.text(p, "originalTitle"),
+            genres,
+            runtime_minutes: o.u32(p, "runtimeMinutes", 1),
+            production_companies: self.refs(p, &o, "productionCompanies", Kind::Company),
+            platforms: self.refs(p, &o, "platforms", Kind::Company),
+            year: releases.iter().map(|r| r.date.year).min(),
+            synopses,
+            releases,
+            awards,
+            notes,
+            cast: Vec::new(),
+            crew: Vec::new(),
+            albums: Vec::new(),
+            matches: Vec::new(),
+        })
+    }
+
+    fn releases(&self, p: &mut Problems, o: &Obj) -> Vec<Release> {
+        let mut out: Vec<Release> = o
+            .items(p, "releases")
+            .into_iter()
+            .filter_map(|(path, v)| {
+                let own = ["date", "kind", "region", "city", "note", "sources", "editorial"];
+                let r = Obj::open(p, v, path, &own, &["date", "kind"])?;
+                let (sources, editorial) = self.item_provenance(p, &r);
+                let kind = r.parsed(p, "kind", |s| match s {
+                    "PREMIERE" => Ok(ReleaseKind::Premiere),
+                    "PLANNED" => Ok(ReleaseKind::Planned),
+                    "RELEASE" => Ok(ReleaseKind::Release),
+                    "THEATRICAL" => Ok(ReleaseKind::Theatrical),
+                    "STREAMING" => Ok(ReleaseKind::Streaming),
+                    _ => Err(format!(
+                        "\"{s}\" is not a kind of release: PREMIERE, PLANNED, RELEASE, THEATRICAL or STREAMING"
+                    )),
+                });
+                let region = r.parsed(p, "region", |s| {
+                    if s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+                        Ok(Box::<str>::from(s))
+                    } else {
+                        Err(format!("\"{s}\" is not a region: write its ISO 3166-1 alpha-2 code, such as \"CN\""))
+                    }
+                });
+                Some(Release {
+                    date: r.parsed(p, "date", PartialDate::parse)?,
+                    kind: kind?,
+                    region,
+                    city: r.text(p, "city"),
+                    note: r.text(p, "note"),
+                    sources,
+                    editorial,
+                })
+            })
+            .collect();
+        // Stable, so that releases on the same date keep the seed's order.
+        out.sort_by_key(|r| r.date);
+        out
+    }
+
+    fn awards(&self, p: &mut Problems, o: &Obj) -> Vec<Award> {
+        o.items(p, "awards")
+            .into_iter()
+            .filter_map(|(path, v)| {
+                let own = [
+                    "ceremony",
+                    "category",
+                    "recognition",
+                    "sources",
+                    "editorial",
+                ];
+                let a = Obj::open(p, v, path, &own, &["ceremony", "recognition"])?;
+                let (sources, editorial) = self.item_provenance(p, &a);
+                Some(Award {
+                    ceremony: a.text(p, "ceremony")?,
+                    category: a.text(p, "category"),
+                    recognition: a.text(p, "recognition")?,
+                    sources,
+                    editorial,
+                })
+            })
+            .collect()
+    }
+
+    fn album(&mut self, list: &mut Vec<super::Problem>, v: &Value, path: String) -> Option<Album> {
+        let p = &mut Problems {
+            file: "albums.json",
+            list,
+        };
+        let o = Obj::open(
+            p,
+            v,
+            path,
+            &fields(&["slug", "notes"], ALBUM_FACTS),
+            &["slug", "title"],
+        )?;
+        let notes = self.texts(p, &o, "notes");
+        let meta = self.meta(p, &o, ALBUM_FACTS, &text_sources(&notes));
+        let price = o.get("price").and_then(|v| {
+            let m = Obj::open(
+                p,
+                v,
+                o.at("price"),
+                &["amount", "currency"],
+                &["amount", "currency"],
+            )?;
+            let amount = m.parsed(p, "amount", |s| {
+                Money::parse_amount(s).map(|()| Box::<str>::from(s))
+            });
+            let currency = m.parsed(p, "currency", |s| {
+                Money::parse_currency(s).map(|()| Box::<str>::from(s))
+            });
+            Some(Money {
+                amount: amount?,
+                currency: currency?,
+            })
+        });
+        Some(Album {
+            meta,
+            title: o.text(p, "title")?,
+            film: self.one_ref(p, &o, "film", Kind::Film),
+            label: self.one_ref(p, &o, "label", Kind::Company),
+            format: o.text(p, "format"),
+            sku: o.text(p, "sku"),
+            isbn: o.parsed(p, "isbn", |s| check_isbn(s).map(|()| Box::<str>::from(s))),
+            price,
+            edition_size: o.u32(p, "editionSize", 1),
+            numbering: o.text(p, "numbering"),
+            notes,
+            tracks: Vec::new(),
+            credits: Vec::new(),
+            total_duration_seconds: 0,
+        })
+    }
+
+    fn match_(&mut self, list: &mut Vec<super::Problem>, v: &Value, path: String) -> Option<Match> {
+        let p = &mut Problems {
+            file: "matches.json",
+            list,
+        };
+        let o = Obj::open(
+            p,
+            v,
+            path,
+            &fields(&["slug", "notes"], MATCH_FACTS),
+            &["slug", "title", "teams"],
+        )?;
+        let notes = self.texts(p, &o, "notes");
+        let meta = self.meta(p, &o, MATCH_FACTS, &text_sources(&notes));
+        let teams = self.refs(p, &o, "teams", Kind::Team);
+        if matches!(o.get("teams"), Some(Value::Array(items)) if items.len() < 2) {
+            p.add(&o.at("teams"), "a match needs at least two teams");
+        }
+        let winner = self.one_ref(p, &o, "winner", Kind::Team);
+        if let Some(w) = winner {
+            if !teams.is_empty() && !teams.contains(&w) {
+                p.add(
+                    &o.at("winner"),
+                    format!(
+                        "the winner \"{}\" is not one of the match's teams",
+                        self.store.slug(NodeRef {
+                            kind: Kind::Team,
+                            idx: w
+                        })
+                    ),
+                );
+            }
+        }
+        Some(Match {
+            meta,
+            title: o.text(p, "title")?,
+            date: o.parsed(p, "date", PartialDate::parse),
+            kind: o.text(p, "kind"),
+            competition: self.one_ref(p, &o, "competition", Kind::Competition),
+            stage: o.text(p, "stage"),
+            city: o.text(p, "city"),
+            teams,
+            winner,
+            commentators: self.refs(p, &o, "commentators", Kind::Person),
+            films: self.refs(p, &o, "films", Kind::Film),
+            notes,
+            tracks: Vec::new(),
+        })
+    }
+
+    fn track(&mut self, list: &mut Vec<super::Problem>, v: &Value, path: String) -> Option<Track> {
+        let p = &mut Problems {
+            file: "tracks.json",
+            list,
+        };
+        let o = Obj::open(
+            p,
+            v,
+            path,
+            &fields(&["slug"], TRACK_FACTS),
+            &["slug", "album", "number", "title", "duration"],
+        )?;
+        let meta = self.meta(p, &o, TRACK_FACTS, &[]);
+        Some(Track {
+            meta,
+            album: self.one_ref(p, &o, "album", Kind::Album)?,
+            number: o.u32(p, "number", 1)?,
+            title: o.text(p, "title")?,
+            duration: o.parsed(p, "duration", Duration::parse)?,
+            depicts: self.refs(p, &o, "depicts", Kind::Match),
+        })
+    }
+
+    fn credit(
+        &mut self,
+        list: &mut Vec<super::Problem>,
+        v: &Value,
+        path: String,
+    ) -> Option<Credit> {
+        let p = &mut Problems {
+            file: "credits.json",
+            list,
+        };
+        let o = Obj::open(p, v, path, &fields(&[], CREDIT_FACTS), &["role"])?;
+        let (facts, sources) = self.provenance(p, &o, CREDIT_FACTS);
+        let role = o.parsed(p, "role", |s| match s {
+            "DIRECTOR" => Ok(Role::Director),
+            "WRITER" => Ok(Role::Writer),
+            "PRODUCER" => Ok(Role::Producer),
+            "CAST" => Ok(Role::Cast),
+            "COMPOSER" => Ok(Role::Composer),
+            "EDITOR" => Ok(Role::Editor),
+            "LINER_NOTES" => Ok(Role::LinerNotes),
+            _ => Err(format!(
+                "\"{s}\" is not a role: DIRECTOR, WRITER, PRODUCER, CAST, COMPOSER, EDITOR or LINER_NOTES"
+            )),
+        });
+        let work = match (o.has("film"), o.has("album")) {
+            (true, false) => self.one_ref(p, &o, "film", Kind::Film).map(Work::Film),
+            (false, true) => self.one_ref(p, &o, "album", Kind::Album).map(Work::Album),
+            _ => {
+                p.add(
+                    &o.path,
+                    "a credit names exactly one of \"film\" and \"album\"",
+                );
+                None
+            }
+        };
+        let performer = match (o.has("person"), o.has("team")) {
+            (true, false) => self
+                .one_ref(p, &o, "person", Kind::Person)
+                .map(Performer::Person),
+            (false, true) => self.one_ref(p, &o, "team", Kind::Team).map(Performer::Team),
+            _ => {
+                p.add(
+                    &o.path,
+                    "a credit names exactly one of \"person\" and \"team\"",
+                );
+                None
+            }
+        };
+        let role = role?;
+        if role != Role::Cast {
+            for key in ["character", "billing", "team"] {
+                if o.has(key) {
+                    p.add(&o.at(key), format!("only a CAST credit has a \"{key}\""));
+                }
+            }
+        }
+        if sources.is_empty() && !facts.iter().any(|f| f.editorial.is_some()) {
+            p.add(&o.path, "the credit cites no source at all");
+        }
+        Some(Credit {
+            work: work?,
+            performer: performer?,
+            role,
+            character: o.text(p, "character"),
+            billing: o.u32(p, "billing", 1),
+            facts,
+            sources,
+        })
+    }
+
+    fn coaching(
+        &mut self,
+        list: &mut Vec<super::Problem>,
+        v: &Value,
+        path: String,
+    ) -> Option<Coaching> {
+        let p = &mut Problems {
+            file: "coaching.json",
+            list,
+        };
+        let o = Obj::open(
+            p,
+            v,
+            path,
+            &fields(&[], COACHING_FACTS),
+            &["person", "team"],
+        )?;
+        let (facts, sources) = self.provenance(p, &o, COACHING_FACTS);
+        let from = o.parsed(p, "from", PartialDate::parse);
+        let to = o.parsed(p, "to", PartialDate::parse);
+        let during = o.parsed(p, "during", PartialDate::parse);
+        if let (Some(f), Some(t)) = (from, to) {
+            if t < f && !f.contains(&t) {
+                p.add(
+                    &o.at("to"),
+                    format!("the coaching ends ({t}) before it starts ({f})"),
+                );
+            }
+        }
+        if let Some(d) = during {
+            let before = from.is_some_and(|f| d < f && !d.contains(&f));
+            let after = to.is_some_and(|t| d > t && !t.contains(&d));
+            if before || after {
+                p.add(
+                    &o.at("during"),
+                    format!("{d} falls outside the coaching's span"),
+                );
+            }
+        }
+        if sources.is_empty() && !facts.iter().any(|f| f.editorial.is_some()) {
+            p.add(&o.path, "the coaching cites no source at all");
+        }
+        Some(Coaching {
+            person: self.one_ref(p, &o, "person", Kind::Person)?,
+            team: self.one_ref(p, &o, "team", Kind::Team)?,
+            from,
+            to,
+            during,
+            note: o.text(p, "note"),
+            facts,
+            sources,
+        })
+    }
+}
+
+fn text_sources(texts: &[Text]) -> Vec<&[Idx]> {
+    texts.iter().map(|t| t.sources.as_slice()).collect()
+}

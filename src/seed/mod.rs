@@ -1,0 +1,246 @@
+//! The seed format: a directory of JSON files, one per kind of record (see `docs/seed-format.md`).
+//! Loading reads every file, reports every problem in every file at once, and only then builds
+//! the store, so that nobody fixes a catalogue one error at a time.
+
+mod decode;
+mod reader;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::store::Store;
+use crate::store::model::{Idx, Kind, Performer, Work};
+
+/// The files a seed directory may hold, in the order they are read.
+pub const FILES: [&str; 11] = [
+    "sources.json",
+    "people.json",
+    "companies.json",
+    "competitions.json",
+    "teams.json",
+    "films.json",
+    "albums.json",
+    "matches.json",
+    "tracks.json",
+    "credits.json",
+    "coaching.json",
+];
+
+/// One thing wrong with a seed: where it is and what is wrong, in words for the editor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    /// A JSON path into the file (`$[3].duration`), or `$` for the file as a whole.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.file, self.path, self.message)
+    }
+}
+
+/// Every problem a load found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in &self.problems {
+            writeln!(f, "{p}")?;
+        }
+        let n = self.problems.len();
+        write!(f, "{n} problem{}", if n == 1 { "" } else { "s" })
+    }
+}
+
+impl std::error::Error for Report {}
+
+/// The seed bundled with the binary, so that it serves the Leap graph from anywhere.
+pub const BUNDLED: [(&str, &[u8]); 11] = [
+    ("sources.json", include_bytes!("../../seed/sources.json")),
+    ("people.json", include_bytes!("../../seed/people.json")),
+    (
+        "companies.json",
+        include_bytes!("../../seed/companies.json"),
+    ),
+    (
+        "competitions.json",
+        include_bytes!("../../seed/competitions.json"),
+    ),
+    ("teams.json", include_bytes!("../../seed/teams.json")),
+    ("films.json", include_bytes!("../../seed/films.json")),
+    ("albums.json", include_bytes!("../../seed/albums.json")),
+    ("matches.json", include_bytes!("../../seed/matches.json")),
+    ("tracks.json", include_bytes!("../../seed/tracks.json")),
+    ("credits.json", include_bytes!("../../seed/credits.json")),
+    ("coaching.json", include_bytes!("../../seed/coaching.json")),
+];
+
+/// Loads the bundled seed.
+pub fn load_bundled() -> Result<Store, Report> {
+    load_files(
+        BUNDLED
+            .iter()
+            .map(|(name, bytes)| (name.to_string(), bytes.to_vec())),
+    )
+}
+
+/// Reads a seed directory: every `.json` file in it (other files and folders are left alone,
+/// so a README or JSON Schemas may sit beside the data). The only I/O of loading.
+pub fn load_dir(dir: &Path) -> Result<Store, Report> {
+    let fail = |message: String| Report {
+        problems: vec![Problem {
+            file: dir.display().to_string(),
+            path: "$".into(),
+            message,
+        }],
+    };
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read the seed directory: {e}")))?;
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| fail(format!("cannot read the seed directory: {e}")))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".json") || entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            continue;
+        }
+        match std::fs::read(entry.path()) {
+            Ok(bytes) => files.push((name, bytes)),
+            Err(e) => problems.push(Problem {
+                file: name,
+                path: "$".into(),
+                message: format!("cannot read the file: {e}"),
+            }),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Report { problems });
+    }
+    load_files(files)
+}
+
+/// Parses, validates and builds a store from named file contents. Pure: no I/O.
+pub fn load_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<Store, Report> {
+    let mut problems = Vec::new();
+    let mut parsed: BTreeMap<&str, Value> = BTreeMap::new();
+    for (name, bytes) in files {
+        let Some(known) = FILES.iter().copied().find(|f| *f == name) else {
+            problems.push(Problem {
+                file: name,
+                path: "$".into(),
+                message: format!("not a seed file; the seed files are: {}", FILES.join(", ")),
+            });
+            continue;
+        };
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(value) => {
+                parsed.insert(known, value);
+            }
+            Err(e) => problems.push(Problem {
+                file: name,
+                path: "$".into(),
+                message: syntax_message(&e, &bytes),
+            }),
+        }
+    }
+    let mut decoder = decode::Decoder::new();
+    decoder.decode_all(&parsed);
+    drop(parsed);
+    problems.append(&mut decoder.problems);
+    check_tracks(&decoder, &mut problems);
+    check_credits(&decoder, &mut problems);
+    if !problems.is_empty() {
+        return Err(Report { problems });
+    }
+    let mut store = decoder.store;
+    store.finish();
+    Ok(store)
+}
+
+/// serde_json's message, made plain for an editor, with line and column.
+fn syntax_message(e: &serde_json::Error, bytes: &[u8]) -> String {
+    let what = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        "the file is empty; write [] for a file with no records".to_owned()
+    } else if std::str::from_utf8(bytes).is_err()
+        && e.classify() == serde_json::error::Category::Syntax
+    {
+        format!("the file is not valid UTF-8 or not valid JSON: {e}")
+    } else {
+        format!("invalid JSON: {e}")
+    };
+    format!("{what} (line {}, column {})", e.line(), e.column())
+}
+
+/// Within each album, track numbers run 1, 2, 3… with no repeats and no gaps.
+fn check_tracks(d: &decode::Decoder, problems: &mut Vec<Problem>) {
+    let mut by_album: BTreeMap<Idx, Vec<(u32, Idx)>> = BTreeMap::new();
+    for (i, t) in d.store.tracks.iter().enumerate() {
+        by_album
+            .entry(t.album)
+            .or_default()
+            .push((t.number, i as Idx));
+    }
+    for (album, mut list) in by_album {
+        list.sort_unstable();
+        let album_slug = &d.store.albums[album as usize].meta.slug;
+        let mut expected = 1u32;
+        for (pos, (number, track)) in list.iter().enumerate() {
+            let at = format!("{}.number", d.record_path(Kind::Track, *track));
+            if pos > 0 && list[pos - 1].0 == *number {
+                let first = d.record_path(Kind::Track, list[pos - 1].1);
+                problems.push(Problem {
+                    file: "tracks.json".into(),
+                    path: at,
+                    message: format!(
+                        "album \"{album_slug}\" has track number {number} twice (also at {first})"
+                    ),
+                });
+                continue;
+            }
+            if *number != expected {
+                let missing = if *number == expected + 1 {
+                    format!("{expected}")
+                } else {
+                    format!("{expected} to {}", number - 1)
+                };
+                problems.push(Problem {
+                    file: "tracks.json".into(),
+                    path: at,
+                    message: format!("album \"{album_slug}\" skips track number {missing}: numbers run 1, 2, 3… without gaps"),
+                });
+            }
+            expected = number.saturating_add(1);
+        }
+    }
+}
+
+/// The same person (or team) in the same role on the same work twice is a copying mistake.
+fn check_credits(d: &decode::Decoder, problems: &mut Vec<Problem>) {
+    let mut seen: BTreeMap<(u8, Idx, u8, Idx, u8), usize> = BTreeMap::new();
+    for (i, c) in d.store.credits.iter().enumerate() {
+        let work = match c.work {
+            Work::Film(f) => (0, f),
+            Work::Album(a) => (1, a),
+        };
+        let who = match c.performer {
+            Performer::Person(p) => (0, p),
+            Performer::Team(t) => (1, t),
+        };
+        let key = (work.0, work.1, who.0, who.1, c.role as u8);
+        if let Some(first) = seen.insert(key, i) {
+            problems.push(Problem {
+                file: "credits.json".into(),
+                path: format!("$[{i}]"),
+                message: format!("the same credit is listed twice (also at $[{first}])"),
+            });
+        }
+    }
+}

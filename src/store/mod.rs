@@ -1,0 +1,412 @@
+//! The in-memory graph: immutable once loaded, indexed by slug, with every reverse edge and
+//! every sort order the API needs computed once at load. No GraphQL here.
+
+pub mod model;
+pub mod orders;
+pub mod search;
+pub mod values;
+
+use model::*;
+
+pub use orders::Orders;
+pub use search::SearchIndex;
+
+/// The whole catalogue. Built by [`crate::seed::load_files`]; never changed afterwards.
+#[derive(Default)]
+pub struct Store {
+    pub sources: Vec<Source>,
+    pub films: Vec<Film>,
+    pub people: Vec<Person>,
+    pub teams: Vec<Team>,
+    pub companies: Vec<Company>,
+    pub competitions: Vec<Competition>,
+    pub matches: Vec<Match>,
+    pub albums: Vec<Album>,
+    pub tracks: Vec<Track>,
+    pub credits: Vec<Credit>,
+    pub coaching: Vec<Coaching>,
+    /// For each kind (in [`Kind::ALL`]'s order), the indices of its table sorted by slug.
+    slugs: [Vec<Idx>; 9],
+    pub orders: Orders,
+    pub search: SearchIndex,
+}
+
+/// What a kind is called in messages, and the seed file that holds it.
+pub fn kind_table(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Film => ("film", "films.json"),
+        Kind::Person => ("person", "people.json"),
+        Kind::Team => ("team", "teams.json"),
+        Kind::Match => ("match", "matches.json"),
+        Kind::Album => ("album", "albums.json"),
+        Kind::Track => ("track", "tracks.json"),
+        Kind::Company => ("company", "companies.json"),
+        Kind::Competition => ("competition", "competitions.json"),
+        Kind::Source => ("source", "sources.json"),
+    }
+}
+
+impl Store {
+    /// How many entities of a kind there are.
+    pub fn len(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::Film => self.films.len(),
+            Kind::Person => self.people.len(),
+            Kind::Team => self.teams.len(),
+            Kind::Match => self.matches.len(),
+            Kind::Album => self.albums.len(),
+            Kind::Track => self.tracks.len(),
+            Kind::Company => self.companies.len(),
+            Kind::Competition => self.competitions.len(),
+            Kind::Source => self.sources.len(),
+        }
+    }
+
+    /// The shared part of any entity. Panics only on an index the store did not hand out.
+    pub fn meta(&self, node: NodeRef) -> &Meta {
+        let i = node.idx as usize;
+        match node.kind {
+            Kind::Film => &self.films[i].meta,
+            Kind::Person => &self.people[i].meta,
+            Kind::Team => &self.teams[i].meta,
+            Kind::Match => &self.matches[i].meta,
+            Kind::Album => &self.albums[i].meta,
+            Kind::Track => &self.tracks[i].meta,
+            Kind::Company => &self.companies[i].meta,
+            Kind::Competition => &self.competitions[i].meta,
+            Kind::Source => &self.sources[i].meta,
+        }
+    }
+
+    pub fn slug(&self, node: NodeRef) -> &str {
+        &self.meta(node).slug
+    }
+
+    /// The name or title an entity is known by.
+    pub fn label(&self, node: NodeRef) -> &str {
+        let i = node.idx as usize;
+        match node.kind {
+            Kind::Film => &self.films[i].title,
+            Kind::Person => &self.people[i].name,
+            Kind::Team => &self.teams[i].name,
+            Kind::Match => &self.matches[i].title,
+            Kind::Album => &self.albums[i].title,
+            Kind::Track => &self.tracks[i].title,
+            Kind::Company => &self.companies[i].name,
+            Kind::Competition => &self.competitions[i].name,
+            Kind::Source => &self.sources[i].title,
+        }
+    }
+
+    /// Looks an entity up by slug: a binary search over the slug index.
+    pub fn find(&self, kind: Kind, slug: &str) -> Option<Idx> {
+        let index = &self.slugs[kind as usize];
+        index
+            .binary_search_by(|i| self.slug(NodeRef { kind, idx: *i }).cmp(slug))
+            .ok()
+            .and_then(|pos| index.get(pos).copied())
+    }
+
+    /// Builds the slug index of one kind and returns the pairs of records that share a slug.
+    pub fn index_slugs(&mut self, kind: Kind) -> Vec<(Idx, Idx)> {
+        let mut index: Vec<Idx> = (0..self.len(kind) as Idx).collect();
+        index.sort_by(|a, b| {
+            let (sa, sb) = (
+                self.slug(NodeRef { kind, idx: *a }),
+                self.slug(NodeRef { kind, idx: *b }),
+            );
+            sa.cmp(sb).then(a.cmp(b))
+        });
+        let mut duplicates = Vec::new();
+        index.dedup_by(|later, earlier| {
+            let same = self.slug(NodeRef { kind, idx: *later })
+                == self.slug(NodeRef {
+                    kind,
+                    idx: *earlier,
+                });
+            if same {
+                duplicates.push((*earlier, *later));
+            }
+            same
+        });
+        self.slugs[kind as usize] = index;
+        duplicates
+    }
+
+    /// Every entity of every kind, in a stable order.
+    pub fn nodes(&self) -> impl Iterator<Item = NodeRef> + '_ {
+        Kind::ALL
+            .into_iter()
+            .flat_map(move |kind| (0..self.len(kind) as Idx).map(move |idx| NodeRef { kind, idx }))
+    }
+
+    /// The work a credit is on, as a node.
+    pub fn work_node(work: Work) -> NodeRef {
+        match work {
+            Work::Film(idx) => NodeRef {
+                kind: Kind::Film,
+                idx,
+            },
+            Work::Album(idx) => NodeRef {
+                kind: Kind::Album,
+                idx,
+            },
+        }
+    }
+
+    pub fn performer_node(performer: Performer) -> NodeRef {
+        match performer {
+            Performer::Person(idx) => NodeRef {
+                kind: Kind::Person,
+                idx,
+            },
+            Performer::Team(idx) => NodeRef {
+                kind: Kind::Team,
+                idx,
+            },
+        }
+    }
+
+    fn meta_mut(&mut self, node: NodeRef) -> &mut Meta {
+        let i = node.idx as usize;
+        match node.kind {
+            Kind::Film => &mut self.films[i].meta,
+            Kind::Person => &mut self.people[i].meta,
+            Kind::Team => &mut self.teams[i].meta,
+            Kind::Match => &mut self.matches[i].meta,
+            Kind::Album => &mut self.albums[i].meta,
+            Kind::Track => &mut self.tracks[i].meta,
+            Kind::Company => &mut self.companies[i].meta,
+            Kind::Competition => &mut self.competitions[i].meta,
+            Kind::Source => &mut self.sources[i].meta,
+        }
+    }
+
+    /// Computes every reverse edge, sort order and the search index. Runs once, after every
+    /// reference has been checked, so indices here are all valid.
+    pub fn finish(&mut self) {
+        self.link_credits();
+        for (i, c) in self.coaching.iter().enumerate() {
+            self.people[c.person as usize].coaching.push(i as Idx);
+            self.teams[c.team as usize].coaches.push(i as Idx);
+        }
+        for (i, f) in self.films.iter().enumerate() {
+            for c in &f.production_companies {
+                self.companies[*c as usize].produced.push(i as Idx);
+            }
+            for c in &f.platforms {
+                self.companies[*c as usize].streams.push(i as Idx);
+            }
+        }
+        for (i, a) in self.albums.iter().enumerate() {
+            if let Some(f) = a.film {
+                self.films[f as usize].albums.push(i as Idx);
+            }
+            if let Some(l) = a.label {
+                self.companies[l as usize].labelled.push(i as Idx);
+            }
+        }
+        self.link_matches();
+        self.link_tracks();
+        self.orders = Orders::build(self);
+        self.spread_relationship_sources();
+        self.link_sources();
+        self.search = self.build_search();
+    }
+
+    fn link_credits(&mut self) {
+        for (i, c) in self.credits.iter().enumerate() {
+            let i = i as Idx;
+            match c.work {
+                Work::Film(f) if c.role == Role::Cast => self.films[f as usize].cast.push(i),
+                Work::Film(f) => self.films[f as usize].crew.push(i),
+                Work::Album(a) => self.albums[a as usize].credits.push(i),
+            }
+            match c.performer {
+                Performer::Person(p) => {
+                    let person = &mut self.people[p as usize];
+                    person.credits.push(i);
+                    if let Work::Album(a) = c.work {
+                        if !person.albums.contains(&a) {
+                            person.albums.push(a);
+                        }
+                    }
+                }
+                Performer::Team(t) => self.teams[t as usize].credits.push(i),
+            }
+        }
+        let credits = &self.credits;
+        for film in &mut self.films {
+            // Billing first; uncredited order falls back to the seed's, which sort_by keeps.
+            film.cast
+                .sort_by_key(|c| credits[*c as usize].billing.unwrap_or(u32::MAX));
+            film.crew.sort_by_key(|c| credits[*c as usize].role);
+        }
+        for album in &mut self.albums {
+            album.credits.sort_by_key(|c| credits[*c as usize].role);
+        }
+        let films = &self.films;
+        let albums = &self.albums;
+        let work_key = |c: &Credit| match c.work {
+            Work::Film(f) => (
+                films[f as usize].year.unwrap_or(u16::MAX),
+                0u8,
+                films[f as usize].meta.slug.clone(),
+            ),
+            Work::Album(a) => {
+                let year = albums[a as usize].film.and_then(|f| films[f as usize].year);
+                (
+                    year.unwrap_or(u16::MAX),
+                    1u8,
+                    albums[a as usize].meta.slug.clone(),
+                )
+            }
+        };
+        for person in &mut self.people {
+            person.credits.sort_by_cached_key(|c| {
+                let credit = &credits[*c as usize];
+                (work_key(credit), credit.role)
+            });
+        }
+    }
+
+    fn link_matches(&mut self) {
+        for (i, m) in self.matches.iter().enumerate() {
+            let i = i as Idx;
+            for t in &m.teams {
+                self.teams[*t as usize].matches.push(i);
+            }
+            for p in &m.commentators {
+                self.people[*p as usize].commentated.push(i);
+            }
+            for f in &m.films {
+                self.films[*f as usize].matches.push(i);
+            }
+            if let Some(c) = m.competition {
+                self.competitions[c as usize].matches.push(i);
+            }
+        }
+        let matches = &self.matches;
+        let by_date = |list: &mut Vec<Idx>| {
+            list.sort_by(|a, b| orders::match_order(matches, *a, *b));
+        };
+        self.teams.iter_mut().for_each(|t| by_date(&mut t.matches));
+        self.films.iter_mut().for_each(|f| by_date(&mut f.matches));
+        self.people
+            .iter_mut()
+            .for_each(|p| by_date(&mut p.commentated));
+        self.competitions
+            .iter_mut()
+            .for_each(|c| by_date(&mut c.matches));
+    }
+
+    fn link_tracks(&mut self) {
+        for (i, t) in self.tracks.iter().enumerate() {
+            let album = &mut self.albums[t.album as usize];
+            album.tracks.push(i as Idx);
+            album.total_duration_seconds += u64::from(t.duration.seconds);
+            for m in &t.depicts {
+                self.matches[*m as usize].tracks.push(i as Idx);
+            }
+        }
+        let tracks = &self.tracks;
+        for album in &mut self.albums {
+            album.tracks.sort_by_key(|t| tracks[*t as usize].number);
+        }
+        let albums = &self.albums;
+        for m in &mut self.matches {
+            m.tracks.sort_by(|a, b| {
+                let (ta, tb) = (&tracks[*a as usize], &tracks[*b as usize]);
+                albums[ta.album as usize]
+                    .meta
+                    .slug
+                    .cmp(&albums[tb.album as usize].meta.slug)
+                    .then(ta.number.cmp(&tb.number))
+            });
+        }
+    }
+
+    /// A credit's or a coaching's sources are sources of both entities it links.
+    fn spread_relationship_sources(&mut self) {
+        let mut extra: Vec<(NodeRef, Vec<Idx>)> = Vec::new();
+        for c in &self.credits {
+            extra.push((Store::work_node(c.work), c.sources.clone()));
+            extra.push((Store::performer_node(c.performer), c.sources.clone()));
+        }
+        for c in &self.coaching {
+            extra.push((
+                NodeRef {
+                    kind: Kind::Person,
+                    idx: c.person,
+                },
+                c.sources.clone(),
+            ));
+            extra.push((
+                NodeRef {
+                    kind: Kind::Team,
+                    idx: c.team,
+                },
+                c.sources.clone(),
+            ));
+        }
+        for (node, sources) in extra {
+            let meta = self.meta_mut(node);
+            meta.sources.extend(sources);
+            meta.sources.sort_unstable();
+            meta.sources.dedup();
+        }
+    }
+
+    /// Indexes every node's names. A node's search document number is its position in
+    /// [`Store::nodes`], which [`Store::node_at`] maps back.
+    fn build_search(&self) -> SearchIndex {
+        let mut builder = search::SearchIndexBuilder::new();
+        for (doc, node) in self.nodes().enumerate() {
+            let mut names: Vec<&str> = vec![self.label(node)];
+            match node.kind {
+                Kind::Film => names.extend(self.films[node.idx as usize].original_title.as_deref()),
+                Kind::Team => {
+                    names.extend(self.teams[node.idx as usize].aliases.iter().map(|a| &**a))
+                }
+                _ => {}
+            }
+            builder.add(doc as u32, &names);
+        }
+        builder.finish()
+    }
+
+    /// The node with search document number `doc` (its position in [`Store::nodes`]).
+    pub fn node_at(&self, doc: u32) -> Option<NodeRef> {
+        let mut rest = doc as usize;
+        for kind in Kind::ALL {
+            let n = self.len(kind);
+            if rest < n {
+                return Some(NodeRef {
+                    kind,
+                    idx: rest as Idx,
+                });
+            }
+            rest -= n;
+        }
+        None
+    }
+
+    fn link_sources(&mut self) {
+        let mut supports: Vec<Vec<NodeRef>> = vec![Vec::new(); self.sources.len()];
+        for node in self.nodes().filter(|n| n.kind != Kind::Source) {
+            for s in &self.meta(node).sources {
+                if let Some(list) = supports.get_mut(*s as usize) {
+                    list.push(node);
+                }
+            }
+        }
+        for (source, list) in self.sources.iter_mut().zip(supports) {
+            source.supports = list;
+        }
+        for (i, s) in self.sources.iter().enumerate() {
+            if let Some(a) = s.author {
+                self.people[a as usize].authored.push(i as Idx);
+            }
+        }
+    }
+}

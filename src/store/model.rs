@@ -1,0 +1,313 @@
+//! The records of the graph: plain Rust data, borrowed by the GraphQL layer. Every reference is
+//! an index that the loader has checked, so following one never fails.
+
+use super::values::{Duration, Money, PartialDate};
+
+/// An index into one of the store's tables.
+pub type Idx = u32;
+
+/// The kinds of entity that have a global id (the GraphQL `Node`s), in a fixed order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Film,
+    Person,
+    Team,
+    Match,
+    Album,
+    Track,
+    Company,
+    Competition,
+    Source,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 9] = [
+        Kind::Film,
+        Kind::Person,
+        Kind::Team,
+        Kind::Match,
+        Kind::Album,
+        Kind::Track,
+        Kind::Company,
+        Kind::Competition,
+        Kind::Source,
+    ];
+
+    /// The name in global ids and in the GraphQL schema.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Film => "Film",
+            Kind::Person => "Person",
+            Kind::Team => "Team",
+            Kind::Match => "Match",
+            Kind::Album => "Album",
+            Kind::Track => "Track",
+            Kind::Company => "Company",
+            Kind::Competition => "Competition",
+            Kind::Source => "Source",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// A reference to any entity with a global id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeRef {
+    pub kind: Kind,
+    pub idx: Idx,
+}
+
+/// Where one fact comes from: the documents that state it, or an editor's note when none does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fact {
+    /// The field the fact fills, as the seed file and the schema name it (`runtimeMinutes`).
+    pub field: &'static str,
+    pub sources: Vec<Idx>,
+    pub editorial: Option<Box<str>>,
+}
+
+/// What every entity has: its slug, the provenance of each of its facts, and the union of its
+/// sources (sorted), computed once.
+#[derive(Clone, Debug, Default)]
+pub struct Meta {
+    pub slug: Box<str>,
+    pub facts: Vec<Fact>,
+    pub sources: Vec<Idx>,
+}
+
+impl Meta {
+    pub fn fact(&self, field: &str) -> Option<&Fact> {
+        self.facts.iter().find(|f| f.field == field)
+    }
+}
+
+/// A statement in a document's own words (a synopsis, a note), with where it comes from.
+#[derive(Clone, Debug)]
+pub struct Text {
+    pub text: Box<str>,
+    pub sources: Vec<Idx>,
+    pub editorial: Option<Box<str>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKind {
+    StorePage,
+    ListEntry,
+    Article,
+}
+
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub meta: Meta,
+    pub title: Box<str>,
+    pub kind: SourceKind,
+    pub publisher: Option<Box<str>>,
+    pub section: Option<Box<str>>,
+    pub author: Option<Idx>,
+    pub file: Option<Box<str>>,
+    pub url: Option<Box<str>>,
+    /// Every entity that cites this document, each once, in a stable order.
+    pub supports: Vec<NodeRef>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReleaseKind {
+    Premiere,
+    Planned,
+    Release,
+    Theatrical,
+    Streaming,
+}
+
+#[derive(Clone, Debug)]
+pub struct Release {
+    pub date: PartialDate,
+    pub kind: ReleaseKind,
+    pub region: Option<Box<str>>,
+    pub city: Option<Box<str>>,
+    pub note: Option<Box<str>>,
+    pub sources: Vec<Idx>,
+    pub editorial: Option<Box<str>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Award {
+    pub ceremony: Box<str>,
+    pub category: Option<Box<str>>,
+    pub recognition: Box<str>,
+    pub sources: Vec<Idx>,
+    pub editorial: Option<Box<str>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Film {
+    pub meta: Meta,
+    pub title: Box<str>,
+    pub original_title: Option<Box<str>>,
+    pub genres: Vec<Box<str>>,
+    pub runtime_minutes: Option<u32>,
+    pub production_companies: Vec<Idx>,
+    pub platforms: Vec<Idx>,
+    pub synopses: Vec<Text>,
+    /// Sorted by date, then in the seed's order.
+    pub releases: Vec<Release>,
+    pub awards: Vec<Award>,
+    pub notes: Vec<Text>,
+    // Computed at load.
+    /// The year of the earliest release, if any.
+    pub year: Option<u16>,
+    /// The cast credits, in billing order.
+    pub cast: Vec<Idx>,
+    /// The other credits (director, writer, ...), by role and then in the seed's order.
+    pub crew: Vec<Idx>,
+    pub albums: Vec<Idx>,
+    /// The matches the film re-stages, by date.
+    pub matches: Vec<Idx>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub meta: Meta,
+    pub name: Box<str>,
+    pub notes: Vec<Text>,
+    // Computed at load.
+    /// By the work's year, then title.
+    pub credits: Vec<Idx>,
+    pub albums: Vec<Idx>,
+    pub coaching: Vec<Idx>,
+    pub commentated: Vec<Idx>,
+    pub authored: Vec<Idx>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Team {
+    pub meta: Meta,
+    pub name: Box<str>,
+    pub aliases: Vec<Box<str>>,
+    pub notes: Vec<Text>,
+    // Computed at load.
+    /// By date.
+    pub matches: Vec<Idx>,
+    pub coaches: Vec<Idx>,
+    pub credits: Vec<Idx>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Company {
+    pub meta: Meta,
+    pub name: Box<str>,
+    // Computed at load.
+    pub produced: Vec<Idx>,
+    pub streams: Vec<Idx>,
+    pub labelled: Vec<Idx>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Competition {
+    pub meta: Meta,
+    pub name: Box<str>,
+    pub date: Option<PartialDate>,
+    pub city: Option<Box<str>>,
+    // Computed at load.
+    pub matches: Vec<Idx>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Match {
+    pub meta: Meta,
+    pub title: Box<str>,
+    pub date: Option<PartialDate>,
+    pub kind: Option<Box<str>>,
+    pub competition: Option<Idx>,
+    pub stage: Option<Box<str>>,
+    pub city: Option<Box<str>>,
+    pub teams: Vec<Idx>,
+    pub winner: Option<Idx>,
+    pub commentators: Vec<Idx>,
+    pub films: Vec<Idx>,
+    pub notes: Vec<Text>,
+    // Computed at load.
+    /// The tracks that score it, by album and number.
+    pub tracks: Vec<Idx>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Album {
+    pub meta: Meta,
+    pub title: Box<str>,
+    pub film: Option<Idx>,
+    pub label: Option<Idx>,
+    pub format: Option<Box<str>>,
+    pub sku: Option<Box<str>>,
+    pub isbn: Option<Box<str>>,
+    pub price: Option<Money>,
+    pub edition_size: Option<u32>,
+    pub numbering: Option<Box<str>>,
+    pub notes: Vec<Text>,
+    // Computed at load.
+    /// By number, which the loader checks runs 1, 2, 3… without gaps.
+    pub tracks: Vec<Idx>,
+    pub credits: Vec<Idx>,
+    pub total_duration_seconds: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Track {
+    pub meta: Meta,
+    pub album: Idx,
+    pub number: u32,
+    pub title: Box<str>,
+    pub duration: Duration,
+    pub depicts: Vec<Idx>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Director,
+    Writer,
+    Producer,
+    Cast,
+    Composer,
+    Editor,
+    LinerNotes,
+}
+
+/// What a credit is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Work {
+    Film(Idx),
+    Album(Idx),
+}
+
+/// Who a credit names: a person, or a team that plays itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Performer {
+    Person(Idx),
+    Team(Idx),
+}
+
+#[derive(Clone, Debug)]
+pub struct Credit {
+    pub work: Work,
+    pub performer: Performer,
+    pub role: Role,
+    pub character: Option<Box<str>>,
+    pub billing: Option<u32>,
+    pub facts: Vec<Fact>,
+    pub sources: Vec<Idx>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Coaching {
+    pub person: Idx,
+    pub team: Idx,
+    pub from: Option<PartialDate>,
+    pub to: Option<PartialDate>,
+    pub during: Option<PartialDate>,
+    pub note: Option<Box<str>>,
+    pub facts: Vec<Fact>,
+    pub sources: Vec<Idx>,
+}

@@ -1,0 +1,1139 @@
+//! Name search over every entity, built once at load time and queried per request.
+//!
+//! Names are folded (see [`fold`]) and split into word tokens and CJK runs. Word tokens go
+//! into a sorted vocabulary, so a query token finds every token it is a prefix of with two
+//! binary searches, plus a suffix array over the vocabulary so that a query token of at least
+//! three characters also finds the tokens it occurs inside. CJK text has no spaces, so each
+//! CJK character and each pair of adjacent CJK characters is indexed as an n-gram instead.
+//! The index only produces candidates; each candidate is then verified and ranked against its
+//! stored folded names, which keeps the ranking rules in one place ([`rank_name`]) and makes
+//! the work per query proportional to the number of candidates rather than to the corpus.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::Hash;
+use std::ops::Range;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
+
+/// A name equals the query after folding.
+pub const RANK_EXACT: u8 = 0;
+/// A name starts with the query after folding.
+pub const RANK_PREFIX: u8 = 1;
+/// Every query token is a prefix of some token of one name.
+pub const RANK_WORD_PREFIX: u8 = 2;
+/// Every query token occurs inside some token of one name (or CJK text occurs in a CJK run).
+pub const RANK_SUBSTRING: u8 = 3;
+
+/// Shorter query tokens only match as prefixes, because a one- or two-letter infix matches
+/// nearly every name and would make such queries cost the whole corpus for useless results.
+const MIN_INFIX_CHARS: usize = 3;
+
+/// Longer tokens are still found by prefix, but get no infix entries: a pathological token of
+/// a million characters would otherwise add a million suffixes and make the build quadratic.
+const MAX_INFIX_TOKEN_CHARS: usize = 64;
+
+/// Folded text beyond this is dropped, because offsets are stored as `u32` to halve their
+/// memory, and the vocabulary text (which can be a little larger than the name text) must fit too.
+const MAX_TEXT_BYTES: usize = (u32::MAX / 2) as usize;
+
+/// One match: the caller's document id and how well it matched (lower is better).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Hit {
+    pub doc: u32,
+    pub rank: u8,
+}
+
+/// Folds text for matching: NFKD, strip diacritics, full lowercase, punctuation to spaces.
+///
+/// Details, each chosen so that what a user types matches what is stored:
+/// - Compatibility decomposition (NFKD) turns ligatures, full-width and superscript forms into
+///   plain letters and digits, and splits accented letters into base plus mark.
+/// - Combining marks are dropped (é → e, ü → u), except the alphabetic marks with combining
+///   class 0 (Indic and South-East Asian vowel signs, which are letters rather than accents)
+///   and the kana voicing marks (が must not become か). The text is then recomposed (NFC) so
+///   that Hangul syllables, which NFKD splits into jamo, come back as syllables.
+/// - Lowercasing uses the full Unicode mapping; final sigma becomes σ and ß becomes "ss", as
+///   case folding does, so that "ΟΔΟΣ" finds "οδος" and "strasse" finds "straße".
+/// - Apostrophes (' ’ ‘ ʼ ʻ ` ´ ′) are removed rather than turned into spaces, so "year’s",
+///   "year's" and "years" all fold to "years", and "O'Brien" to "obrien".
+/// - Every other character that is neither alphanumeric nor CJK (punctuation, symbols, emoji,
+///   controls, NUL) separates words; runs of separators become one space and the result is
+///   trimmed, so folded strings can be compared with `==` and `starts_with`.
+/// - CJK characters are kept as they are.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    fold_into(s, &mut out);
+    out
+}
+
+/// Appends the folding of `s` to `out`, so the builder can fold straight into its text buffer.
+fn fold_into(s: &str, out: &mut String) {
+    let start = out.len();
+    let mut gap = false;
+    let mut put = |out: &mut String, c: char| {
+        if is_apostrophe(c) || is_ignorable_mark(c) {
+            return;
+        }
+        if is_cjk(c) || c.is_alphanumeric() {
+            if gap && out.len() > start {
+                out.push(' ');
+            }
+            gap = false;
+            match c {
+                'ς' => out.push('σ'),
+                'ß' => out.push_str("ss"),
+                _ => out.push(c),
+            }
+        } else {
+            gap = true;
+        }
+    };
+    if s.is_ascii() {
+        // ASCII needs no normalisation, and most names are ASCII, so this keeps builds fast.
+        for b in s.bytes() {
+            put(out, b.to_ascii_lowercase() as char);
+        }
+    } else {
+        let decomposed = s
+            .chars()
+            .filter(|&c| !is_apostrophe(c))
+            .nfkd()
+            .filter(|&c| !is_ignorable_mark(c))
+            .nfc();
+        for c in decomposed {
+            for l in c.to_lowercase() {
+                put(out, l);
+            }
+        }
+    }
+}
+
+/// Apostrophe-like characters, which are removed so that contractions and possessives match
+/// their unpunctuated spelling. Checked before decomposition too, because NFKD turns ´ into a
+/// space and a combining accent.
+fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '`'
+            | '\u{00B4}'
+            | '\u{02B9}'
+            | '\u{02BB}'
+            | '\u{02BC}'
+            | '\u{2018}'
+            | '\u{2019}'
+            | '\u{201B}'
+            | '\u{2032}'
+            | '\u{FF07}'
+    )
+}
+
+/// Combining marks that folding removes; see [`fold`] for which ones are kept and why.
+fn is_ignorable_mark(c: char) -> bool {
+    is_combining_mark(c)
+        && c != '\u{3099}'
+        && c != '\u{309A}'
+        && !(canonical_combining_class(c) == 0 && c.is_alphabetic())
+}
+
+/// Characters of scripts written without spaces between words, which are indexed by
+/// character n-grams instead of word tokens: Han, Hiragana, Katakana and Hangul.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF          // Hangul Jamo
+        | 0x3005..=0x3007        // 々 〆 〇
+        | 0x3021..=0x3029        // Hangzhou numerals
+        | 0x3038..=0x303B
+        | 0x3040..=0x309F        // Hiragana
+        | 0x30A1..=0x30FA        // Katakana, without ゠ and the ・ name separator
+        | 0x30FC..=0x30FF
+        | 0x3130..=0x318F        // Hangul compatibility jamo
+        | 0x31F0..=0x31FF        // Katakana phonetic extensions
+        | 0x3400..=0x4DBF        // CJK extension A
+        | 0x4E00..=0x9FFF        // CJK unified ideographs
+        | 0xA960..=0xA97F        // Hangul jamo extended A
+        | 0xAC00..=0xD7FF        // Hangul syllables and jamo extended B
+        | 0xF900..=0xFAFF        // CJK compatibility ideographs
+        | 0x1B000..=0x1B16F      // Kana supplement and extensions
+        | 0x20000..=0x323AF      // CJK extensions B to H
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Word,
+    Cjk,
+}
+
+/// Splits folded text into word tokens and maximal CJK runs; spaces only separate.
+fn tokens(s: &str) -> Tokens<'_> {
+    Tokens { rest: s }
+}
+
+struct Tokens<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = (Kind, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let trimmed = self.rest.trim_start_matches(' ');
+        let first = trimmed.chars().next()?;
+        let cjk = is_cjk(first);
+        let end = trimmed
+            .char_indices()
+            .find(|&(_, c)| c == ' ' || is_cjk(c) != cjk)
+            .map_or(trimmed.len(), |(i, _)| i);
+        let (tok, rest) = trimmed.split_at(end);
+        self.rest = rest;
+        Some((if cjk { Kind::Cjk } else { Kind::Word }, tok))
+    }
+}
+
+/// One token of a folded query, with its character count cached for the infix rules.
+struct Piece<'a> {
+    kind: Kind,
+    text: &'a str,
+    chars: usize,
+}
+
+/// Ranks one folded name against a folded query, or `None` if it does not match. This is the
+/// single definition of matching: the index only has to produce a superset of the documents
+/// for which it returns `Some`.
+fn rank_name(name: &str, query: &str, pieces: &[Piece]) -> Option<u8> {
+    if name == query {
+        return Some(RANK_EXACT);
+    }
+    if name.starts_with(query) {
+        return Some(RANK_PREFIX);
+    }
+    let mut worst = RANK_WORD_PREFIX;
+    for p in pieces {
+        let mut best = None;
+        for (kind, tok) in tokens(name) {
+            if kind != p.kind {
+                continue;
+            }
+            if tok.starts_with(p.text) {
+                best = Some(RANK_WORD_PREFIX);
+                break;
+            }
+            let infix_ok = match kind {
+                Kind::Cjk => true,
+                Kind::Word => p.chars >= MIN_INFIX_CHARS && infix_indexed(tok),
+            };
+            if best.is_none() && infix_ok && tok.contains(p.text) {
+                best = Some(RANK_SUBSTRING);
+            }
+        }
+        worst = worst.max(best?);
+    }
+    Some(worst)
+}
+
+/// Whether a word token gets infix (suffix array) entries.
+fn infix_indexed(tok: &str) -> bool {
+    tok.len() <= MAX_INFIX_TOKEN_CHARS || tok.chars().count() <= MAX_INFIX_TOKEN_CHARS
+}
+
+/// Packs one CJK character, or two adjacent ones, into a map key; bigrams set a bit above
+/// both 21-bit code points, so they never collide with unigrams.
+fn unigram(c: char) -> u64 {
+    c as u64
+}
+
+fn bigram(a: char, b: char) -> u64 {
+    (1 << 42) | ((a as u64) << 21) | b as u64
+}
+
+/// Accumulates `(key, doc)` pairs during the build, deduplicating repeated keys within a doc.
+/// Documents are visited in increasing order, so each key's documents arrive already sorted.
+struct Collector<K> {
+    ids: HashMap<K, u32>,
+    keys: Vec<K>,
+    last_doc: Vec<u32>,
+    pairs: Vec<(u32, u32)>,
+}
+
+impl<K: Hash + Eq + Copy> Collector<K> {
+    fn new() -> Self {
+        Collector {
+            ids: HashMap::new(),
+            keys: Vec::new(),
+            last_doc: Vec::new(),
+            pairs: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, key: K, doc: u32) {
+        let next = self.keys.len() as u32;
+        let id = *self.ids.entry(key).or_insert(next);
+        if id == next {
+            self.keys.push(key);
+            self.last_doc.push(u32::MAX);
+        }
+        if self.last_doc[id as usize] != doc {
+            self.last_doc[id as usize] = doc;
+            self.pairs.push((id, doc));
+        }
+    }
+}
+
+/// Collects documents and their names, then builds the immutable [`SearchIndex`].
+#[derive(Debug, Default, Clone)]
+pub struct SearchIndexBuilder {
+    /// Folded names in insertion order, so nothing but this buffer is kept per name.
+    text: String,
+    /// `(doc, start, end)` of each non-empty folded name in `text`.
+    names: Vec<(u32, u32, u32)>,
+    /// Every doc added, so that a doc whose names all fold to nothing still counts in `len`.
+    docs: Vec<u32>,
+}
+
+impl SearchIndexBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a document's names; the first is the primary one. Adding the same doc again
+    /// appends more names to it. Names that fold to nothing are not stored.
+    pub fn add<S: AsRef<str>>(&mut self, doc: u32, names: &[S]) {
+        self.docs.push(doc);
+        for name in names {
+            let start = self.text.len();
+            fold_into(name.as_ref(), &mut self.text);
+            let end = self.text.len();
+            if end == start {
+                continue;
+            }
+            if end > MAX_TEXT_BYTES {
+                self.text.truncate(start);
+                continue;
+            }
+            self.names.push((doc, start as u32, end as u32));
+        }
+    }
+
+    pub fn finish(self) -> SearchIndex {
+        let SearchIndexBuilder {
+            text: raw,
+            mut names,
+            mut docs,
+        } = self;
+        docs.sort_unstable();
+        docs.dedup();
+        // A stable sort keeps each document's names in the order given, primary first.
+        names.sort_by_key(|n| n.0);
+
+        let mut text = String::with_capacity(names.iter().map(|n| (n.2 - n.1) as usize).sum());
+        let mut name_ends = Vec::with_capacity(names.len() + 1);
+        name_ends.push(0u32);
+        let mut doc_names = Vec::with_capacity(docs.len() + 1);
+        doc_names.push(0u32);
+        let mut next = names.iter().peekable();
+        for &doc in &docs {
+            while let Some(&&(d, s, e)) = next.peek() {
+                if d != doc {
+                    break;
+                }
+                text.push_str(&raw[s as usize..e as usize]);
+                name_ends.push(text.len() as u32);
+                next.next();
+            }
+            doc_names.push((name_ends.len() - 1) as u32);
+        }
+        drop(raw);
+        drop(names);
+
+        let mut words: Collector<&str> = Collector::new();
+        let mut ngrams: Collector<u64> = Collector::new();
+        for d in 0..docs.len() {
+            for n in doc_names[d] as usize..doc_names[d + 1] as usize {
+                let name = &text[name_ends[n] as usize..name_ends[n + 1] as usize];
+                for (kind, tok) in tokens(name) {
+                    match kind {
+                        Kind::Word => words.add(tok, d as u32),
+                        Kind::Cjk => {
+                            let mut prev = None;
+                            for c in tok.chars() {
+                                ngrams.add(unigram(c), d as u32);
+                                if let Some(p) = prev {
+                                    ngrams.add(bigram(p, c), d as u32);
+                                }
+                                prev = Some(c);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        // Lay the word postings out in vocabulary order, so a prefix range of the sorted
+        // vocabulary is also a contiguous range of postings offsets.
+        let vocab_len = words.keys.len();
+        let mut order: Vec<u32> = (0..vocab_len as u32).collect();
+        order.sort_unstable_by(|&a, &b| words.keys[a as usize].cmp(words.keys[b as usize]));
+        let mut position = vec![0u32; vocab_len];
+        for (p, &id) in order.iter().enumerate() {
+            position[id as usize] = p as u32;
+        }
+        let total = words.pairs.len() + ngrams.pairs.len();
+        let mut postings = vec![0u32; total];
+
+        let mut vocab_post = vec![0u32; vocab_len + 1];
+        for &(id, _) in &words.pairs {
+            vocab_post[position[id as usize] as usize + 1] += 1;
+        }
+        for i in 0..vocab_len {
+            vocab_post[i + 1] += vocab_post[i];
+        }
+        let mut cursor = vocab_post[..vocab_len].to_vec();
+        for &(id, doc) in &words.pairs {
+            let p = position[id as usize] as usize;
+            postings[cursor[p] as usize] = doc;
+            cursor[p] += 1;
+        }
+        drop(cursor);
+        drop(position);
+
+        let mut ngram_counts = vec![0u32; ngrams.keys.len()];
+        for &(id, _) in &ngrams.pairs {
+            ngram_counts[id as usize] += 1;
+        }
+        let mut ngram_start = Vec::with_capacity(ngrams.keys.len());
+        let mut offset = words.pairs.len() as u32;
+        for &count in &ngram_counts {
+            ngram_start.push(offset);
+            offset += count;
+        }
+        let mut cursor = ngram_start.clone();
+        for &(id, doc) in &ngrams.pairs {
+            postings[cursor[id as usize] as usize] = doc;
+            cursor[id as usize] += 1;
+        }
+        let mut cjk = HashMap::with_capacity(ngrams.keys.len());
+        for (id, &key) in ngrams.keys.iter().enumerate() {
+            cjk.insert(key, (ngram_start[id], ngram_counts[id]));
+        }
+        drop(ngrams);
+
+        // Tokens are separated by a space in the vocabulary text; tokens never contain one,
+        // which lets a suffix be compared with a query without first finding its token's end.
+        let mut vocab_text = String::with_capacity(
+            order
+                .iter()
+                .map(|&id| words.keys[id as usize].len() + 1)
+                .sum(),
+        );
+        let mut vocab_start = Vec::with_capacity(vocab_len + 1);
+        for &id in &order {
+            vocab_start.push(vocab_text.len() as u32);
+            vocab_text.push_str(words.keys[id as usize]);
+            vocab_text.push(' ');
+        }
+        vocab_start.push(vocab_text.len() as u32);
+        drop(order);
+        drop(words);
+
+        let mut suffixes: Vec<(u32, u32)> = Vec::new();
+        for i in 0..vocab_len {
+            let start = vocab_start[i] as usize;
+            let end = vocab_start[i + 1] as usize - 1;
+            let tok = &vocab_text[start..end];
+            if !infix_indexed(tok) {
+                continue;
+            }
+            let chars = tok.chars().count();
+            // Suffixes starting at the token's first character are the vocabulary itself, and
+            // suffixes shorter than the minimum infix can never contain a query token.
+            for (k, (b, _)) in tok.char_indices().enumerate().skip(1) {
+                if chars - k < MIN_INFIX_CHARS {
+                    break;
+                }
+                suffixes.push(((start + b) as u32, end as u32));
+            }
+        }
+        let bytes = vocab_text.as_bytes();
+        suffixes.sort_unstable_by(|a, b| {
+            bytes[a.0 as usize..a.1 as usize].cmp(&bytes[b.0 as usize..b.1 as usize])
+        });
+        // Collected into a fresh vector: an in-place collect would reuse the pair buffer and
+        // keep twice the memory the offsets need.
+        let mut offsets = Vec::with_capacity(suffixes.len());
+        offsets.extend(suffixes.iter().map(|s| s.0));
+        drop(suffixes);
+        // The vectors grown by pushing may hold up to twice their length; the index lives for
+        // the whole process, so giving the slack back is worth one copy.
+        docs.shrink_to_fit();
+        vocab_text.shrink_to_fit();
+
+        SearchIndex {
+            doc_ids: docs,
+            doc_names,
+            name_ends,
+            text,
+            vocab_text,
+            vocab_start,
+            vocab_post,
+            suffixes: offsets,
+            cjk,
+            postings,
+        }
+    }
+}
+
+/// The immutable search index; see the module documentation for how it works.
+#[derive(Clone, Default)]
+pub struct SearchIndex {
+    /// Caller doc ids in increasing order; postings hold indexes into this, so sorted
+    /// postings are also sorted by caller id.
+    doc_ids: Vec<u32>,
+    /// Names of doc `i` are `doc_names[i]..doc_names[i + 1]`.
+    doc_names: Vec<u32>,
+    /// Name `n` is `text[name_ends[n]..name_ends[n + 1]]`.
+    name_ends: Vec<u32>,
+    /// All folded names, concatenated.
+    text: String,
+    /// The distinct word tokens in sorted order, each followed by a space.
+    vocab_text: String,
+    /// Token `t` starts at `vocab_start[t]`; the last entry is the text length.
+    vocab_start: Vec<u32>,
+    /// Postings of token `t` are `postings[vocab_post[t]..vocab_post[t + 1]]`.
+    vocab_post: Vec<u32>,
+    /// Offsets in `vocab_text` of token suffixes (not at a token start), sorted by suffix.
+    suffixes: Vec<u32>,
+    /// CJK unigram and bigram keys to `(start, len)` in `postings`.
+    cjk: HashMap<u64, (u32, u32)>,
+    /// Sorted, deduplicated doc indexes for every token and n-gram, back to back.
+    postings: Vec<u32>,
+}
+
+/// Candidate documents for one query piece, before they are materialised.
+enum Source<'a> {
+    /// Documents in any of the lists (a word piece matches any of several tokens).
+    Union(Vec<&'a [u32]>),
+    /// Documents in all of the lists (a CJK piece must contain each of its bigrams).
+    Intersection(Vec<&'a [u32]>),
+}
+
+impl Source<'_> {
+    /// An upper bound on the number of candidates, used to pick the cheapest piece.
+    fn cost(&self) -> usize {
+        match self {
+            Source::Union(lists) => lists.iter().map(|l| l.len()).sum(),
+            Source::Intersection(lists) => lists.iter().map(|l| l.len()).min().unwrap_or(0),
+        }
+    }
+
+    fn docs(self) -> Vec<u32> {
+        match self {
+            Source::Union(lists) => {
+                if let [only] = lists[..] {
+                    return only.to_vec();
+                }
+                let mut all: Vec<u32> = lists.concat();
+                all.sort_unstable();
+                all.dedup();
+                all
+            }
+            Source::Intersection(mut lists) => {
+                lists.sort_by_key(|l| l.len());
+                let Some((first, rest)) = lists.split_first() else {
+                    return Vec::new();
+                };
+                let mut docs = first.to_vec();
+                for list in rest {
+                    docs.retain(|d| list.binary_search(d).is_ok());
+                }
+                docs
+            }
+        }
+    }
+}
+
+impl SearchIndex {
+    pub fn build<'a>(docs: impl IntoIterator<Item = (u32, &'a [&'a str])>) -> SearchIndex {
+        let mut builder = SearchIndexBuilder::new();
+        for (doc, names) in docs {
+            builder.add(doc, names);
+        }
+        builder.finish()
+    }
+
+    /// All matching documents, best first, as `(rank, doc)` ascending. See the `RANK_*`
+    /// constants. A query that folds to nothing returns nothing.
+    pub fn search(&self, query: &str) -> Vec<Hit> {
+        let query = fold(query);
+        let pieces: Vec<Piece> = tokens(&query)
+            .map(|(kind, text)| Piece {
+                kind,
+                text,
+                chars: text.chars().count(),
+            })
+            .collect();
+        // Generate candidates from the most selective piece only; the verification below
+        // checks the other pieces anyway, and is cheaper than materialising every union.
+        let mut best: Option<Source> = None;
+        for piece in &pieces {
+            let source = self.source(piece);
+            let cost = source.cost();
+            if cost == 0 {
+                return Vec::new();
+            }
+            if best.as_ref().is_none_or(|b| cost < b.cost()) {
+                best = Some(source);
+            }
+        }
+        let Some(source) = best else {
+            return Vec::new();
+        };
+        let mut hits: Vec<Hit> = source
+            .docs()
+            .into_iter()
+            .filter_map(|d| {
+                let rank = self
+                    .names_of(d as usize)
+                    .filter_map(|name| rank_name(name, &query, &pieces))
+                    .min()?;
+                Some(Hit {
+                    doc: self.doc_ids[d as usize],
+                    rank,
+                })
+            })
+            .collect();
+        // Candidates come in doc order, so a stable sort by rank gives (rank, doc) order.
+        hits.sort_by_key(|h| h.rank);
+        hits
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.doc_ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.doc_ids.is_empty()
+    }
+
+    /// Approximate heap memory held by the index, in bytes, for capacity planning.
+    pub fn heap_size(&self) -> usize {
+        let u32s = self.doc_ids.capacity()
+            + self.doc_names.capacity()
+            + self.name_ends.capacity()
+            + self.vocab_start.capacity()
+            + self.vocab_post.capacity()
+            + self.suffixes.capacity()
+            + self.postings.capacity();
+        // A hash map entry is the key and value plus one control byte.
+        let map = self.cjk.capacity() * (size_of::<(u64, (u32, u32))>() + 1);
+        u32s * 4 + self.text.capacity() + self.vocab_text.capacity() + map
+    }
+
+    fn names_of(&self, doc: usize) -> impl Iterator<Item = &str> {
+        let names = self.doc_names[doc] as usize..self.doc_names[doc + 1] as usize;
+        names.map(|n| &self.text[self.name_ends[n] as usize..self.name_ends[n + 1] as usize])
+    }
+
+    fn vocab_len(&self) -> usize {
+        self.vocab_start.len().saturating_sub(1)
+    }
+
+    fn token(&self, t: usize) -> &str {
+        &self.vocab_text[self.vocab_start[t] as usize..self.vocab_start[t + 1] as usize - 1]
+    }
+
+    fn token_postings(&self, t: usize) -> &[u32] {
+        &self.postings[self.vocab_post[t] as usize..self.vocab_post[t + 1] as usize]
+    }
+
+    fn ngram_postings(&self, key: u64) -> &[u32] {
+        match self.cjk.get(&key) {
+            Some(&(start, len)) => &self.postings[start as usize..(start + len) as usize],
+            None => &[],
+        }
+    }
+
+    /// The range of vocabulary tokens that start with `prefix`.
+    fn prefix_range(&self, prefix: &str) -> Range<usize> {
+        let lo = partition(0, self.vocab_len(), |t| self.token(t) < prefix);
+        let hi = partition(lo, self.vocab_len(), |t| self.token(t).starts_with(prefix));
+        lo..hi
+    }
+
+    /// Vocabulary tokens that contain `infix` after their first character.
+    fn infix_tokens(&self, infix: &str) -> Vec<usize> {
+        let text = self.vocab_text.as_bytes();
+        let needle = infix.as_bytes();
+        // Truncating a suffix to the needle's length is enough to compare it: it stops at the
+        // token's end with a space, which sorts below every byte a folded token can contain.
+        let head = |pos: u32| {
+            let pos = pos as usize;
+            &text[pos..(pos + needle.len()).min(text.len())]
+        };
+        let lo = self.suffixes.partition_point(|&p| head(p) < needle);
+        let hi = lo + self.suffixes[lo..].partition_point(|&p| head(p) == needle);
+        let mut found: Vec<usize> = self.suffixes[lo..hi]
+            .iter()
+            .map(|&p| self.vocab_start.partition_point(|&s| s <= p) - 1)
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    fn source(&self, piece: &Piece) -> Source<'_> {
+        match piece.kind {
+            Kind::Word => {
+                let range = self.prefix_range(piece.text);
+                let mut lists: Vec<&[u32]> =
+                    range.clone().map(|t| self.token_postings(t)).collect();
+                if piece.chars >= MIN_INFIX_CHARS {
+                    for t in self.infix_tokens(piece.text) {
+                        if !range.contains(&t) {
+                            lists.push(self.token_postings(t));
+                        }
+                    }
+                }
+                Source::Union(lists)
+            }
+            Kind::Cjk => {
+                let chars: Vec<char> = piece.text.chars().collect();
+                if let [c] = chars[..] {
+                    Source::Union(vec![self.ngram_postings(unigram(c))])
+                } else {
+                    let lists = chars
+                        .windows(2)
+                        .map(|w| self.ngram_postings(bigram(w[0], w[1])))
+                        .collect();
+                    Source::Intersection(lists)
+                }
+            }
+        }
+    }
+}
+
+/// The first index in `lo..hi` for which `pred` is false, where `pred` is true on a prefix of
+/// the range; a slice's `partition_point` without needing a slice.
+fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+impl fmt::Debug for SearchIndex {
+    /// A summary rather than the contents, which can be hundreds of megabytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("docs", &self.len())
+            .field("names", &self.name_ends.len().saturating_sub(1))
+            .field("tokens", &self.vocab_len())
+            .field("cjk_ngrams", &self.cjk.len())
+            .field("heap_size", &self.heap_size())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture() -> SearchIndex {
+        let docs: Vec<(u32, Vec<&str>)> = vec![
+            (1, vec!["Leap", "夺冠"]),
+            (2, vec!["Leap Reprise"]),
+            (3, vec!["Gong Li"]),
+            (4, vec!["Shigeru Umebayashi"]),
+            (5, vec!["China vs. Brazil"]),
+            (6, vec!["Rio, Quarter Final"]),
+            (
+                7,
+                vec![
+                    "China women's national volleyball team",
+                    "Chinese women's national volleyball team",
+                ],
+            ),
+            (8, vec!["Café Olé"]),
+            (9, vec!["New Year’s Dinner"]),
+            (10, vec!["夺冠之路"]),
+            (11, vec!["ガンダム", "Straße", "ΟΔΟΣ"]),
+            (12, vec!["한국 대표팀"]),
+        ];
+        SearchIndex::build(docs.iter().map(|(d, n)| (*d, n.as_slice())))
+    }
+
+    fn check(index: &SearchIndex, query: &str, expected: &[(u32, u8)]) -> Option<String> {
+        let got: Vec<(u32, u8)> = index
+            .search(query)
+            .iter()
+            .map(|h| (h.doc, h.rank))
+            .collect();
+        (got != expected).then(|| format!("{query:?}: expected {expected:?}, got {got:?}"))
+    }
+
+    #[test]
+    fn search_table() {
+        let cases: &[(&str, &[(u32, u8)])] = &[
+            ("leap", &[(1, 0), (2, 1)]),
+            ("LEAP", &[(1, 0), (2, 1)]),
+            ("ＬＥＡＰ", &[(1, 0), (2, 1)]),
+            ("lea", &[(1, 1), (2, 1)]),
+            ("eap", &[(1, 3), (2, 3)]),
+            ("reprise", &[(2, 2)]),
+            ("夺冠", &[(1, 0), (10, 1)]),
+            ("夺", &[(1, 1), (10, 1)]),
+            ("冠", &[(1, 3), (10, 3)]),
+            ("冠之", &[(10, 3)]),
+            ("之路", &[(10, 3)]),
+            ("夺冠之路", &[(10, 0)]),
+            ("路冠", &[]),
+            ("umeb", &[(4, 2)]),
+            ("UMEBAYASHI", &[(4, 2)]),
+            ("bayashi", &[(4, 3)]),
+            ("gong li", &[(3, 0)]),
+            ("li", &[(3, 2)]),
+            ("cafe ole", &[(8, 0)]),
+            ("café", &[(8, 1)]),
+            ("Cafe\u{301}", &[(8, 1)]),
+            ("ole", &[(8, 2)]),
+            ("olé", &[(8, 2)]),
+            ("china brazil", &[(5, 2)]),
+            ("brazil china", &[(5, 2)]),
+            ("china vs brazil", &[(5, 0)]),
+            ("China vs. Brazil!", &[(5, 0)]),
+            ("china", &[(5, 1), (7, 1)]),
+            ("chin", &[(5, 1), (7, 1)]),
+            ("chinese", &[(7, 1)]),
+            ("women volleyball", &[(7, 2)]),
+            ("women's", &[(7, 2)]),
+            ("national volley", &[(7, 2)]),
+            ("ational", &[(7, 3)]),
+            ("rio", &[(6, 1)]),
+            ("Río", &[(6, 1)]),
+            ("quarter final", &[(6, 2)]),
+            ("year's", &[(9, 2)]),
+            ("year’s", &[(9, 2)]),
+            ("years", &[(9, 2)]),
+            ("new year", &[(9, 1)]),
+            ("new years dinner", &[(9, 0)]),
+            ("dinner year", &[(9, 2)]),
+            ("ガンダム", &[(11, 0)]),
+            ("カンダム", &[]),
+            ("ンダ", &[(11, 3)]),
+            ("strasse", &[(11, 0)]),
+            ("οδος", &[(11, 0)]),
+            ("한국", &[(12, 1)]),
+            ("대표", &[(12, 2)]),
+            ("표팀", &[(12, 3)]),
+            // Names of one document are matched one at a time, not across names.
+            ("leap 夺冠", &[]),
+            ("zzz", &[]),
+            ("leap zzz", &[]),
+            ("", &[]),
+            ("   ", &[]),
+            ("!!! ...", &[]),
+            ("🎉", &[]),
+            ("\0", &[]),
+        ];
+        let index = fixture();
+        let failures: Vec<String> = cases
+            .iter()
+            .filter_map(|(q, expected)| check(&index, q, expected))
+            .collect();
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+        assert_eq!(index.len(), 12);
+    }
+
+    #[test]
+    fn fold_table() {
+        let cases = [
+            ("Café Olé", "cafe ole"),
+            ("  China vs. Brazil  ", "china vs brazil"),
+            ("New Year’s Dinner", "new years dinner"),
+            ("O'Brien", "obrien"),
+            ("Hawaiʻi", "hawaii"),
+            ("ﬁnal Ｆｉｎａｌ ²", "final final 2"),
+            ("Leap夺冠", "leap夺冠"),
+            ("ジョン・スミス", "ジョン スミス"),
+            ("한국", "한국"),
+            ("İstanbul", "istanbul"),
+            ("Ångström", "angstrom"),
+            ("e\u{301}\u{301}", "e"),
+            ("\u{301}", ""),
+            ("a\0b", "a b"),
+            ("", ""),
+        ];
+        for (input, folded) in cases {
+            assert_eq!(fold(input), folded, "fold({input:?})");
+        }
+    }
+
+    #[test]
+    fn empty_indexes_match_nothing() {
+        let empty: [(u32, &[&str]); 0] = [];
+        for index in [SearchIndex::default(), SearchIndex::build(empty)] {
+            assert!(index.is_empty());
+            assert_eq!(index.search("a"), Vec::new());
+            assert_eq!(index.search("夺冠"), Vec::new());
+        }
+        // A doc whose names all fold to nothing still counts, but can never match.
+        let index = SearchIndex::build([(5, &["...", ""][..])]);
+        assert_eq!(index.len(), 1);
+        assert_eq!(index.search("..."), Vec::new());
+    }
+
+    /// A xorshift64* generator, so the randomized tests need no dependency and replay exactly.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        /// Any scalar value, biased towards the awkward ones.
+        fn any_char(&mut self) -> char {
+            const AWKWARD: &[char] = &[
+                '\0',
+                ' ',
+                '\'',
+                '’',
+                '.',
+                '-',
+                '\u{301}',
+                '\u{3099}',
+                '\u{200D}',
+                '\u{FE0F}',
+                '\u{202E}',
+                'ß',
+                'ς',
+                'İ',
+                'ﬁ',
+                '夺',
+                '冠',
+                '한',
+                'ᄒ',
+                'ガ',
+                'ｶ',
+                'א',
+                'ب',
+                '🎉',
+                '\u{E0100}',
+                '\u{FFFF}',
+                '\u{10FFFF}',
+                '²',
+                '०',
+                'क',
+                '\u{93F}',
+            ];
+            match self.below(3) {
+                0 => AWKWARD[self.below(AWKWARD.len())],
+                1 => (b' ' + self.below(95) as u8) as char,
+                _ => loop {
+                    if let Some(c) = char::from_u32(self.below(0x11_0000) as u32) {
+                        break c;
+                    }
+                },
+            }
+        }
+
+        fn string(&mut self, alphabet: &[&str], max_parts: usize) -> String {
+            let n = self.below(max_parts + 1);
+            (0..n)
+                .map(|_| alphabet[self.below(alphabet.len())])
+                .collect()
+        }
+    }
+
+    /// Every document, ranked by `rank_name` directly: what the index must agree with.
+    fn brute_force(index: &SearchIndex, query: &str) -> Vec<Hit> {
+        let q = fold(query);
+        let pieces: Vec<Piece> = tokens(&q)
+            .map(|(kind, text)| Piece {
+                kind,
+                text,
+                chars: text.chars().count(),
+            })
+            .collect();
+        if pieces.is_empty() {
+            return Vec::new();
+        }
+        let mut hits: Vec<Hit> = (0..index.len())
+            .filter_map(|d| {
+                let rank = index
+                    .names_of(d)
+                    .filter_map(|n| rank_name(n, &q, &pieces))
+                    .min()?;
+                Some(Hit {
+                    doc: index.doc_ids[d],
+                    rank,
+                })
+            })
+            .collect();
+        hits.sort_by_key(|h| (h.rank, h.doc));
+        hits
+    }
+
+    #[test]
+    fn random_unicode_never_panics() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut builder = SearchIndexBuilder::new();
+        for doc in 0..300u32 {
+            let names: Vec<String> = (0..rng.below(3))
+                .map(|_| (0..rng.below(12)).map(|_| rng.any_char()).collect())
+                .collect();
+            builder.add(doc * 7 % 301, &names);
+        }
+        builder.add(1000, &["a".repeat(100_000), "夺".repeat(10_000)]);
+        let index = builder.finish();
+        for _ in 0..10_000 {
+            let query: String = (0..rng.below(10)).map(|_| rng.any_char()).collect();
+            let hits = index.search(&query);
+            assert!(
+                hits.windows(2)
+                    .all(|w| (w[0].rank, w[0].doc) < (w[1].rank, w[1].doc))
+            );
+            assert!(hits.iter().all(|h| h.rank <= RANK_SUBSTRING));
+            let _ = fold(&query);
+        }
+        assert!(!index.search(&"a".repeat(1000)).is_empty());
+        assert!(!index.search(&"夺".repeat(100)).is_empty());
+    }
+
+    #[test]
+    fn random_queries_match_brute_force() {
+        // A small alphabet makes collisions, prefixes and infixes frequent.
+        const ALPHABET: &[&str] = &[
+            "a", "b", "ab", "ba", "abc", "E", "é", "ë", "n", " ", "'", ".", "-", "\u{301}", "夺",
+            "冠", "之", "한", "국", "ガ", "カ", "ß", "ss", "1", "12",
+        ];
+        let mut rng = Rng(42);
+        let mut builder = SearchIndexBuilder::new();
+        let mut names_seen = Vec::new();
+        for doc in 0..400u32 {
+            let names: Vec<String> = (0..1 + rng.below(2))
+                .map(|_| rng.string(ALPHABET, 10))
+                .collect();
+            names_seen.extend(names.iter().cloned());
+            builder.add(doc, &names);
+        }
+        let index = builder.finish();
+        for i in 0..3_000 {
+            let query = if i % 3 == 0 {
+                // Real names and their fragments hit the exact and prefix ranks.
+                let name = &names_seen[rng.below(names_seen.len())];
+                let chars: Vec<char> = name.chars().collect();
+                let a = rng.below(chars.len() + 1);
+                let b = a + rng.below(chars.len() - a + 1);
+                chars[a..b].iter().collect()
+            } else {
+                rng.string(ALPHABET, 4)
+            };
+            assert_eq!(
+                index.search(&query),
+                brute_force(&index, &query),
+                "{query:?}"
+            );
+        }
+        for name in &names_seen {
+            if !fold(name).is_empty() {
+                assert_eq!(index.search(name).first().map(|h| h.rank), Some(RANK_EXACT));
+            }
+        }
+    }
+
+    /// Measures build time, memory and query time at a million documents:
+    /// `cargo test --release -- --ignored --nocapture million`.
+    #[test]
+    #[ignore]
+    fn million_docs_report() {
+        use std::time::Instant;
+        const SYLLABLES: &[&str] = &[
+            "ka", "to", "ri", "mo", "na", "shi", "ba", "lu", "ve", "dor", "an", "el", "qu", "zé",
+            "ño", "th", "gr", "ai", "ou", "st",
+        ];
+        let mut rng = Rng(7);
+        let word = |rng: &mut Rng| -> String {
+            (0..2 + rng.below(3))
+                .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
+                .collect()
+        };
+        let mut docs: Vec<Vec<String>> = Vec::with_capacity(1_000_000);
+        for i in 0..1_000_000u32 {
+            let primary = if i % 2 == 0 {
+                format!("Track {i} of album {}", i / 12)
+            } else {
+                let n = 1 + rng.below(4);
+                (0..n).map(|_| word(&mut rng)).collect::<Vec<_>>().join(" ")
+            };
+            let mut names = vec![primary];
+            if i % 10 == 0 {
+                names.push(format!("{} {}", word(&mut rng), i % 977));
+            }
+            if i % 100 == 0 {
+                names.push(format!(
+                    "夺冠{}之路",
+                    ["一", "二", "三", "四"][rng.below(4)]
+                ));
+            }
+            docs.push(names);
+        }
+        let raw_bytes: usize = docs.iter().flatten().map(|n| n.len()).sum();
+        let start = Instant::now();
+        let mut builder = SearchIndexBuilder::new();
+        for (i, names) in docs.iter().enumerate() {
+            builder.add(i as u32, names);
+        }
+        let index = builder.finish();
+        let build = start.elapsed();
+        let names = index.name_ends.len() - 1;
+        let heap = index.heap_size();
+        let overhead = heap - index.text.len();
+        println!("{index:?}");
+        println!(
+            "build {build:?}; raw name bytes {raw_bytes}; folded text {}; heap {heap} \
+             ({:.1} B/doc, {:.1} B/name); overhead beyond text {:.1} B/name; suffixes {}; postings {}",
+            index.text.len(),
+            heap as f64 / index.len() as f64,
+            heap as f64 / names as f64,
+            overhead as f64 / names as f64,
+            index.suffixes.len(),
+            index.postings.len(),
+        );
+        for query in [
+            "track 123456",
+            "album 4567",
+            "track",
+            "a",
+            "ka",
+            "kato",
+            "zzz",
+            "3456",
+            "ñ",
+            "夺冠",
+            "冠",
+            "shi ba",
+        ] {
+            let start = Instant::now();
+            let mut hits = Vec::new();
+            for _ in 0..10 {
+                hits = index.search(query);
+            }
+            let each = start.elapsed() / 10;
+            println!("{query:>14}: {:>7} hits in {each:?}", hits.len());
+        }
+    }
+}
