@@ -1,4 +1,9 @@
 //! leap-graphql: the world of the 2020 film *Leap* (夺冠) as one linked GraphQL graph.
 
+pub mod cli;
+pub mod config;
+pub mod guard;
+pub mod http;
+pub mod schema;
 pub mod seed;
 pub mod store;

@@ -1,6 +1,138 @@
-fn main() {
-    match leap_graphql::seed::load_bundled() {
-        Ok(store) => println!("ok: {} films", store.films.len()),
-        Err(report) => println!("{report}"),
+//! The command line: parse it, build the app, run it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use leap_graphql::config::{Config, LogFormat, SeedSource};
+use leap_graphql::{cli, http};
+
+/// A GraphQL API for the world of the 2020 film Leap (夺冠).
+#[derive(Parser)]
+#[command(name = "leap-graphql", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, env = "LEAP_LISTEN", default_value = "127.0.0.1:8000")]
+    listen: SocketAddr,
+    /// A seed directory to serve instead of the bundled seed.
+    #[arg(long, env = "LEAP_SEED")]
+    seed: Option<PathBuf>,
+    /// The log format.
+    #[arg(long, env = "LEAP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Print the schema as SDL (`leap-graphql schema > schema.graphql`).
+    Schema,
+    /// Run one operation against the seed without a server and print the JSON response.
+    Query {
+        /// The GraphQL document.
+        document: String,
+        /// The variables, as a JSON object.
+        #[arg(long)]
+        variables: Option<String>,
+        /// Which operation of the document to run.
+        #[arg(long)]
+        operation_name: Option<String>,
+        /// A seed directory instead of the bundled seed.
+        #[arg(long, env = "LEAP_SEED")]
+        seed: Option<PathBuf>,
+    },
+    /// Validate a seed directory and report every problem; exits 1 if there are any.
+    Check {
+        /// The seed directory (the bundled seed when absent).
+        #[arg(long, env = "LEAP_SEED")]
+        seed: Option<PathBuf>,
+    },
+}
+
+fn seed_source(seed: Option<PathBuf>) -> SeedSource {
+    seed.map_or(SeedSource::Bundled, SeedSource::Dir)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Schema) => {
+            print!("{}", leap_graphql::schema::sdl());
+            ExitCode::SUCCESS
+        }
+        Some(Command::Query {
+            document,
+            variables,
+            operation_name,
+            seed,
+        }) => cli::query(
+            &seed_source(seed),
+            &document,
+            variables.as_deref(),
+            operation_name.as_deref(),
+        ),
+        Some(Command::Check { seed }) => cli::check(&seed_source(seed)),
     }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let config = Config {
+        listen: args.listen,
+        seed: seed_source(args.seed),
+        log_format: args.log_format,
+        ..Config::default()
+    };
+    cli::init_logging(config.log_format);
+    let store = match cli::load(&config.seed) {
+        Ok(store) => store,
+        Err(report) => {
+            eprintln!("{report}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let server = match http::Server::bind(http::AppState::new(config.clone(), store)).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("cannot listen on {}: {e}", config.listen);
+                return ExitCode::FAILURE;
+            }
+        };
+        match server.local_addr() {
+            Ok(addr) => println!("listening on http://{addr}/graphql"),
+            Err(e) => {
+                eprintln!("cannot read the bound address: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        match server.run().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("server error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
 }

@@ -400,6 +400,14 @@ impl Store {
                 }
             }
         }
+        for list in &mut supports {
+            // By kind and slug: the order `Source.supports` pages through.
+            list.sort_by(|a, b| {
+                a.kind
+                    .cmp(&b.kind)
+                    .then_with(|| self.slug(*a).cmp(self.slug(*b)))
+            });
+        }
         for (source, list) in self.sources.iter_mut().zip(supports) {
             source.supports = list;
         }

@@ -40,6 +40,7 @@ pub enum Order {
     Cast,
     PersonCredits,
     Search,
+    Supports,
 }
 
 impl Order {
@@ -63,6 +64,7 @@ impl Order {
             Order::Cast => "cast",
             Order::PersonCredits => "credits",
             Order::Search => "search",
+            Order::Supports => "supports",
         }
     }
 
@@ -135,8 +137,8 @@ impl Order {
                     Part::Int(c.role as i64),
                 ]
             }
-            // Search keys are made by the search resolver, which knows each hit's rank.
-            Order::Search => Vec::new(),
+            // Search hits and supported nodes are not plain indices: their items make their own keys.
+            Order::Search | Order::Supports => Vec::new(),
         }
     }
 }

@@ -1,0 +1,101 @@
+//! What the subcommands do, apart from parsing their arguments (main.rs does that).
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::config::{LogFormat, SeedSource};
+use crate::seed::{self, Report};
+use crate::store::Store;
+
+pub fn load(source: &SeedSource) -> Result<Store, Report> {
+    match source {
+        SeedSource::Bundled => seed::load_bundled(),
+        SeedSource::Dir(dir) => seed::load_dir(dir),
+    }
+}
+
+/// Logs to stderr, so that stdout carries only the one `listening on` line.
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LEAP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// `leap-graphql check`: prints every problem, or a summary of what loaded.
+pub fn check(source: &SeedSource) -> ExitCode {
+    match load(source) {
+        Ok(store) => {
+            let counts: Vec<String> = crate::store::model::Kind::ALL
+                .iter()
+                .map(|k| format!("{} {}", store.len(*k), crate::store::kind_table(*k).0))
+                .collect();
+            let _ = writeln!(std::io::stdout(), "ok: {}", counts.join(", "));
+            ExitCode::SUCCESS
+        }
+        Err(report) => {
+            let _ = writeln!(std::io::stdout(), "{report}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `leap-graphql query`: runs one operation in-process and prints the JSON response.
+pub fn query(
+    source: &SeedSource,
+    document: &str,
+    variables: Option<&str>,
+    operation_name: Option<&str>,
+) -> ExitCode {
+    let store = match load(source) {
+        Ok(s) => s,
+        Err(report) => {
+            eprintln!("{report}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let variables = match variables.map(serde_json::from_str::<serde_json::Value>) {
+        None => serde_json::Value::Object(Default::default()),
+        Some(Ok(v @ serde_json::Value::Object(_))) => v,
+        Some(_) => {
+            eprintln!("--variables must be a JSON object");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut request = async_graphql::Request::new(document)
+        .variables(async_graphql::Variables::from_json(variables))
+        .data(Arc::new(store));
+    if let Some(name) = operation_name {
+        request = request.operation_name(name);
+    }
+    let schema = crate::schema::build();
+    let response = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(rt) => rt.block_on(schema.execute(request)),
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ok = response.errors.is_empty();
+    match serde_json::to_string_pretty(&response) {
+        // A closed pipe (`| head`) is not worth a panic.
+        Ok(json) => {
+            let _ = writeln!(std::io::stdout(), "{json}");
+        }
+        Err(e) => {
+            eprintln!("cannot print the response: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,143 @@
+//! `Album`.
+
+use async_graphql::{ID, Object, Result};
+
+use super::company::Company;
+use super::connection::{PageArgs, connection, paginate};
+use super::credit::Credit;
+use super::film::Film;
+use super::node::entity;
+use super::person::Person;
+use super::provenance::{Fact, Money, Statement, statements};
+use super::source::Source;
+use super::track::TrackConnection;
+use crate::store::model::{self, Kind, Performer, Role};
+use crate::store::orders::Order;
+
+entity!(Album, albums, model::Album, Kind::Album);
+
+impl<'a> Album<'a> {
+    fn composers_list(&self) -> Vec<Person<'a>> {
+        let s = self.store;
+        self.r()
+            .credits
+            .iter()
+            .map(|c| &s.credits[*c as usize])
+            .filter(|c| c.role == Role::Composer)
+            .filter_map(|c| match c.performer {
+                Performer::Person(p) => Some(Person::new(s, p)),
+                Performer::Team(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// An album: a film's soundtrack.
+#[Object]
+impl<'a> Album<'a> {
+    /// The global id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+    /// The slug: lowercase, URL-safe, unique among albums.
+    pub async fn slug(&self) -> &str {
+        &self.r().meta.slug
+    }
+    /// The title. Where no document gives one it is made from the film's (see `facts`).
+    pub async fn title(&self) -> &str {
+        &self.r().title
+    }
+    /// The composer: the first of `composers`.
+    async fn composer(&self) -> Option<Person<'a>> {
+        self.composers_list().into_iter().next()
+    }
+    /// Everyone credited as composer.
+    async fn composers(&self) -> Vec<Person<'a>> {
+        self.composers_list()
+    }
+    /// Every credit on the album (composer, producer, editor, liner notes).
+    async fn credits(&self) -> Vec<Credit<'a>> {
+        self.r()
+            .credits
+            .iter()
+            .map(|c| Credit::new(self.store, *c))
+            .collect()
+    }
+    /// The record label.
+    async fn label(&self) -> Option<Company<'a>> {
+        self.r().label.map(|c| Company::new(self.store, c))
+    }
+    /// The physical format (`CD`).
+    async fn format(&self) -> Option<&str> {
+        self.r().format.as_deref()
+    }
+    /// The stock-keeping unit, as printed.
+    async fn sku(&self) -> Option<&str> {
+        self.r().sku.as_deref()
+    }
+    /// The ISBN, as printed.
+    async fn isbn(&self) -> Option<&str> {
+        self.r().isbn.as_deref()
+    }
+    /// The price.
+    async fn price(&self) -> Option<Money<'a>> {
+        self.r().price.as_ref().map(Money)
+    }
+    /// How many copies a limited edition has.
+    async fn edition_size(&self) -> Option<u32> {
+        self.r().edition_size
+    }
+    /// How the copies of a limited edition are numbered.
+    async fn numbering(&self) -> Option<&str> {
+        self.r().numbering.as_deref()
+    }
+    /// The running time of all its tracks, in seconds.
+    async fn total_duration_seconds(&self) -> u64 {
+        self.r().total_duration_seconds
+    }
+    /// The film the album is from.
+    async fn film(&self) -> Option<Film<'a>> {
+        self.r().film.map(|f| Film::new(self.store, f))
+    }
+    /// The tracks, by number.
+    async fn tracks(
+        &self,
+        #[graphql(
+            desc = "Return the first n tracks (0 to 100; 20 when neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the tracks after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n tracks (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the tracks before this cursor.")] before: Option<String>,
+    ) -> Result<TrackConnection<'a>> {
+        let args = PageArgs::new(first, after, last, before);
+        Ok(TrackConnection(paginate(
+            self.store,
+            &self.r().tracks,
+            Order::TrackNumber,
+            false,
+            &args,
+        )?))
+    }
+    /// What the documents say about the album.
+    async fn notes(&self) -> Vec<Statement<'a>> {
+        statements(self.store, &self.r().notes)
+    }
+    /// The documents this album's facts come from.
+    async fn sources(&self) -> Vec<Source<'a>> {
+        self.sources_list()
+    }
+    /// Where each of the album's facts comes from (price, ISBN, title, ...).
+    async fn facts(&self) -> Vec<Fact<'a>> {
+        self.facts_list()
+    }
+}
+
+connection!(
+    AlbumConnection,
+    AlbumEdge,
+    model::Idx,
+    Album<'a>,
+    "albums",
+    |s, i| Album::new(s, i)
+);

@@ -1,0 +1,71 @@
+//! `Competition`.
+
+use async_graphql::{ID, Object};
+
+use super::connection::connection;
+use super::r#match::Match;
+use super::node::entity;
+use super::provenance::Fact;
+use super::source::Source;
+use crate::store::model::{self, Kind};
+
+entity!(
+    Competition,
+    competitions,
+    model::Competition,
+    Kind::Competition
+);
+
+/// A competition: a World Cup, an Olympic tournament.
+#[Object]
+impl<'a> Competition<'a> {
+    /// The global id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+    /// The slug: lowercase, URL-safe, unique among competitions.
+    pub async fn slug(&self) -> &str {
+        &self.r().meta.slug
+    }
+    /// The name (`2016 Rio Olympics`).
+    pub async fn name(&self) -> &str {
+        &self.r().name
+    }
+    /// When it was held, at the precision the documents give.
+    async fn date(&self) -> Option<String> {
+        self.r().date.map(|d| d.to_string())
+    }
+    /// The year it was held.
+    async fn year(&self) -> Option<i32> {
+        self.r().date.map(|d| i32::from(d.year))
+    }
+    /// The host city.
+    async fn city(&self) -> Option<&str> {
+        self.r().city.as_deref()
+    }
+    /// Its matches, by date.
+    async fn matches(&self) -> Vec<Match<'a>> {
+        self.r()
+            .matches
+            .iter()
+            .map(|m| Match::new(self.store, *m))
+            .collect()
+    }
+    /// The documents this competition's facts come from.
+    async fn sources(&self) -> Vec<Source<'a>> {
+        self.sources_list()
+    }
+    /// Where each of the competition's facts comes from.
+    async fn facts(&self) -> Vec<Fact<'a>> {
+        self.facts_list()
+    }
+}
+
+connection!(
+    CompetitionConnection,
+    CompetitionEdge,
+    model::Idx,
+    Competition<'a>,
+    "competitions",
+    |s, i| Competition::new(s, i)
+);

@@ -1,0 +1,38 @@
+//! The GraphQL layer: thin types that borrow the store's records, one module per type.
+
+mod album;
+mod coaching;
+mod company;
+mod competition;
+pub mod connection;
+mod credit;
+pub mod error;
+mod film;
+pub mod ids;
+mod r#match;
+mod node;
+mod person;
+mod provenance;
+pub mod query;
+mod source;
+mod team;
+mod track;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+
+pub use query::Query;
+
+pub type LeapSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema. The store is not schema data: each request carries the `Arc<Store>`
+/// that was current when it started, so a reload never changes a graph under a request.
+pub fn build() -> LeapSchema {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .disable_suggestions()
+        .finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    build().sdl()
+}

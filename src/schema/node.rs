@@ -1,0 +1,141 @@
+//! The interfaces: `Node` (anything with a global id), `Performer` (who can be cast: a person,
+//! or a team that plays itself) and `Work` (what can be credited: a film or an album).
+
+use async_graphql::{ID, Interface};
+
+use super::album::Album;
+use super::company::Company;
+use super::competition::Competition;
+use super::film::Film;
+use super::r#match::Match;
+use super::person::Person;
+use super::source::Source;
+use super::team::Team;
+use super::track::Track;
+use crate::store::Store;
+use crate::store::model::{Kind, NodeRef, Performer as P, Work as W};
+
+/// Defines the wrapper of one kind of entity: a borrowed store and an index into its table.
+macro_rules! entity {
+    ($name:ident, $table:ident, $record:ty, $kind:expr) => {
+        #[derive(Clone, Copy)]
+        pub struct $name<'a> {
+            pub store: &'a crate::store::Store,
+            pub idx: crate::store::model::Idx,
+        }
+
+        impl<'a> $name<'a> {
+            pub fn new(store: &'a crate::store::Store, idx: crate::store::model::Idx) -> Self {
+                $name { store, idx }
+            }
+            /// The record; the index came from the store, so it is always in range.
+            pub fn r(&self) -> &'a $record {
+                &self.store.$table[self.idx as usize]
+            }
+            pub fn node_ref(&self) -> crate::store::model::NodeRef {
+                crate::store::model::NodeRef {
+                    kind: $kind,
+                    idx: self.idx,
+                }
+            }
+            pub fn global_id(&self) -> async_graphql::ID {
+                super::ids::of(self.store, self.node_ref())
+            }
+            // Every entity but a source lists its sources; a source is its own.
+            #[allow(dead_code)]
+            pub fn sources_list(&self) -> Vec<super::source::Source<'a>> {
+                super::provenance::sources(self.store, &self.r().meta.sources)
+            }
+            pub fn facts_list(&self) -> Vec<super::provenance::Fact<'a>> {
+                super::provenance::facts(self.store, &self.r().meta.facts)
+            }
+        }
+    };
+}
+pub(crate) use entity;
+
+/// Anything with a global id, which `node(id:)` fetches again.
+#[derive(Interface)]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "The global id: opaque, and stable across restarts and reloads."
+))]
+pub enum Node<'a> {
+    Film(Film<'a>),
+    Person(Person<'a>),
+    Team(Team<'a>),
+    Match(Match<'a>),
+    Album(Album<'a>),
+    Track(Track<'a>),
+    Company(Company<'a>),
+    Competition(Competition<'a>),
+    Source(Source<'a>),
+}
+
+impl<'a> Node<'a> {
+    pub fn new(store: &'a Store, node: NodeRef) -> Node<'a> {
+        let i = node.idx;
+        match node.kind {
+            Kind::Film => Node::Film(Film::new(store, i)),
+            Kind::Person => Node::Person(Person::new(store, i)),
+            Kind::Team => Node::Team(Team::new(store, i)),
+            Kind::Match => Node::Match(Match::new(store, i)),
+            Kind::Album => Node::Album(Album::new(store, i)),
+            Kind::Track => Node::Track(Track::new(store, i)),
+            Kind::Company => Node::Company(Company::new(store, i)),
+            Kind::Competition => Node::Competition(Competition::new(store, i)),
+            Kind::Source => Node::Source(Source::new(store, i)),
+        }
+    }
+}
+
+/// Someone who can be credited in a cast: a person, or a team that plays itself.
+#[derive(Interface)]
+#[graphql(
+    field(name = "id", ty = "ID", desc = "The global id."),
+    field(
+        name = "slug",
+        ty = "&str",
+        desc = "The slug: lowercase, URL-safe, unique among its type."
+    ),
+    field(name = "name", ty = "&str", desc = "The name.")
+)]
+pub enum Performer<'a> {
+    Person(Person<'a>),
+    Team(Team<'a>),
+}
+
+impl<'a> Performer<'a> {
+    pub fn new(store: &'a Store, p: P) -> Performer<'a> {
+        match p {
+            P::Person(i) => Performer::Person(Person::new(store, i)),
+            P::Team(i) => Performer::Team(Team::new(store, i)),
+        }
+    }
+}
+
+/// Something people are credited on: a film or an album.
+#[derive(Interface)]
+#[graphql(
+    field(name = "id", ty = "ID", desc = "The global id."),
+    field(
+        name = "slug",
+        ty = "&str",
+        desc = "The slug: lowercase, URL-safe, unique among its type."
+    ),
+    field(name = "title", ty = "&str", desc = "The title.")
+)]
+pub enum Work<'a> {
+    Film(Film<'a>),
+    Album(Album<'a>),
+}
+
+impl<'a> Work<'a> {
+    pub fn new(store: &'a Store, w: W) -> Work<'a> {
+        match w {
+            W::Film(i) => Work::Film(Film::new(store, i)),
+            W::Album(i) => Work::Album(Album::new(store, i)),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! `Person`.
+
+use async_graphql::{ID, Object, Result};
+
+use super::album::Album;
+use super::coaching::Coaching;
+use super::connection::{PageArgs, connection, paginate};
+use super::credit::CreditConnection;
+use super::r#match::Match;
+use super::node::entity;
+use super::provenance::{Fact, Statement, statements};
+use super::source::Source;
+use crate::store::model::{self, Kind};
+use crate::store::orders::Order;
+
+entity!(Person, people, model::Person, Kind::Person);
+
+/// A person: someone credited on a film or album, a coach, a commentator, an author.
+#[Object]
+impl<'a> Person<'a> {
+    /// The global id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+    /// The slug: lowercase, URL-safe, unique among people.
+    pub async fn slug(&self) -> &str {
+        &self.r().meta.slug
+    }
+    /// The name, as the documents write it.
+    pub async fn name(&self) -> &str {
+        &self.r().name
+    }
+    /// What the documents say about the person.
+    async fn notes(&self) -> Vec<Statement<'a>> {
+        statements(self.store, &self.r().notes)
+    }
+    /// Every credit on films and albums, by year; each edge carries the role and character.
+    async fn credits(
+        &self,
+        #[graphql(
+            desc = "Return the first n credits (0 to 100; 20 when neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the credits after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n credits (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the credits before this cursor.")] before: Option<String>,
+    ) -> Result<CreditConnection<'a>> {
+        let args = PageArgs::new(first, after, last, before);
+        Ok(CreditConnection(paginate(
+            self.store,
+            &self.r().credits,
+            Order::PersonCredits,
+            false,
+            &args,
+        )?))
+    }
+    /// The albums the person is credited on.
+    async fn albums(&self) -> Vec<Album<'a>> {
+        self.r()
+            .albums
+            .iter()
+            .map(|a| Album::new(self.store, *a))
+            .collect()
+    }
+    /// The teams the person has coached.
+    async fn coaching(&self) -> Vec<Coaching<'a>> {
+        self.r()
+            .coaching
+            .iter()
+            .map(|c| Coaching::new(self.store, *c))
+            .collect()
+    }
+    /// The matches the person commentated, by date.
+    async fn commentated(&self) -> Vec<Match<'a>> {
+        self.r()
+            .commentated
+            .iter()
+            .map(|m| Match::new(self.store, *m))
+            .collect()
+    }
+    /// The source documents the person wrote.
+    async fn authored(&self) -> Vec<Source<'a>> {
+        self.r()
+            .authored
+            .iter()
+            .map(|s| Source::new(self.store, *s))
+            .collect()
+    }
+    /// The documents this person's facts come from.
+    async fn sources(&self) -> Vec<Source<'a>> {
+        self.sources_list()
+    }
+    /// Where each of the person's own facts comes from.
+    async fn facts(&self) -> Vec<Fact<'a>> {
+        self.facts_list()
+    }
+}
+
+connection!(
+    PersonConnection,
+    PersonEdge,
+    model::Idx,
+    Person<'a>,
+    "people",
+    |s, i| Person::new(s, i)
+);

@@ -1,0 +1,71 @@
+//! `Track`.
+
+use async_graphql::{ID, Object};
+
+use super::album::Album;
+use super::connection::connection;
+use super::r#match::Match;
+use super::node::entity;
+use super::provenance::Fact;
+use super::source::Source;
+use crate::store::model::{self, Kind};
+
+entity!(Track, tracks, model::Track, Kind::Track);
+
+/// A track of an album.
+#[Object]
+impl<'a> Track<'a> {
+    /// The global id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+    /// The slug: lowercase, URL-safe, unique among tracks.
+    pub async fn slug(&self) -> &str {
+        &self.r().meta.slug
+    }
+    /// The track's number on its album, from 1.
+    async fn number(&self) -> u32 {
+        self.r().number
+    }
+    /// The title, as printed.
+    pub async fn title(&self) -> &str {
+        &self.r().title
+    }
+    /// The running time as printed on the sleeve (`03:46`).
+    async fn duration(&self) -> &str {
+        &self.r().duration.text
+    }
+    /// The running time in seconds.
+    async fn duration_seconds(&self) -> u32 {
+        self.r().duration.seconds
+    }
+    /// The album.
+    async fn album(&self) -> Album<'a> {
+        Album::new(self.store, self.r().album)
+    }
+    /// The matches the track scores in the film.
+    async fn depicts(&self) -> Vec<Match<'a>> {
+        self.r()
+            .depicts
+            .iter()
+            .map(|m| Match::new(self.store, *m))
+            .collect()
+    }
+    /// The documents this track's facts come from.
+    async fn sources(&self) -> Vec<Source<'a>> {
+        self.sources_list()
+    }
+    /// Where each of the track's facts comes from (`depicts` is editorial).
+    async fn facts(&self) -> Vec<Fact<'a>> {
+        self.facts_list()
+    }
+}
+
+connection!(
+    TrackConnection,
+    TrackEdge,
+    model::Idx,
+    Track<'a>,
+    "tracks",
+    |s, i| Track::new(s, i)
+);
