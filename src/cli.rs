@@ -34,7 +34,10 @@ pub fn check(source: &SeedSource) -> ExitCode {
         Ok(store) => {
             let counts: Vec<String> = crate::store::model::Kind::ALL
                 .iter()
-                .map(|k| format!("{} {}", store.len(*k), crate::store::kind_table(*k).0))
+                .map(|k| {
+                    let file = crate::store::kind_table(*k).1;
+                    format!("{} {}", file.trim_end_matches(".json"), store.len(*k))
+                })
                 .collect();
             let _ = writeln!(std::io::stdout(), "ok: {}", counts.join(", "));
             ExitCode::SUCCESS

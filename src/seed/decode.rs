@@ -365,7 +365,8 @@ impl Decoder {
                 None if note.is_some() => Vec::new(),
                 None => record_sources.clone(),
             };
-            if sources.is_empty() && note.is_none() {
+            // A record whose `sources` did not resolve has been reported already.
+            if sources.is_empty() && note.is_none() && !o.has("sources") {
                 p.add(
                     &o.at(field),
                     "this fact has no source: list the record's \"sources\", cite the field in \"cite\", or explain it in \"editorial\"",
@@ -447,7 +448,7 @@ impl Decoder {
         }
         sources.sort_unstable();
         sources.dedup();
-        if sources.is_empty() && !facts.iter().any(|f| f.editorial.is_some()) {
+        if sources.is_empty() && !o.has("sources") && !facts.iter().any(|f| f.editorial.is_some()) {
             p.add(&o.path, "the record cites no source at all");
         }
         Meta {

@@ -165,9 +165,9 @@ pub fn load_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<
     Ok(store)
 }
 
-/// serde_json's message, made plain for an editor, with line and column.
+/// serde_json's message (which ends with the line and column), made plain for an editor.
 fn syntax_message(e: &serde_json::Error, bytes: &[u8]) -> String {
-    let what = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         "the file is empty; write [] for a file with no records".to_owned()
     } else if std::str::from_utf8(bytes).is_err()
         && e.classify() == serde_json::error::Category::Syntax
@@ -175,8 +175,7 @@ fn syntax_message(e: &serde_json::Error, bytes: &[u8]) -> String {
         format!("the file is not valid UTF-8 or not valid JSON: {e}")
     } else {
         format!("invalid JSON: {e}")
-    };
-    format!("{what} (line {}, column {})", e.line(), e.column())
+    }
 }
 
 /// Within each album, track numbers run 1, 2, 3… with no repeats and no gaps.
