@@ -176,82 +176,6 @@ fn partition_point(len: usize, pred: impl Fn(usize) -> bool) -> usize {
     lo
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn keys(n: i64) -> Vec<Key> {
-        (0..n).map(|i| vec![Part::Int(i * 10)]).collect()
-    }
-
-    fn run(n: i64, desc: bool, args: PageArgs) -> Result<(usize, usize)> {
-        let mut k = keys(n);
-        if desc {
-            k.reverse();
-        }
-        let w = window(k.len(), |i| k[i].clone(), "t", desc, &args)?;
-        Ok((w.start, w.end))
-    }
-
-    fn cur(v: i64) -> Option<String> {
-        Some(encode_cursor("t", &vec![Part::Int(v)]))
-    }
-
-    #[test]
-    fn windows() {
-        let a = |first, after, last, before| PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        assert_eq!(run(50, false, a(None, None, None, None)).unwrap(), (0, 20));
-        assert_eq!(
-            run(50, false, a(Some(5), cur(30), None, None)).unwrap(),
-            (4, 9)
-        );
-        // A cursor whose item is gone still finds its place.
-        assert_eq!(
-            run(50, false, a(Some(5), cur(35), None, None)).unwrap(),
-            (4, 9)
-        );
-        assert_eq!(
-            run(50, false, a(None, None, Some(3), cur(100))).unwrap(),
-            (7, 10)
-        );
-        assert_eq!(
-            run(50, false, a(Some(0), None, None, None)).unwrap(),
-            (0, 0)
-        );
-        assert_eq!(
-            run(50, false, a(Some(10), cur(100), None, cur(50))).unwrap(),
-            (11, 11)
-        );
-        assert_eq!(
-            run(10, true, a(Some(2), cur(70), None, None)).unwrap(),
-            (3, 5)
-        );
-        assert_eq!(run(0, false, a(Some(5), None, None, None)).unwrap(), (0, 0));
-        for bad in [
-            a(Some(-1), None, None, None),
-            a(Some(101), None, None, None),
-            a(None, None, Some(-5), None),
-        ] {
-            let e = run(10, false, bad).unwrap_err();
-            assert!(e.message.contains("between 0 and 100"), "{}", e.message);
-        }
-        for bad in [
-            "",
-            "xyz",
-            &encode_cursor("other", &vec![Part::Int(1)]),
-            &"A".repeat(5000),
-        ] {
-            let e = run(10, false, a(None, Some(bad.to_string()), None, None)).unwrap_err();
-            assert!(e.message.contains("not a cursor"), "{}", e.message);
-        }
-    }
-}
-
 /// An item of a connection that knows its own sort key.
 pub trait Keyed: Copy + Send + Sync {
     fn key(&self, store: &Store, order: Order) -> Key;
@@ -378,3 +302,79 @@ macro_rules! connection {
     };
 }
 pub(crate) use connection;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(n: i64) -> Vec<Key> {
+        (0..n).map(|i| vec![Part::Int(i * 10)]).collect()
+    }
+
+    fn run(n: i64, desc: bool, args: PageArgs) -> Result<(usize, usize)> {
+        let mut k = keys(n);
+        if desc {
+            k.reverse();
+        }
+        let w = window(k.len(), |i| k[i].clone(), "t", desc, &args)?;
+        Ok((w.start, w.end))
+    }
+
+    fn cur(v: i64) -> Option<String> {
+        Some(encode_cursor("t", &vec![Part::Int(v)]))
+    }
+
+    #[test]
+    fn windows() {
+        let a = |first, after, last, before| PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        assert_eq!(run(50, false, a(None, None, None, None)).unwrap(), (0, 20));
+        assert_eq!(
+            run(50, false, a(Some(5), cur(30), None, None)).unwrap(),
+            (4, 9)
+        );
+        // A cursor whose item is gone still finds its place.
+        assert_eq!(
+            run(50, false, a(Some(5), cur(35), None, None)).unwrap(),
+            (4, 9)
+        );
+        assert_eq!(
+            run(50, false, a(None, None, Some(3), cur(100))).unwrap(),
+            (7, 10)
+        );
+        assert_eq!(
+            run(50, false, a(Some(0), None, None, None)).unwrap(),
+            (0, 0)
+        );
+        assert_eq!(
+            run(50, false, a(Some(10), cur(100), None, cur(50))).unwrap(),
+            (11, 11)
+        );
+        assert_eq!(
+            run(10, true, a(Some(2), cur(70), None, None)).unwrap(),
+            (3, 5)
+        );
+        assert_eq!(run(0, false, a(Some(5), None, None, None)).unwrap(), (0, 0));
+        for bad in [
+            a(Some(-1), None, None, None),
+            a(Some(101), None, None, None),
+            a(None, None, Some(-5), None),
+        ] {
+            let e = run(10, false, bad).unwrap_err();
+            assert!(e.message.contains("between 0 and 100"), "{}", e.message);
+        }
+        for bad in [
+            "",
+            "xyz",
+            &encode_cursor("other", &vec![Part::Int(1)]),
+            &"A".repeat(5000),
+        ] {
+            let e = run(10, false, a(None, Some(bad.to_string()), None, None)).unwrap_err();
+            assert!(e.message.contains("not a cursor"), "{}", e.message);
+        }
+    }
+}

@@ -91,6 +91,8 @@ impl<'a> Node<'a> {
 }
 
 /// Someone who can be credited in a cast: a person, or a team that plays itself.
+// Each `field(...)` names a different field; clippy reads the repeated keys as duplicates.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
 #[graphql(
     field(name = "id", ty = "ID", desc = "The global id."),
@@ -116,6 +118,7 @@ impl<'a> Performer<'a> {
 }
 
 /// Something people are credited on: a film or an album.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
 #[graphql(
     field(name = "id", ty = "ID", desc = "The global id."),

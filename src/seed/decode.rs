@@ -827,19 +827,20 @@ impl Decoder {
             p.add(&o.at("teams"), "a match needs at least two teams");
         }
         let winner = self.one_ref(p, &o, "winner", Kind::Team);
-        if let Some(w) = winner {
-            if !teams.is_empty() && !teams.contains(&w) {
-                p.add(
-                    &o.at("winner"),
-                    format!(
-                        "the winner \"{}\" is not one of the match's teams",
-                        self.store.slug(NodeRef {
-                            kind: Kind::Team,
-                            idx: w
-                        })
-                    ),
-                );
-            }
+        if let Some(w) = winner
+            && !teams.is_empty()
+            && !teams.contains(&w)
+        {
+            p.add(
+                &o.at("winner"),
+                format!(
+                    "the winner \"{}\" is not one of the match's teams",
+                    self.store.slug(NodeRef {
+                        kind: Kind::Team,
+                        idx: w
+                    })
+                ),
+            );
         }
         Some(Match {
             meta,
@@ -972,13 +973,14 @@ impl Decoder {
         let from = o.parsed(p, "from", PartialDate::parse);
         let to = o.parsed(p, "to", PartialDate::parse);
         let during = o.parsed(p, "during", PartialDate::parse);
-        if let (Some(f), Some(t)) = (from, to) {
-            if t < f && !f.contains(&t) {
-                p.add(
-                    &o.at("to"),
-                    format!("the coaching ends ({t}) before it starts ({f})"),
-                );
-            }
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+            && !f.contains(&t)
+        {
+            p.add(
+                &o.at("to"),
+                format!("the coaching ends ({t}) before it starts ({f})"),
+            );
         }
         if let Some(d) = during {
             let before = from.is_some_and(|f| d < f && !d.contains(&f));

@@ -226,10 +226,10 @@ impl Store {
                 Performer::Person(p) => {
                     let person = &mut self.people[p as usize];
                     person.credits.push(i);
-                    if let Work::Album(a) = c.work {
-                        if !person.albums.contains(&a) {
-                            person.albums.push(a);
-                        }
+                    if let Work::Album(a) = c.work
+                        && !person.albums.contains(&a)
+                    {
+                        person.albums.push(a);
                     }
                 }
                 Performer::Team(t) => self.teams[t as usize].credits.push(i),

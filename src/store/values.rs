@@ -35,10 +35,10 @@ impl PartialDate {
         if year == 0 {
             return Err(format!("\"{text}\" is not a date: there is no year 0000"));
         }
-        if let Some(m) = month {
-            if !(1..=12).contains(&m) {
-                return Err(format!("\"{text}\" is not a date: there is no month {m}"));
-            }
+        if let Some(m) = month
+            && !(1..=12).contains(&m)
+        {
+            return Err(format!("\"{text}\" is not a date: there is no month {m}"));
         }
         if let (Some(m), Some(d)) = (month, day) {
             let last = days_in_month(year, m);
@@ -98,7 +98,9 @@ impl fmt::Display for PartialDate {
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 31,
     }
@@ -190,7 +192,7 @@ pub fn check_isbn(text: &str) -> Result<(), String> {
                 .enumerate()
                 .map(|(i, d)| if i % 2 == 0 { *d } else { d * 3 })
                 .sum();
-            sum % 10 == 0
+            sum.is_multiple_of(10)
         }
         10 if !digits[..9].contains(&10) => {
             let sum: u32 = digits
@@ -198,7 +200,7 @@ pub fn check_isbn(text: &str) -> Result<(), String> {
                 .enumerate()
                 .map(|(i, d)| d * (10 - i as u32))
                 .sum();
-            sum % 11 == 0
+            sum.is_multiple_of(11)
         }
         _ => {
             return Err(format!(
