@@ -66,7 +66,8 @@ fn replacement(rng: &mut Rng) -> Vec<u8> {
         1 => b"99999999999999999999".to_vec(),
         2 => b"-99999999999999999999".to_vec(),
         3 => b"1.7976931348623157e308".to_vec(),
-        4 => format!("{}{}", "[".repeat(rng.below(300)), "]".repeat(0)).into_bytes(),
+        // An array that is never closed, as a cut-off paste leaves one.
+        4 => "[".repeat(rng.below(300)).into_bytes(),
         5 => {
             let depth = rng.below(300);
             format!("{}{}", "[".repeat(depth), "]".repeat(depth)).into_bytes()
