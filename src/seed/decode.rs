@@ -2,7 +2,7 @@
 //! recording the provenance of every fact. Files are read in dependency order, so that a
 //! reference always points into a table that is already complete.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -20,6 +20,9 @@ pub struct Decoder {
     /// For each kind, the position in its file of each record kept, so that problems found
     /// after decoding (duplicate slugs, track numbering) point at the right record.
     pub positions: BTreeMap<Kind, Vec<usize>>,
+    /// Albums with a track that was refused: a gap in their numbering is that track's, and
+    /// has already been reported as what is really wrong with it.
+    pub refused_tracks: BTreeSet<Idx>,
 }
 
 /// The fields of each record that are facts and so need a source (or an editorial note).
@@ -96,6 +99,7 @@ impl Decoder {
             problems: Vec::new(),
             pending_authors: Vec::new(),
             positions: BTreeMap::new(),
+            refused_tracks: BTreeSet::new(),
         }
     }
 
@@ -872,14 +876,22 @@ impl Decoder {
             &["slug", "album", "number", "title", "duration"],
         )?;
         let meta = self.meta(p, &o, TRACK_FACTS, &[]);
-        Some(Track {
-            meta,
-            album: self.one_ref(p, &o, "album", Kind::Album)?,
-            number: o.u32(p, "number", 1)?,
-            title: o.text(p, "title")?,
-            duration: o.parsed(p, "duration", Duration::parse)?,
-            depicts: self.refs(p, &o, "depicts", Kind::Match),
-        })
+        let album = self.one_ref(p, &o, "album", Kind::Album)?;
+        let track = (|| {
+            Some(Track {
+                meta,
+                album,
+                number: o.u32(p, "number", 1)?,
+                title: o.text(p, "title")?,
+                duration: o.parsed(p, "duration", Duration::parse)?,
+                depicts: self.refs(p, &o, "depicts", Kind::Match),
+            })
+        })();
+        if track.is_none() {
+            // The refused track still holds its place in the album's numbering.
+            self.refused_tracks.insert(album);
+        }
+        track
     }
 
     fn credit(

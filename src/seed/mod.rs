@@ -204,7 +204,7 @@ fn check_tracks(d: &decode::Decoder, problems: &mut Vec<Problem>) {
                 });
                 continue;
             }
-            if *number != expected {
+            if *number != expected && !d.refused_tracks.contains(&album) {
                 let missing = if *number == expected + 1 {
                     format!("{expected}")
                 } else {

@@ -1,0 +1,262 @@
+//! The JSON Schemas in `seed/schema/` and the reference page `docs/seed-format.md` describe
+//! the loader as it is. The fields each record may have, and those it must have, are asked of
+//! the loader itself (a record with an unknown field is answered with "expected one of: ...",
+//! an empty one with "missing required field ..."), so a field added to or removed from the
+//! loader fails here until the schema and the page say so too.
+
+use std::collections::BTreeSet;
+
+use leap_graphql::seed::{FILES, load_files};
+use serde_json::Value;
+
+const DOC: &str = include_str!("../docs/seed-format.md");
+
+fn schema(file: &str) -> Value {
+    let stem = file.strip_suffix(".json").unwrap();
+    let path = format!(
+        "{}/seed/schema/{stem}.schema.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+}
+
+/// Follows a local `$ref` (`#/$defs/item`) within the same schema.
+fn resolve<'a>(root: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => root
+            .pointer(r.strip_prefix('#').expect("a local $ref"))
+            .unwrap_or_else(|| panic!("{r} does not resolve")),
+        None => v,
+    }
+}
+
+/// The object schema at `path` below the record: `["releases"]` is a release.
+fn object_at<'a>(root: &'a Value, path: &[&str]) -> &'a Value {
+    let mut v = resolve(root, &root["items"]);
+    for key in path {
+        let field = resolve(root, &v["properties"][*key]);
+        v = resolve(root, field.get("items").unwrap_or(field));
+    }
+    assert_eq!(v["type"], "object", "{path:?}");
+    assert_eq!(
+        v["additionalProperties"],
+        Value::Bool(false),
+        "{path:?} must refuse unknown fields, as the loader does"
+    );
+    v
+}
+
+fn keys(v: &Value) -> BTreeSet<String> {
+    v["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .cloned()
+        .collect()
+}
+
+fn required(v: &Value) -> BTreeSet<String> {
+    v["required"]
+        .as_array()
+        .map(|r| r.iter().map(|k| k.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// Asks the loader which fields the object at `at` may and must have, by loading `record`
+/// (which puts an object holding only `"zzz"` there) into `file`.
+fn loader_fields(file: &str, record: &str, at: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let report = load_files([(file.to_owned(), format!("[{record}]").into_bytes())])
+        .err()
+        .expect("a record with an unknown field is refused");
+    let unknown = format!("{at}.zzz");
+    let allowed = report
+        .problems
+        .iter()
+        .find(|p| p.path == unknown)
+        .and_then(|p| p.message.split_once("expected one of: "))
+        .unwrap_or_else(|| panic!("no field list for {file} {at}:\n{report}"))
+        .1
+        .split(", ")
+        .map(str::to_owned)
+        .collect();
+    let required = report
+        .problems
+        .iter()
+        .filter(|p| p.path == at)
+        .filter_map(|p| p.message.strip_prefix("missing required field \""))
+        .map(|f| f.trim_end_matches('"').to_owned())
+        .collect();
+    (allowed, required)
+}
+
+/// Every kind of object the loader reads: (file, record, where the probe object is, the
+/// schema path to it below the record).
+const OBJECTS: &[(&str, &str, &str, &[&str])] = &[
+    ("sources.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    ("people.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    ("companies.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    ("competitions.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    ("teams.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    ("films.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    ("albums.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    ("matches.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    ("tracks.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    ("credits.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    ("coaching.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    (
+        "people.json",
+        r#"{"slug": "p", "name": "P", "notes": [{"zzz": 1}]}"#,
+        "$[0].notes[0]",
+        &["notes"],
+    ),
+    (
+        "teams.json",
+        r#"{"slug": "t", "name": "T", "notes": [{"zzz": 1}]}"#,
+        "$[0].notes[0]",
+        &["notes"],
+    ),
+    (
+        "matches.json",
+        r#"{"slug": "m", "title": "M", "teams": [], "notes": [{"zzz": 1}]}"#,
+        "$[0].notes[0]",
+        &["notes"],
+    ),
+    (
+        "albums.json",
+        r#"{"slug": "a", "title": "A", "notes": [{"zzz": 1}]}"#,
+        "$[0].notes[0]",
+        &["notes"],
+    ),
+    (
+        "albums.json",
+        r#"{"slug": "a", "title": "A", "price": {"zzz": 1}}"#,
+        "$[0].price",
+        &["price"],
+    ),
+    (
+        "films.json",
+        r#"{"slug": "f", "title": "F", "notes": [{"zzz": 1}]}"#,
+        "$[0].notes[0]",
+        &["notes"],
+    ),
+    (
+        "films.json",
+        r#"{"slug": "f", "title": "F", "synopses": [{"zzz": 1}]}"#,
+        "$[0].synopses[0]",
+        &["synopses"],
+    ),
+    (
+        "films.json",
+        r#"{"slug": "f", "title": "F", "releases": [{"zzz": 1}]}"#,
+        "$[0].releases[0]",
+        &["releases"],
+    ),
+    (
+        "films.json",
+        r#"{"slug": "f", "title": "F", "awards": [{"zzz": 1}]}"#,
+        "$[0].awards[0]",
+        &["awards"],
+    ),
+];
+
+#[test]
+fn there_is_one_schema_per_seed_file() {
+    let dir = format!("{}/seed/schema", env!("CARGO_MANIFEST_DIR"));
+    let mut found: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    let mut expected: Vec<String> = FILES
+        .iter()
+        .map(|f| f.replace(".json", ".schema.json"))
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected);
+    for file in FILES {
+        let s = schema(file);
+        assert_eq!(
+            s["$schema"], "https://json-schema.org/draft/2020-12/schema",
+            "{file}"
+        );
+        assert_eq!(s["title"], file);
+        assert_eq!(
+            s["type"], "array",
+            "{file}: a seed file is an array of records"
+        );
+    }
+}
+
+#[test]
+fn schemas_name_exactly_the_fields_the_loader_accepts() {
+    let mut checked = BTreeSet::new();
+    for (file, record, at, path) in OBJECTS {
+        let (allowed, must) = loader_fields(file, record, at);
+        let root = schema(file);
+        let object = object_at(&root, path);
+        assert_eq!(keys(object), allowed, "{file} {at}: fields");
+        assert_eq!(required(object), must, "{file} {at}: required fields");
+        checked.insert(*file);
+    }
+    assert_eq!(
+        checked.len(),
+        FILES.len(),
+        "every file has its records checked"
+    );
+}
+
+#[test]
+fn the_reference_page_names_every_field() {
+    for (file, record, at, _) in OBJECTS {
+        assert!(
+            DOC.contains(&format!("`{file}`")),
+            "the page does not describe {file}"
+        );
+        for field in loader_fields(file, record, at).0 {
+            assert!(
+                DOC.contains(&format!("`{field}`")),
+                "the page does not name the field `{field}` of {file} {at}"
+            );
+        }
+    }
+}
+
+/// The example catalogue on the page: each block of JSON under a heading that names a file.
+fn example_files() -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut name: Option<String> = None;
+    let mut block: Option<String> = None;
+    for line in DOC.lines() {
+        if let Some(text) = block.as_mut() {
+            if line.starts_with("```") {
+                files.push((name.take().unwrap(), block.take().unwrap().into_bytes()));
+            } else {
+                text.push_str(line);
+                text.push('\n');
+            }
+        } else if let Some(heading) = line.strip_prefix("#### `") {
+            name = heading.strip_suffix('`').map(str::to_owned);
+        } else if line == "```json" && name.is_some() {
+            block = Some(String::new());
+        }
+    }
+    files
+}
+
+#[test]
+fn the_example_catalogue_on_the_page_loads() {
+    let files = example_files();
+    let names: BTreeSet<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        FILES.into_iter().collect(),
+        "the example has every file, once each"
+    );
+    let store = match load_files(files) {
+        Ok(store) => store,
+        Err(report) => panic!("the example on the page does not load:\n{report}"),
+    };
+    assert_eq!(store.films.len(), 1);
+    assert!(!store.tracks.is_empty() && !store.credits.is_empty() && !store.coaching.is_empty());
+}
