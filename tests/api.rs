@@ -13,7 +13,12 @@ async fn code(s: &common::TestServer, query: &str) -> String {
 async fn lookups_take_exactly_one_of_id_and_slug() {
     let s = common::spawn().await;
     let film_id = leap_graphql::schema::ids::encode(leap_graphql::store::model::Kind::Film, "leap");
-    let by_id = s.data(&format!("{{ film(id: \"{film_id}\") {{ slug }} }}"), json!({})).await;
+    let by_id = s
+        .data(
+            &format!("{{ film(id: \"{film_id}\") {{ slug }} }}"),
+            json!({}),
+        )
+        .await;
     assert_eq!(by_id["film"]["slug"], "leap");
     for bad in [
         "{ film { slug } }".to_owned(),
@@ -29,7 +34,10 @@ async fn lookups_take_exactly_one_of_id_and_slug() {
 #[tokio::test]
 async fn pages_forwards_and_backwards_without_repeats() {
     let s = common::spawn().await;
-    let page = |after: Option<&str>, before: Option<&str>, first: Option<i32>, last: Option<i32>| {
+    let page = |after: Option<&str>,
+                before: Option<&str>,
+                first: Option<i32>,
+                last: Option<i32>| {
         let args = json!({ "after": after, "before": before, "first": first, "last": last });
         (
             "query($first: Int, $after: String, $last: Int, $before: String) { tracks(first: $first, after: $after, last: $last, before: $before, orderBy: { field: TITLE }) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { slug } } }",
@@ -42,7 +50,13 @@ async fn pages_forwards_and_backwards_without_repeats() {
         let (q, v) = page(after.as_deref(), None, Some(5), None);
         let d = s.data(q, v).await;
         let t = &d["tracks"];
-        seen.extend(t["nodes"].as_array().unwrap().iter().map(|n| n["slug"].as_str().unwrap().to_owned()));
+        seen.extend(
+            t["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["slug"].as_str().unwrap().to_owned()),
+        );
         if t["pageInfo"]["hasNextPage"] != true {
             break;
         }
@@ -56,11 +70,21 @@ async fn pages_forwards_and_backwards_without_repeats() {
     // The last three, then the three before them, going backwards.
     let (q, v) = page(None, None, None, Some(3));
     let end = s.data(q, v).await;
-    let start = end["tracks"]["pageInfo"]["startCursor"].as_str().unwrap().to_owned();
+    let start = end["tracks"]["pageInfo"]["startCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(end["tracks"]["pageInfo"]["hasPreviousPage"], true);
     let (q, v) = page(None, Some(&start), None, Some(3));
     let before = s.data(q, v).await;
-    let slugs = |d: &Value| d["tracks"]["nodes"].as_array().unwrap().iter().map(|n| n["slug"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let slugs = |d: &Value| {
+        d["tracks"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["slug"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
     assert_eq!([slugs(&before), slugs(&end)].concat(), seen[16..].to_vec());
     for (first, last) in [(Some(-1), None), (Some(101), None), (None, Some(-3))] {
         let (q, v) = page(None, None, first, last);
@@ -73,21 +97,67 @@ async fn pages_forwards_and_backwards_without_repeats() {
 #[tokio::test]
 async fn filters_and_orders() {
     let s = common::spawn().await;
-    let d = s.data("{ films(filter: { titleContains: \"WAR\" }) { nodes { title } } }", json!({})).await;
+    let d = s
+        .data(
+            "{ films(filter: { titleContains: \"WAR\" }) { nodes { title } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(d["films"]["nodes"], json!([{ "title": "The Warlords" }]));
-    let d = s.data("{ films(filter: { year: 2020 }) { totalCount } }", json!({})).await;
+    let d = s
+        .data(
+            "{ films(filter: { year: 2020 }) { totalCount } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(d["films"]["totalCount"], 1);
-    let d = s.data("{ matches(filter: { team: \"brazil-women\" }) { nodes { year } } }", json!({})).await;
+    let d = s
+        .data(
+            "{ matches(filter: { team: \"brazil-women\" }) { nodes { year } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(d["matches"]["nodes"], json!([{ "year": 2016 }]));
     let d = s.data("{ matches(filter: { from: \"1981\", to: \"2008\" }, orderBy: { field: DATE, direction: DESC }) { nodes { year } } }", json!({})).await;
-    assert_eq!(d["matches"]["nodes"], json!([{ "year": 2008 }, { "year": 1981 }]));
-    let d = s.data("{ matches(filter: { competition: \"1981-world-cup\" }) { nodes { city } } }", json!({})).await;
+    assert_eq!(
+        d["matches"]["nodes"],
+        json!([{ "year": 2008 }, { "year": 1981 }])
+    );
+    let d = s
+        .data(
+            "{ matches(filter: { competition: \"1981-world-cup\" }) { nodes { city } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(d["matches"]["nodes"], json!([{ "city": "Osaka" }]));
-    let d = s.data("{ tracks(first: 2, orderBy: { field: DURATION }) { nodes { duration } } }", json!({})).await;
-    assert_eq!(d["tracks"]["nodes"], json!([{ "duration": "00:50" }, { "duration": "01:06" }]));
-    let d = s.data("{ people(filter: { nameContains: \"zhang\" }) { nodes { name } } }", json!({})).await;
-    assert_eq!(d["people"]["nodes"], json!([{ "name": "Zhang Ji" }, { "name": "Zhang Yibai" }]));
-    assert_eq!(code(&s, "{ matches(filter: { from: \"2021-02-29\" }) { totalCount } }").await, "BAD_USER_INPUT");
+    let d = s
+        .data(
+            "{ tracks(first: 2, orderBy: { field: DURATION }) { nodes { duration } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        d["tracks"]["nodes"],
+        json!([{ "duration": "00:50" }, { "duration": "01:06" }])
+    );
+    let d = s
+        .data(
+            "{ people(filter: { nameContains: \"zhang\" }) { nodes { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        d["people"]["nodes"],
+        json!([{ "name": "Zhang Ji" }, { "name": "Zhang Yibai" }])
+    );
+    assert_eq!(
+        code(
+            &s,
+            "{ matches(filter: { from: \"2021-02-29\" }) { totalCount } }"
+        )
+        .await,
+        "BAD_USER_INPUT"
+    );
 }
 
 #[tokio::test]
@@ -104,9 +174,23 @@ async fn search_folds_case_and_accents_and_reads_chinese() {
     assert_eq!(first("冠").await["title"], "Leap");
     assert_eq!(first("GÓNG LÌ").await["name"], "Gong Li");
     assert_eq!(first("new years").await["title"], "New Year’s Dinner");
-    assert_eq!(code(&s, "{ search(query: \"   \") { totalCount } }").await, "BAD_USER_INPUT");
-    let d = s.data("{ search(query: \"china\", types: [TEAM]) { totalCount nodes { __typename } } }", json!({})).await;
-    assert!(d["search"]["nodes"].as_array().unwrap().iter().all(|n| n["__typename"] == "Team"));
+    assert_eq!(
+        code(&s, "{ search(query: \"   \") { totalCount } }").await,
+        "BAD_USER_INPUT"
+    );
+    let d = s
+        .data(
+            "{ search(query: \"china\", types: [TEAM]) { totalCount nodes { __typename } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        d["search"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["__typename"] == "Team")
+    );
 }
 
 #[tokio::test]
@@ -117,12 +201,24 @@ async fn facts_say_where_they_come_from() {
         .await;
     let facts = d["album"]["facts"].as_array().unwrap();
     let title = facts.iter().find(|f| f["field"] == "title").unwrap();
-    assert_eq!(title["editorial"], true, "the page gives the album no title");
+    assert_eq!(
+        title["editorial"], true,
+        "the page gives the album no title"
+    );
     let isbn = facts.iter().find(|f| f["field"] == "isbn").unwrap();
     assert_eq!(isbn["sources"], json!([{ "slug": "store-page" }]));
-    let depicts = d["track"]["facts"].as_array().unwrap().iter().find(|f| f["field"] == "depicts").unwrap().clone();
+    let depicts = d["track"]["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "depicts")
+        .unwrap()
+        .clone();
     assert_eq!(depicts["editorial"], true);
-    assert_eq!(d["track"]["depicts"], json!([{ "slug": "2016-olympics-china-vs-brazil" }]));
+    assert_eq!(
+        d["track"]["depicts"],
+        json!([{ "slug": "2016-olympics-china-vs-brazil" }])
+    );
     assert_eq!(d["source"]["author"]["name"], "Rhythm Zaveri");
     assert!(d["source"]["supports"]["totalCount"].as_u64().unwrap() > 5);
 }

@@ -11,23 +11,36 @@ fn bin() -> Command {
 fn schema_prints_the_committed_sdl() {
     let out = bin().arg("schema").output().unwrap();
     assert!(out.status.success());
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), committed);
 }
 
 #[test]
 fn query_runs_without_a_server() {
     let out = bin()
-        .args(["query", "query($s: String!) { film(slug: $s) { originalTitle runtimeMinutes } }", "--variables", r#"{"s":"leap"}"#])
+        .args([
+            "query",
+            "query($s: String!) { film(slug: $s) { originalTitle runtimeMinutes } }",
+            "--variables",
+            r#"{"s":"leap"}"#,
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["data"]["film"]["originalTitle"], "夺冠");
     assert_eq!(v["data"]["film"]["runtimeMinutes"], 135);
     let bad = bin().args(["query", "{ nope }"]).output().unwrap();
     assert!(!bad.status.success());
-    let bad_vars = bin().args(["query", "{ films { totalCount } }", "--variables", "[1]"]).output().unwrap();
+    let bad_vars = bin()
+        .args(["query", "{ films { totalCount } }", "--variables", "[1]"])
+        .output()
+        .unwrap();
     assert!(!bad_vars.status.success());
 }
 
@@ -38,16 +51,36 @@ fn check_reports_every_problem_and_fails() {
     assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: films 4, people 13,"));
 
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("films.json"), r#"[{"slug": "x", "title": "X", "runtimeMinutes": -5, "sources": ["nope"]}]"#).unwrap();
+    std::fs::write(
+        dir.path().join("films.json"),
+        r#"[{"slug": "x", "title": "X", "runtimeMinutes": -5, "sources": ["nope"]}]"#,
+    )
+    .unwrap();
     std::fs::write(dir.path().join("tracks.json"), "[{").unwrap();
-    let out = bin().arg("check").arg("--seed").arg(dir.path()).output().unwrap();
+    let out = bin()
+        .arg("check")
+        .arg("--seed")
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("films.json: $[0].runtimeMinutes: expected a whole number of at least 1, found -5"), "{text}");
-    assert!(text.contains("films.json: $[0].sources[0]: no source has the slug \"nope\""), "{text}");
+    assert!(
+        text.contains(
+            "films.json: $[0].runtimeMinutes: expected a whole number of at least 1, found -5"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("films.json: $[0].sources[0]: no source has the slug \"nope\""),
+        "{text}"
+    );
     assert!(text.contains("tracks.json: $: invalid JSON"), "{text}");
 
-    let missing = bin().args(["check", "--seed", "/no/such/dir"]).output().unwrap();
+    let missing = bin()
+        .args(["check", "--seed", "/no/such/dir"])
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stdout).contains("cannot read the seed directory"));
 }
@@ -64,18 +97,41 @@ impl Drop for Child {
 
 #[test]
 fn serve_prints_one_line_with_the_real_port_and_answers() {
-    let mut child = Child(bin().args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap());
+    let mut child = Child(
+        bin()
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let stdout = child.0.stdout.take().unwrap();
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").expect("the ready line").to_owned();
-    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/graphql"), "{url}");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("the ready line")
+        .to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/graphql"),
+        "{url}"
+    );
     assert!(!url.contains(":0/"), "the real port, not 0: {url}");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let health = reqwest::get(url.replace("/graphql", "/healthz")).await.unwrap();
+        let health = reqwest::get(url.replace("/graphql", "/healthz"))
+            .await
+            .unwrap();
         assert_eq!(health.status(), 200);
-        let r = reqwest::get(format!("{url}?query=%7Bfilm(slug:%22leap%22)%7Btitle%7D%7D")).await.unwrap();
+        let r = reqwest::get(format!(
+            "{url}?query=%7Bfilm(slug:%22leap%22)%7Btitle%7D%7D"
+        ))
+        .await
+        .unwrap();
         assert_eq!(r.status(), 200);
         let v: serde_json::Value = r.json().await.unwrap();
         assert_eq!(v["data"]["film"]["title"], "Leap");
@@ -85,9 +141,20 @@ fn serve_prints_one_line_with_the_real_port_and_answers() {
 #[test]
 fn serve_refuses_a_broken_seed_with_the_report() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("people.json"), r#"[{"slug": "Bad Slug", "name": "X"}]"#).unwrap();
-    let out = bin().args(["serve", "--listen", "127.0.0.1:0", "--seed"]).arg(dir.path()).output().unwrap();
+    std::fs::write(
+        dir.path().join("people.json"),
+        r#"[{"slug": "Bad Slug", "name": "X"}]"#,
+    )
+    .unwrap();
+    let out = bin()
+        .args(["serve", "--listen", "127.0.0.1:0", "--seed"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stderr);
-    assert!(text.contains("people.json: $[0].slug: \"Bad Slug\" is not a slug"), "{text}");
+    assert!(
+        text.contains("people.json: $[0].slug: \"Bad Slug\" is not a slug"),
+        "{text}"
+    );
 }
