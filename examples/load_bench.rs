@@ -5,8 +5,7 @@
 //! the loaded store adds (VmRSS after the load, with freed heap handed back, minus before);
 //! "peak MB" is the most the load itself needed (VmHWM, reset before each size).
 
-#[path = "../src/synth.rs"]
-mod synth;
+use leap_graphql::synth;
 
 use std::time::Instant;
 

@@ -1,8 +1,7 @@
 //! Writes a synthetic catalogue and loads it back, to show that the generator's output is a
 //! valid seed: `cargo run --example synth -- DIR [FILMS] [SEED]`.
 
-#[path = "../src/synth.rs"]
-mod synth;
+use leap_graphql::synth;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -7,3 +7,4 @@ pub mod http;
 pub mod schema;
 pub mod seed;
 pub mod store;
+pub mod synth;

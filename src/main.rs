@@ -51,6 +51,17 @@ enum Command {
         #[arg(long, env = "LEAP_SEED")]
         seed: Option<PathBuf>,
     },
+    /// Write a synthetic catalogue of any size in the seed format, for load and scale tests.
+    Generate {
+        /// The directory to write (created if missing).
+        dir: PathBuf,
+        /// How many films; every other table scales with it (100000 films give about 1M people and credits and 1M tracks).
+        #[arg(long, default_value_t = 1000)]
+        films: usize,
+        /// The random seed: the same seed writes the same catalogue.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Validate a seed directory and report every problem; exits 1 if there are any.
     Check {
         /// The seed directory (the bundled seed when absent).
@@ -84,6 +95,18 @@ fn main() -> ExitCode {
             operation_name.as_deref(),
         ),
         Some(Command::Check { seed }) => cli::check(&seed_source(seed)),
+        Some(Command::Generate { dir, films, seed }) => {
+            match leap_graphql::synth::generate(&dir, films, seed) {
+                Ok(counts) => {
+                    println!("wrote {}: {counts:?}", dir.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cannot write {}: {e}", dir.display());
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 

@@ -184,7 +184,7 @@ fn json_syntax_errors_give_line_and_column() {
     );
     check(
         &[("coaching.json", "[{\"person\": \"ada-moss\",]")],
-        &[("coaching.json", "$", "(line 1, column 24)")],
+        &[("coaching.json", "$", "at line 1 column 24")],
     );
     check(
         &[("coaching.json", "[")],
@@ -518,15 +518,11 @@ fn one_problem_per_class_of_mistake() {
         (
             "people.json",
             edit("people.json", "\"sources\": [\"liner\"]", "\"sources\": []"),
-            vec![
-                (
-                    "people.json",
-                    "$[1].sources",
-                    "must name at least one source",
-                ),
-                ("people.json", "$[1].name", "this fact has no source"),
-                ("people.json", "$[1]", "the record cites no source at all"),
-            ],
+            vec![(
+                "people.json",
+                "$[1].sources",
+                "must name at least one source",
+            )],
         ),
         (
             "people.json",
