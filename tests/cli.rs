@@ -158,3 +158,64 @@ fn serve_refuses_a_broken_seed_with_the_report() {
         "{text}"
     );
 }
+
+/// SIGTERM stops the server cleanly, and every request left one structured log line.
+#[test]
+fn sigterm_shuts_down_and_each_request_logs_one_line() {
+    let mut child = Child(
+        bin()
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for _ in 0..3 {
+            assert_eq!(
+                reqwest::get(url.replace("/graphql", "/healthz"))
+                    .await
+                    .unwrap()
+                    .status(),
+                200
+            );
+        }
+    });
+    let pid = child.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.0.wait().unwrap();
+    assert!(status.success(), "a clean exit on SIGTERM, not {status}");
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.0.stderr.take().unwrap(), &mut logs).unwrap();
+    let request_lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "finished processing request")
+        .collect();
+    assert_eq!(request_lines.len(), 3, "one line per request:\n{logs}");
+    assert!(
+        request_lines
+            .iter()
+            .all(|v| v["fields"]["status"] == 200 && v["span"]["uri"] == "/healthz"),
+        "{logs}"
+    );
+}

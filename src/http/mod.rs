@@ -13,7 +13,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Config;
@@ -65,7 +65,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         .layer(CatchPanicLayer::custom(graphql::panic_response))
         .layer(
+            // One line per request, when it is answered, inside a span naming the method and
+            // path; the span is at INFO so that the default filter keeps it.
             TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
