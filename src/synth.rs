@@ -372,7 +372,7 @@ impl Gen {
         let (name, slug) = self.person_name(i);
         o.str("slug", &slug)?;
         o.str("name", &name)?;
-        if i % 7 == 0 {
+        if i.is_multiple_of(7) {
             let note = format!(
                 "Known for {} work in {}.",
                 lower(pick(ADJECTIVES, self.r(1, i, 2))),
@@ -497,7 +497,14 @@ impl Gen {
         o.str("city", pick(CITIES, self.r(6, i, 2)))?;
         let (ta, tb) = (self.team_slug(a), self.team_slug(b));
         o.strs("teams", &[&ta, &tb])?;
-        o.str("winner", if self.r(6, i, 3) % 2 == 0 { &ta } else { &tb })?;
+        o.str(
+            "winner",
+            if self.r(6, i, 3).is_multiple_of(2) {
+                &ta
+            } else {
+                &tb
+            },
+        )?;
         o.strs(
             "commentators",
             &[&self.person_slug((self.r(6, i, 4) % self.people as u64) as usize)],

@@ -130,12 +130,12 @@ fn corrupt(bytes: &mut Vec<u8>, rng: &mut Rng) {
                 }
                 // Duplicate a record: the same slug twice, the same credit twice.
                 6 => {
-                    if let Value::Array(items) = &mut value {
-                        if !items.is_empty() {
-                            let i = rng.below(items.len());
-                            let copy = items[i].clone();
-                            items.insert(rng.below(items.len() + 1), copy);
-                        }
+                    if let Value::Array(items) = &mut value
+                        && !items.is_empty()
+                    {
+                        let i = rng.below(items.len());
+                        let copy = items[i].clone();
+                        items.insert(rng.below(items.len() + 1), copy);
                     }
                     None
                 }

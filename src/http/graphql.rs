@@ -2,21 +2,59 @@
 //! query parameters for queries only, content negotiation between
 //! `application/graphql-response+json` and `application/json`, and every request error
 //! answered with a status, a stable code and no `data`.
+//!
+//! A request goes through these steps, each its own function, and the first that refuses it
+//! answers: [`negotiate`] the response type (406), read the transport ([`read_post`]: 415, 413,
+//! 400; [`read_get`]: 414, 400), check the parameters ([`request_from_params`]: 400), take a
+//! concurrency permit (503), run the document guard (400), refuse mutations over `GET` (405),
+//! execute under the timeout (503), and [`respond`].
 
 use std::any::Any;
-use std::collections::HashMap;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+use tokio::sync::SemaphorePermit;
 
 use super::AppState;
+use crate::config::Limits;
 use crate::guard;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
+
+// The stable codes, in `extensions.code`, of the errors this handler raises itself. The
+// guard's codes are in `crate::guard`, the resolvers' in `crate::schema::error`.
+
+/// The request is malformed: not JSON, not UTF-8, no `query`, a parameter of the wrong type.
+const BAD_REQUEST: &str = "BAD_REQUEST";
+/// The body is a JSON array: a batch, which we do not run (it multiplies every limit).
+const BATCH_NOT_SUPPORTED: &str = "BATCH_NOT_SUPPORTED";
+/// `variables` is over `Limits::max_variables_bytes`.
+const VARIABLES_TOO_LARGE: &str = "VARIABLES_TOO_LARGE";
+/// The `POST` body is not declared as `application/json` (415).
+const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
+/// A method other than `GET` and `POST`, or a mutation over `GET` (405).
+const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
+/// `Accept` allows neither of our response types (406).
+const NOT_ACCEPTABLE: &str = "NOT_ACCEPTABLE";
+/// The body is over `Limits::max_body_bytes` (413).
+const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+/// The `GET` query string is over `Limits::max_query_string_bytes` (414).
+const URI_TOO_LONG: &str = "URI_TOO_LONG";
+/// Every concurrency permit is taken (503).
+const OVERLOADED: &str = "OVERLOADED";
+/// Execution ran over `Limits::request_timeout` (503).
+const TIMEOUT: &str = "TIMEOUT";
+/// A panic; the message says nothing more (500).
+const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+/// async-graphql could not parse the document.
+const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+/// The document parsed but did not validate, its variables did not coerce, or the operation
+/// to run could not be chosen.
+const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 
 /// The media type a response is sent as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,60 +70,111 @@ impl Media {
             Media::Json => "application/json; charset=utf-8",
         })
     }
+
+    fn essence(self) -> &'static str {
+        match self {
+            Media::GraphqlResponse => GRAPHQL_RESPONSE,
+            Media::Json => JSON,
+        }
+    }
 }
 
-/// Picks the response media type from `Accept`: the acceptable type with the highest
-/// quality, `application/graphql-response+json` on a tie or for `*/*`, and
-/// `application/json` when the client sends no `Accept` at all (as older clients do).
-/// `None` when nothing acceptable is offered (406).
-pub fn negotiate(headers: &HeaderMap) -> Option<Media> {
-    let values: Vec<&str> = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    if values.iter().all(|v| v.trim().is_empty()) {
-        return Some(Media::Json);
-    }
-    let mut best: Option<(f32, Media)> = None;
-    for range in values.iter().flat_map(|v| v.split(',')) {
+/// One media range of an `Accept` header, as far as negotiation needs it.
+struct MediaRange {
+    /// Lower-cased `type/subtype`, possibly with wildcards.
+    essence: String,
+    /// Quality in thousandths, so that ranges compare exactly.
+    q: u16,
+}
+
+impl MediaRange {
+    /// `None` for a range that can never match us: one that asks for a charset other than
+    /// UTF-8, the only one we send.
+    fn parse(range: &str) -> Option<MediaRange> {
         let mut parts = range.split(';');
-        let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let mut q = 1.0f32;
-        let mut charset_ok = true;
+        let essence = parts.next()?.trim().to_ascii_lowercase();
+        if essence.is_empty() {
+            return None;
+        }
+        let mut q = 1000;
         for param in parts {
             let Some((k, v)) = param.split_once('=') else {
                 continue;
             };
-            let (k, v) = (
-                k.trim().to_ascii_lowercase(),
-                v.trim().trim_matches('"').to_ascii_lowercase(),
-            );
-            match k.as_str() {
-                "q" => q = v.parse().unwrap_or(0.0),
-                "charset" => charset_ok = v == "utf-8",
+            let v = v.trim().trim_matches('"');
+            match k.trim().to_ascii_lowercase().as_str() {
+                // An unreadable weight is taken as "not acceptable" rather than guessed at.
+                "q" => {
+                    q = v
+                        .parse::<f32>()
+                        .map_or(0, |q| (q.clamp(0.0, 1.0) * 1000.0) as u16)
+                }
+                "charset" if !v.eq_ignore_ascii_case("utf-8") => return None,
                 _ => {}
             }
         }
-        let media = match essence.as_str() {
-            GRAPHQL_RESPONSE | "*/*" | "application/*" => Media::GraphqlResponse,
-            JSON => Media::Json,
-            _ => continue,
-        };
-        if q <= 0.0 || !charset_ok {
-            continue;
-        }
-        let better = match best {
-            None => true,
-            Some((bq, bm)) => {
-                q > bq || (q == bq && media == Media::GraphqlResponse && bm == Media::Json)
-            }
-        };
-        if better {
-            best = Some((q, media));
+        Some(MediaRange { essence, q })
+    }
+
+    /// How specifically this range names `media`: 2 by name, 1 as `application/*`, 0 as
+    /// `*/*`; `None` if it does not cover it.
+    fn specificity(&self, media: Media) -> Option<u8> {
+        match self.essence.as_str() {
+            e if e == media.essence() => Some(2),
+            "application/*" => Some(1),
+            "*/*" => Some(0),
+            _ => None,
         }
     }
-    best.map(|(_, m)| m)
+}
+
+/// Picks the response media type from `Accept`, or `None` when neither of ours is acceptable
+/// (406).
+///
+/// Each of our two types takes the quality of the most specific range that covers it (RFC 9110
+/// §12.5.1), and the higher quality wins. On a tie a type the client *named* beats one it
+/// only matched by a wildcard; between two named types `application/graphql-response+json`
+/// wins, as the spec prefers; between two wildcard matches `application/json` wins, because a
+/// client that says `*/*` (or sends no `Accept`, as older clients do) has stated no preference
+/// and the spec says to answer such clients in `application/json`.
+pub fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let ranges: Vec<MediaRange> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter(|r| !r.trim().is_empty())
+        .filter_map(MediaRange::parse)
+        .collect();
+    // No `Accept` (or only blank or unreadable ones): the client states no preference.
+    let stated = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|r| !r.trim().is_empty()));
+    if !stated {
+        return Some(Media::Json);
+    }
+    // (quality, named, preferred) for one of our types, or None when no range covers it.
+    let score = |media: Media| {
+        let (specificity, q) = ranges
+            .iter()
+            .filter_map(|r| r.specificity(media).map(|s| (s, r.q)))
+            .max()?;
+        let named = specificity == 2;
+        let preferred = (media == Media::GraphqlResponse) == named;
+        (q > 0).then_some((q, named, preferred))
+    };
+    match (score(Media::GraphqlResponse), score(Media::Json)) {
+        (Some(g), Some(j)) => Some(if g >= j {
+            Media::GraphqlResponse
+        } else {
+            Media::Json
+        }),
+        (Some(_), None) => Some(Media::GraphqlResponse),
+        (None, Some(_)) => Some(Media::Json),
+        (None, None) => None,
+    }
 }
 
 /// An error object as the GraphQL spec shapes it, with our stable code.
@@ -93,16 +182,60 @@ fn error(message: impl Into<String>, code: &str) -> Value {
     json!({ "message": message.into(), "extensions": { "code": code } })
 }
 
-/// A response to a request that never reached execution: an error list and no `data`.
-fn request_error(status: StatusCode, media: Media, errors: Vec<Value>) -> Response {
-    let mut r = (status, Body::from(json!({ "errors": errors }).to_string())).into_response();
+/// A response with a JSON body in the negotiated media type.
+fn json_response(status: StatusCode, media: Media, body: Value) -> Response {
+    let mut r = (status, Body::from(body.to_string())).into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());
     r
 }
 
+/// A response to a request that never reached execution: an error list and no `data`.
+fn errors_response(status: StatusCode, media: Media, errors: Vec<Value>) -> Response {
+    json_response(status, media, json!({ "errors": errors }))
+}
+
+/// A refusal before execution, with the status, stable code and any headers it needs. Every
+/// step returns one of these so that the refusal is rendered in one place.
+struct RequestError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    headers: Vec<(HeaderName, &'static str)>,
+}
+
+impl RequestError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> RequestError {
+        RequestError {
+            status,
+            code,
+            message: message.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> RequestError {
+        RequestError::new(StatusCode::BAD_REQUEST, BAD_REQUEST, message)
+    }
+
+    fn with_header(mut self, name: HeaderName, value: &'static str) -> RequestError {
+        self.headers.push((name, value));
+        self
+    }
+
+    fn into_response(self, media: Media) -> Response {
+        let mut r = errors_response(self.status, media, vec![error(self.message, self.code)]);
+        for (name, value) in self.headers {
+            r.headers_mut()
+                .insert(name, HeaderValue::from_static(value));
+        }
+        r
+    }
+}
+
 /// The status for a request whose document did not parse or validate: 400 under
-/// `application/graphql-response+json`; 200 under `application/json`, as legacy clients expect.
+/// `application/graphql-response+json`; 200 under `application/json`, as legacy clients expect
+/// and the spec asks.
 fn invalid_status(media: Media) -> StatusCode {
     match media {
         Media::GraphqlResponse => StatusCode::BAD_REQUEST,
@@ -110,162 +243,110 @@ fn invalid_status(media: Media) -> StatusCode {
     }
 }
 
-/// One GraphQL request, once it has been read off the wire.
+/// One GraphQL request, once it has been read off the wire and its parameters checked.
 struct GraphqlRequest {
     query: String,
     operation_name: Option<String>,
     variables: Map<String, Value>,
 }
 
+/// How the request came, which decides what it may do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    Get,
+    Post,
+}
+
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    if !is_json(&headers) {
-        return request_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            media,
-            vec![error(
-                "send the request as application/json",
-                "UNSUPPORTED_MEDIA_TYPE",
-            )],
-        );
+    match read_post(&state.config.limits, &headers, body).await {
+        Ok(request) => execute(&state, media, request, Transport::Post).await,
+        Err(e) => e.into_response(media),
     }
-    let limit = state.config.limits.max_body_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return too_large(media, limit);
-    }
-    let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(b) => b,
-        Err(_) => return too_large(media, limit),
-    };
-    let request = match parse_body(&bytes, &state) {
-        Ok(r) => r,
-        Err((code, message)) => {
-            return request_error(StatusCode::BAD_REQUEST, media, vec![error(message, code)]);
-        }
-    };
-    execute(&state, media, request, false).await
 }
 
 pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    // A browser opening the endpoint gets the playground, not a JSON error.
     if wants_html(&headers) {
         return super::playground::page();
     }
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    let raw = uri.query().unwrap_or("");
-    if raw.len() > state.config.limits.max_query_string_bytes {
-        return request_error(
-            StatusCode::URI_TOO_LONG,
-            media,
-            vec![error(
-                format!(
-                    "the query string is over {} bytes; send long documents with POST",
-                    state.config.limits.max_query_string_bytes
-                ),
-                "URI_TOO_LONG",
-            )],
-        );
+    match read_get(&state.config.limits, &uri) {
+        Ok(request) => execute(&state, media, request, Transport::Get).await,
+        Err(e) => e.into_response(media),
     }
-    let params: HashMap<String, String> =
-        match serde_urlencoded::from_str::<Vec<(String, String)>>(raw) {
-            Ok(pairs) => pairs.into_iter().collect(),
-            Err(_) => {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    media,
-                    vec![error("the query string does not parse", "BAD_REQUEST")],
-                );
-            }
-        };
-    let Some(query) = params.get("query").filter(|q| !q.is_empty()) else {
-        return request_error(
-            StatusCode::BAD_REQUEST,
-            media,
-            vec![error(
-                "give the document in the `query` parameter",
-                "BAD_REQUEST",
-            )],
-        );
-    };
-    let variables = match params.get("variables").map(|v| v.as_str()) {
-        None | Some("") | Some("null") => Map::new(),
-        Some(text) => {
-            if text.len() > state.config.limits.max_variables_bytes {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    media,
-                    vec![error("`variables` is too large", "VARIABLES_TOO_LARGE")],
-                );
-            }
-            match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(m)) => m,
-                _ => {
-                    return request_error(
-                        StatusCode::BAD_REQUEST,
-                        media,
-                        vec![error("`variables` must be a JSON object", "BAD_REQUEST")],
-                    );
-                }
-            }
-        }
-    };
-    let request = GraphqlRequest {
-        query: query.clone(),
-        operation_name: params
-            .get("operationName")
-            .filter(|n| !n.is_empty())
-            .cloned(),
-        variables,
-    };
-    execute(&state, media, request, true).await
 }
 
 /// Anything but GET and POST on `/graphql`.
 pub async fn other_method(method: Method) -> Response {
-    let mut r = request_error(
+    RequestError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        Media::Json,
-        vec![error(
-            format!("{method} is not allowed here; use GET for queries or POST"),
-            "METHOD_NOT_ALLOWED",
-        )],
-    );
-    r.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
-    r
+        METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed here; use GET for queries or POST"),
+    )
+    .with_header(header::ALLOW, "GET, POST")
+    .into_response(Media::Json)
 }
 
+/// 406 is sent as `application/json`: the client accepts neither type, so we pick the one
+/// more clients read.
 fn not_acceptable() -> Response {
-    request_error(
+    RequestError::new(
         StatusCode::NOT_ACCEPTABLE,
-        Media::Json,
-        vec![error(
-            "accept application/graphql-response+json or application/json",
-            "NOT_ACCEPTABLE",
-        )],
+        NOT_ACCEPTABLE,
+        "accept application/graphql-response+json or application/json",
     )
+    .into_response(Media::Json)
 }
 
-fn too_large(media: Media, limit: usize) -> Response {
-    request_error(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        media,
-        vec![error(
-            format!("the request body is over {limit} bytes"),
-            "PAYLOAD_TOO_LARGE",
-        )],
-    )
+/// Reads a `POST`: the body must be declared JSON, fit the limit, be UTF-8 JSON, and be one
+/// request object.
+async fn read_post(
+    limits: &Limits,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<GraphqlRequest, RequestError> {
+    require_json_content_type(headers)?;
+    let bytes = read_body(headers, body, limits.max_body_bytes).await?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| RequestError::bad_request(format!("the body is not UTF-8: {e}")))?;
+    // serde_json stops at 128 levels of nesting, so a deep body cannot exhaust the stack.
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| RequestError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    match value {
+        Value::Object(params) => request_from_params(params, limits),
+        Value::Array(_) => Err(RequestError::new(
+            StatusCode::BAD_REQUEST,
+            BATCH_NOT_SUPPORTED,
+            "batched requests are not supported; send one request per HTTP request",
+        )),
+        _ => Err(RequestError::bad_request(
+            "the body must be a JSON object with a `query`",
+        )),
+    }
 }
 
-/// Whether the body is declared as JSON in UTF-8. `text/plain` is refused on purpose: a page
-/// on another site can send it cross-origin without a preflight.
+/// Refuses a body not declared as JSON in UTF-8. `text/plain` and form encodings are refused
+/// on purpose: a page on another site can send them cross-origin without a CORS preflight,
+/// which would make every query a possible cross-site request.
+fn require_json_content_type(headers: &HeaderMap) -> Result<(), RequestError> {
+    if is_json(headers) {
+        Ok(())
+    } else {
+        Err(RequestError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            UNSUPPORTED_MEDIA_TYPE,
+            "send the request as application/json",
+        ))
+    }
+}
+
+/// Whether `Content-Type` is `application/json`, with no charset or UTF-8 (JSON's only
+/// encoding; a missing charset means UTF-8).
 fn is_json(headers: &HeaderMap) -> bool {
     let Some(ct) = headers
         .get(header::CONTENT_TYPE)
@@ -284,63 +365,105 @@ fn is_json(headers: &HeaderMap) -> bool {
     essence == JSON && charset_ok
 }
 
-fn wants_html(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|r| {
-            r.split(';')
-                .next()
-                .is_some_and(|e| e.trim().eq_ignore_ascii_case("text/html"))
-        })
+/// Reads the whole body, refusing with 413 before reading anything when `Content-Length`
+/// already says it is too large, and as soon as a chunked body passes the limit.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, RequestError> {
+    let too_large = || {
+        RequestError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            PAYLOAD_TOO_LARGE,
+            format!("the request body is over {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    // The only other way this fails is the connection breaking mid-body, and then no one is
+    // left to read the answer.
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())
 }
 
-fn parse_body(bytes: &[u8], state: &AppState) -> Result<GraphqlRequest, (&'static str, String)> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| ("BAD_REQUEST", format!("the body is not valid JSON: {e}")))?;
-    let mut object = match value {
-        Value::Object(o) => o,
-        Value::Array(_) => {
-            return Err((
-                "BATCH_NOT_SUPPORTED",
-                "batched requests are not supported; send one request per HTTP request".into(),
-            ));
+/// Reads a `GET`: the query string must fit the limit and hold each parameter at most once;
+/// `variables` and `extensions` are JSON text, as the spec says.
+fn read_get(limits: &Limits, uri: &Uri) -> Result<GraphqlRequest, RequestError> {
+    let raw = uri.query().unwrap_or("");
+    let max = limits.max_query_string_bytes;
+    if raw.len() > max {
+        return Err(RequestError::new(
+            StatusCode::URI_TOO_LONG,
+            URI_TOO_LONG,
+            format!("the query string is over {max} bytes; send long documents with POST"),
+        ));
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw)
+        .map_err(|_| RequestError::bad_request("the query string does not parse"))?;
+    let mut params = Map::new();
+    for (name, text) in pairs {
+        let value = match name.as_str() {
+            // An empty form field means the parameter was left out.
+            _ if text.is_empty() => continue,
+            "query" | "operationName" => Value::String(text),
+            "variables" | "extensions" => serde_json::from_str(&text).map_err(|_| {
+                RequestError::bad_request(format!("`{name}` must be URL-encoded JSON"))
+            })?,
+            // Other parameters (cache busters and the like) are not ours to judge.
+            _ => continue,
+        };
+        // Two values for one parameter would let a cache or firewall see one document while
+        // we run another.
+        if params.insert(name.clone(), value).is_some() {
+            return Err(RequestError::bad_request(format!(
+                "`{name}` is given more than once"
+            )));
         }
-        _ => {
-            return Err((
-                "BAD_REQUEST",
-                "the body must be a JSON object with a `query`".into(),
-            ));
-        }
-    };
-    let query = match object.remove("query") {
+    }
+    request_from_params(params, limits)
+}
+
+/// Checks the request parameters (the same for `GET` and `POST`): `query` a non-empty string,
+/// `operationName` a string or null, `variables` and `extensions` objects or null, and
+/// `variables` within its size limit. Other members are ignored, as the spec allows.
+fn request_from_params(
+    mut params: Map<String, Value>,
+    limits: &Limits,
+) -> Result<GraphqlRequest, RequestError> {
+    let query = match params.remove("query") {
         Some(Value::String(q)) if !q.is_empty() => q,
-        Some(Value::String(_)) | None | Some(Value::Null) => {
-            return Err(("BAD_REQUEST", "the body has no `query`".into()));
+        Some(Value::String(_)) | Some(Value::Null) | None => {
+            return Err(RequestError::bad_request("the request has no `query`"));
         }
-        Some(_) => return Err(("BAD_REQUEST", "`query` must be a string".into())),
+        Some(_) => return Err(RequestError::bad_request("`query` must be a string")),
     };
-    let operation_name = match object.remove("operationName") {
+    let operation_name = match params.remove("operationName") {
         None | Some(Value::Null) => None,
         Some(Value::String(n)) => Some(n),
-        Some(_) => return Err(("BAD_REQUEST", "`operationName` must be a string".into())),
+        Some(_) => {
+            return Err(RequestError::bad_request(
+                "`operationName` must be a string",
+            ));
+        }
     };
-    let variables = match object.remove("variables") {
+    let variables = match params.remove("variables") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m,
-        Some(_) => return Err(("BAD_REQUEST", "`variables` must be an object".into())),
+        Some(_) => return Err(RequestError::bad_request("`variables` must be an object")),
     };
-    match object.remove("extensions") {
+    match params.remove("extensions") {
         None | Some(Value::Null) | Some(Value::Object(_)) => {}
-        Some(_) => return Err(("BAD_REQUEST", "`extensions` must be an object".into())),
+        Some(_) => return Err(RequestError::bad_request("`extensions` must be an object")),
     }
-    let max = state.config.limits.max_variables_bytes;
-    if !variables.is_empty() && Value::Object(variables.clone()).to_string().len() > max {
-        return Err((
-            "VARIABLES_TOO_LARGE",
-            format!("`variables` is over {max} bytes"),
+    let max = limits.max_variables_bytes;
+    if json_len(&variables) > max {
+        return Err(RequestError::new(
+            StatusCode::BAD_REQUEST,
+            VARIABLES_TOO_LARGE,
+            format!("`variables` is over {max} bytes of JSON"),
         ));
     }
     Ok(GraphqlRequest {
@@ -350,53 +473,27 @@ fn parse_body(bytes: &[u8], state: &AppState) -> Result<GraphqlRequest, (&'stati
     })
 }
 
+/// The length of `variables` written as compact JSON: the same measure for `GET` and `POST`,
+/// whatever whitespace the client sent.
+fn json_len(variables: &Map<String, Value>) -> usize {
+    serde_json::to_vec(variables).map_or(usize::MAX, |v| v.len())
+}
+
 /// Guards, executes and answers one request.
 async fn execute(
     state: &AppState,
     media: Media,
     request: GraphqlRequest,
-    via_get: bool,
+    transport: Transport,
 ) -> Response {
-    let Ok(_permit) = state.permits.try_acquire() else {
-        let mut r = request_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            media,
-            vec![error("the server is busy; try again shortly", "OVERLOADED")],
-        );
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return r;
+    let _permit = match take_permit(state) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(media),
     };
-    let limits = &state.config.limits;
-    let variable = |name: &str| request.variables.get(name).and_then(Value::as_i64);
-    let stats = match guard::check(
-        &request.query,
-        request.operation_name.as_deref(),
-        &variable,
-        &limits.document,
-    ) {
-        Ok(stats) => stats,
-        Err(rejection) => {
-            return request_error(
-                StatusCode::BAD_REQUEST,
-                media,
-                vec![error(rejection.message, rejection.code)],
-            );
-        }
+    let parsed = match check_document(state, &request, transport) {
+        Ok(parsed) => parsed,
+        Err(e) => return e.into_response(media),
     };
-    if via_get && is_mutation(&request.query, request.operation_name.as_deref()) {
-        let mut r = request_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            media,
-            vec![error(
-                "only queries may be sent with GET; send mutations with POST",
-                "METHOD_NOT_ALLOWED",
-            )],
-        );
-        r.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return r;
-    }
     let mut gql = async_graphql::Request::new(request.query)
         .variables(async_graphql::Variables::from_json(Value::Object(
             request.variables,
@@ -405,66 +502,59 @@ async fn execute(
     if let Some(name) = request.operation_name {
         gql = gql.operation_name(name);
     }
-    let response =
-        match tokio::time::timeout(limits.request_timeout, state.schema.execute(gql)).await {
-            Ok(r) => r,
-            Err(_) => {
-                let mut r = request_error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    media,
-                    vec![error("the request took too long", "TIMEOUT")],
-                );
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                return r;
-            }
-        };
-    respond(media, response, stats.parsed)
+    let timeout = state.config.limits.request_timeout;
+    match tokio::time::timeout(timeout, state.schema.execute(gql)).await {
+        Ok(response) => respond(media, response, parsed),
+        Err(_) => RequestError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            TIMEOUT,
+            "the request took too long",
+        )
+        .with_header(header::RETRY_AFTER, "1")
+        .into_response(media),
+    }
 }
 
-/// Turns async-graphql's response into ours: a request error (the document did not parse or
-/// validate) has no `data` and the spec's status; anything that executed is 200.
-fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Response {
-    let request_failed = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    let errors: Vec<Value> = response
-        .errors
-        .iter()
-        .map(|e| {
-            let mut v = serde_json::to_value(e)
-                .unwrap_or_else(|_| error("internal error", "INTERNAL_SERVER_ERROR"));
-            if request_failed {
-                let code = if parsed {
-                    "GRAPHQL_VALIDATION_FAILED"
-                } else {
-                    "GRAPHQL_PARSE_FAILED"
-                };
-                if let Some(obj) = v.as_object_mut() {
-                    let ext = obj.entry("extensions").or_insert_with(|| json!({}));
-                    if let Some(ext) = ext.as_object_mut() {
-                        ext.entry("code").or_insert_with(|| Value::from(code));
-                    }
-                }
-            }
-            v
-        })
-        .collect();
-    if request_failed {
-        return request_error(invalid_status(media), media, errors);
+/// Sheds load: with every permit taken the request is answered at once with 503 rather than
+/// queued, so that a burst cannot build a backlog that outlives it.
+fn take_permit(state: &AppState) -> Result<SemaphorePermit<'_>, RequestError> {
+    state.permits.try_acquire().map_err(|_| {
+        RequestError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            OVERLOADED,
+            "the server is busy; try again shortly",
+        )
+        .with_header(header::RETRY_AFTER, "1")
+    })
+}
+
+/// Runs the linear-time guard (async-graphql's own validation can be made to take seconds
+/// first) and refuses a mutation sent over `GET`. Returns whether the guard could parse the
+/// document, which tells a parse failure from a validation failure later.
+fn check_document(
+    state: &AppState,
+    request: &GraphqlRequest,
+    transport: Transport,
+) -> Result<bool, RequestError> {
+    let variable = |name: &str| request.variables.get(name).and_then(Value::as_i64);
+    let stats = guard::check(
+        &request.query,
+        request.operation_name.as_deref(),
+        &variable,
+        &state.config.limits.document,
+    )
+    .map_err(|r| RequestError::new(StatusCode::BAD_REQUEST, r.code, r.message))?;
+    // GET must be safe: caches and prefetchers replay it.
+    if transport == Transport::Get && is_mutation(&request.query, request.operation_name.as_deref())
+    {
+        return Err(RequestError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            METHOD_NOT_ALLOWED,
+            "only queries may be sent with GET; send mutations with POST",
+        )
+        .with_header(header::ALLOW, "POST"));
     }
-    let mut body = Map::new();
-    body.insert(
-        "data".into(),
-        serde_json::to_value(&response.data).unwrap_or(Value::Null),
-    );
-    if !errors.is_empty() {
-        body.insert("errors".into(), Value::Array(errors));
-    }
-    let mut r = (StatusCode::OK, Body::from(Value::Object(body).to_string())).into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, media.content_type());
-    r
+    Ok(stats.parsed)
 }
 
 /// Whether the operation that would run is a mutation or subscription (GET allows queries only).
@@ -483,12 +573,134 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     }
 }
 
+/// Whether async-graphql refused the request before executing it: it did not parse or
+/// validate, its variables did not coerce, or no operation could be chosen. Those come back
+/// with null `data` and errors that point at no field; an execution error always has a path.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// One async-graphql error as JSON, given `code` unless it already has one.
+fn error_object(e: &async_graphql::ServerError, code: Option<&str>) -> Value {
+    let mut v =
+        serde_json::to_value(e).unwrap_or_else(|_| error("internal error", INTERNAL_SERVER_ERROR));
+    if let (Some(code), Some(obj)) = (code, v.as_object_mut()) {
+        let ext = obj.entry("extensions").or_insert_with(|| json!({}));
+        if let Some(ext) = ext.as_object_mut() {
+            ext.entry("code").or_insert_with(|| Value::from(code));
+        }
+    }
+    v
+}
+
+/// Turns async-graphql's response into ours: a request error has no `data`, a code on every
+/// error and the spec's status for the media type; anything that executed is 200 with `data`.
+fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Response {
+    if is_request_error(&response) {
+        let code = if parsed {
+            GRAPHQL_VALIDATION_FAILED
+        } else {
+            GRAPHQL_PARSE_FAILED
+        };
+        let errors = response
+            .errors
+            .iter()
+            .map(|e| error_object(e, Some(code)))
+            .collect();
+        return errors_response(invalid_status(media), media, errors);
+    }
+    let mut body = Map::new();
+    body.insert(
+        "data".into(),
+        serde_json::to_value(&response.data).unwrap_or(Value::Null),
+    );
+    if !response.errors.is_empty() {
+        let errors = response
+            .errors
+            .iter()
+            .map(|e| error_object(e, None))
+            .collect();
+        body.insert("errors".into(), Value::Array(errors));
+    }
+    json_response(StatusCode::OK, media, Value::Object(body))
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|r| {
+            r.split(';')
+                .next()
+                .is_some_and(|e| e.trim().eq_ignore_ascii_case("text/html"))
+        })
+}
+
 /// A panic anywhere in a request: a 500 that says nothing of the internals.
 pub fn panic_response(_err: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!("a request panicked; answered 500");
-    request_error(
+    RequestError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
-        Media::Json,
-        vec![error("internal server error", "INTERNAL_SERVER_ERROR")],
+        INTERNAL_SERVER_ERROR,
+        "internal server error",
     )
+    .into_response(Media::Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(values: &[&str]) -> Option<Media> {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append(header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        }
+        negotiate(&headers)
+    }
+
+    #[test]
+    fn negotiation() {
+        use Media::{GraphqlResponse as G, Json as J};
+        let cases: &[(&[&str], Option<Media>)] = &[
+            (&[], Some(J)),
+            (&[""], Some(J)),
+            (&["*/*"], Some(J)),
+            (&["application/*"], Some(J)),
+            (&["application/json"], Some(J)),
+            (&[GRAPHQL_RESPONSE], Some(G)),
+            (
+                &["application/json, application/graphql-response+json"],
+                Some(G),
+            ),
+            (&["application/json", GRAPHQL_RESPONSE], Some(G)),
+            (
+                &["application/graphql-response+json;q=0.5, application/json"],
+                Some(J),
+            ),
+            (
+                &["application/json;q=0.9, application/graphql-response+json"],
+                Some(G),
+            ),
+            (&["application/json, */*"], Some(J)),
+            (&["application/graphql-response+json, */*;q=0.8"], Some(G)),
+            (
+                &["application/graphql-response+json; charset=utf-8"],
+                Some(G),
+            ),
+            (&["application/graphql-response+json; charset=latin1"], None),
+            (&["application/json;q=0, */*"], Some(G)),
+            (&["application/json;q=0"], None),
+            (&["text/html"], None),
+            (&["application/xml, text/plain"], None),
+            (&["application/json;q=nonsense"], None),
+        ];
+        for (values, expected) in cases {
+            assert_eq!(accept(values), *expected, "Accept: {values:?}");
+        }
+    }
 }
