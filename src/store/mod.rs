@@ -6,6 +6,8 @@ pub mod orders;
 pub mod search;
 pub mod values;
 
+use std::collections::HashMap;
+
 use model::*;
 
 pub use orders::Orders;
@@ -25,8 +27,10 @@ pub struct Store {
     pub tracks: Vec<Track>,
     pub credits: Vec<Credit>,
     pub coaching: Vec<Coaching>,
-    /// For each kind (in [`Kind::ALL`]'s order), the indices of its table sorted by slug.
-    slugs: [Vec<Idx>; 9],
+    /// For each kind (in [`Kind::ALL`]'s order), its table's index by slug. A hash map, not a
+    /// sorted list: the loader looks up every reference, and a binary search over slugs
+    /// scattered in memory made loading a million entities several times slower per entity.
+    slugs: [HashMap<Box<str>, Idx>; 9],
     pub orders: Orders,
     pub search: SearchIndex,
 }
@@ -98,37 +102,25 @@ impl Store {
         }
     }
 
-    /// Looks an entity up by slug: a binary search over the slug index.
+    /// Looks an entity up by slug.
     pub fn find(&self, kind: Kind, slug: &str) -> Option<Idx> {
-        let index = &self.slugs[kind as usize];
-        index
-            .binary_search_by(|i| self.slug(NodeRef { kind, idx: *i }).cmp(slug))
-            .ok()
-            .and_then(|pos| index.get(pos).copied())
+        self.slugs[kind as usize].get(slug).copied()
     }
 
-    /// Builds the slug index of one kind and returns the pairs of records that share a slug.
+    /// Builds the slug index of one kind and returns the pairs of records that share a slug
+    /// (the first holder, then the later one).
     pub fn index_slugs(&mut self, kind: Kind) -> Vec<(Idx, Idx)> {
-        let mut index: Vec<Idx> = (0..self.len(kind) as Idx).collect();
-        index.sort_by(|a, b| {
-            let (sa, sb) = (
-                self.slug(NodeRef { kind, idx: *a }),
-                self.slug(NodeRef { kind, idx: *b }),
-            );
-            sa.cmp(sb).then(a.cmp(b))
-        });
+        let mut index: HashMap<Box<str>, Idx> = HashMap::with_capacity(self.len(kind));
         let mut duplicates = Vec::new();
-        index.dedup_by(|later, earlier| {
-            let same = self.slug(NodeRef { kind, idx: *later })
-                == self.slug(NodeRef {
-                    kind,
-                    idx: *earlier,
-                });
-            if same {
-                duplicates.push((*earlier, *later));
+        for idx in 0..self.len(kind) as Idx {
+            let slug = self.slug(NodeRef { kind, idx });
+            match index.get(slug) {
+                Some(first) => duplicates.push((*first, idx)),
+                None => {
+                    index.insert(slug.into(), idx);
+                }
             }
-            same
-        });
+        }
         self.slugs[kind as usize] = index;
         duplicates
     }
@@ -326,32 +318,28 @@ impl Store {
         }
     }
 
-    /// A credit's or a coaching's sources are sources of both entities it links.
+    /// A credit's or a coaching's sources are sources of both entities it links. Gathered
+    /// first and merged once per entity, so that a person with many credits costs no more
+    /// than one sort of their sources.
     fn spread_relationship_sources(&mut self) {
-        let mut extra: Vec<(NodeRef, Vec<Idx>)> = Vec::new();
+        let mut extra: Vec<(NodeRef, Idx)> = Vec::new();
         for c in &self.credits {
-            extra.push((Store::work_node(c.work), c.sources.clone()));
-            extra.push((Store::performer_node(c.performer), c.sources.clone()));
+            for s in &c.sources {
+                extra.push((Store::work_node(c.work), *s));
+                extra.push((Store::performer_node(c.performer), *s));
+            }
         }
         for c in &self.coaching {
-            extra.push((
-                NodeRef {
-                    kind: Kind::Person,
-                    idx: c.person,
-                },
-                c.sources.clone(),
-            ));
-            extra.push((
-                NodeRef {
-                    kind: Kind::Team,
-                    idx: c.team,
-                },
-                c.sources.clone(),
-            ));
+            for s in &c.sources {
+                extra.push((NodeRef { kind: Kind::Person, idx: c.person }, *s));
+                extra.push((NodeRef { kind: Kind::Team, idx: c.team }, *s));
+            }
         }
-        for (node, sources) in extra {
-            let meta = self.meta_mut(node);
-            meta.sources.extend(sources);
+        extra.sort_unstable();
+        extra.dedup();
+        for group in extra.chunk_by(|a, b| a.0 == b.0) {
+            let meta = self.meta_mut(group[0].0);
+            meta.sources.extend(group.iter().map(|(_, s)| *s));
             meta.sources.sort_unstable();
             meta.sources.dedup();
         }
