@@ -70,6 +70,12 @@ enum Command {
     },
 }
 
+/// mimalloc: loading builds and frees millions of small allocations, where glibc's malloc
+/// spent a fifth of the time consolidating and unlinking chunks.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn seed_source(seed: Option<PathBuf>) -> SeedSource {
     seed.map_or(SeedSource::Bundled, SeedSource::Dir)
 }

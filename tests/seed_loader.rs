@@ -652,13 +652,11 @@ fn invalid_utf8_is_reported_not_replaced() {
         "$",
         "the file is not valid UTF-8 or not valid JSON: invalid unicode code point at line 3 column 30",
     )];
-    // Without people, every reference to a person fails too.
+    // Records are read one at a time, so Ada (before the bad byte) is known, and only the
+    // references to Ben (whose record holds it) fail too.
     expected.extend([
-        ("sources.json", "$[1].author", "\"ada-moss\""),
-        ("credits.json", "$[0].person", "\"ada-moss\""),
         ("credits.json", "$[1].person", "\"ben-ito\""),
         ("credits.json", "$[3].person", "\"ben-ito\""),
-        ("coaching.json", "$[0].person", "\"ada-moss\""),
     ]);
     check(&[("people.json", bytes.as_slice())], &expected);
 }

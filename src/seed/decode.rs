@@ -103,39 +103,33 @@ impl Decoder {
         }
     }
 
-    /// Reads one file's top-level array with `each`, which returns the record it made.
+    /// Reads one file's top-level array with `each`, which returns the record it made. The
+    /// records are streamed: each is parsed, decoded and dropped before the next, so memory
+    /// holds one record's JSON at a time, never the whole file's tree.
     fn file<T>(
         &mut self,
         file: &str,
-        value: Option<&Value>,
+        bytes: Option<&[u8]>,
         kind: Option<Kind>,
         mut each: impl FnMut(&mut Decoder, &mut Vec<super::Problem>, &Value, String) -> Option<T>,
         mut push: impl FnMut(&mut Store, T),
     ) {
-        let Some(value) = value else { return };
+        let Some(bytes) = bytes else { return };
         let mut problems = std::mem::take(&mut self.problems);
-        match value {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    if let Some(record) = each(self, &mut problems, item, format!("$[{i}]")) {
-                        push(&mut self.store, record);
-                        if let Some(kind) = kind {
-                            self.positions.entry(kind).or_default().push(i);
-                        }
-                    }
+        let streamed = super::stream::for_each_record(bytes, |i, item| {
+            if let Some(record) = each(self, &mut problems, &item, format!("$[{i}]")) {
+                push(&mut self.store, record);
+                if let Some(kind) = kind {
+                    self.positions.entry(kind).or_default().push(i);
                 }
             }
-            other => Problems {
-                file,
-                list: &mut problems,
-            }
-            .add(
-                "$",
-                format!(
-                    "expected an array of records, found {}",
-                    super::reader::describe(other)
-                ),
-            ),
+        });
+        if let Err(e) = streamed {
+            problems.push(super::Problem {
+                file: file.to_owned(),
+                path: "$".into(),
+                message: super::syntax_message(&e, bytes),
+            });
         }
         self.problems = problems;
         if let Some(kind) = kind {
@@ -170,17 +164,17 @@ impl Decoder {
         format!("$[{pos}]")
     }
 
-    pub fn decode_all(&mut self, files: &BTreeMap<&str, Value>) {
+    pub fn decode_all(&mut self, files: &BTreeMap<&str, Vec<u8>>) {
         self.file(
             "sources.json",
-            files.get("sources.json"),
+            files.get("sources.json").map(Vec::as_slice),
             Some(Kind::Source),
             Self::source,
             |s, r| s.sources.push(r),
         );
         self.file(
             "people.json",
-            files.get("people.json"),
+            files.get("people.json").map(Vec::as_slice),
             Some(Kind::Person),
             Self::person,
             |s, r| s.people.push(r),
@@ -188,63 +182,63 @@ impl Decoder {
         self.resolve_authors();
         self.file(
             "companies.json",
-            files.get("companies.json"),
+            files.get("companies.json").map(Vec::as_slice),
             Some(Kind::Company),
             Self::company,
             |s, r| s.companies.push(r),
         );
         self.file(
             "competitions.json",
-            files.get("competitions.json"),
+            files.get("competitions.json").map(Vec::as_slice),
             Some(Kind::Competition),
             Self::competition,
             |s, r| s.competitions.push(r),
         );
         self.file(
             "teams.json",
-            files.get("teams.json"),
+            files.get("teams.json").map(Vec::as_slice),
             Some(Kind::Team),
             Self::team,
             |s, r| s.teams.push(r),
         );
         self.file(
             "films.json",
-            files.get("films.json"),
+            files.get("films.json").map(Vec::as_slice),
             Some(Kind::Film),
             Self::film,
             |s, r| s.films.push(r),
         );
         self.file(
             "albums.json",
-            files.get("albums.json"),
+            files.get("albums.json").map(Vec::as_slice),
             Some(Kind::Album),
             Self::album,
             |s, r| s.albums.push(r),
         );
         self.file(
             "matches.json",
-            files.get("matches.json"),
+            files.get("matches.json").map(Vec::as_slice),
             Some(Kind::Match),
             Self::match_,
             |s, r| s.matches.push(r),
         );
         self.file(
             "tracks.json",
-            files.get("tracks.json"),
+            files.get("tracks.json").map(Vec::as_slice),
             Some(Kind::Track),
             Self::track,
             |s, r| s.tracks.push(r),
         );
         self.file(
             "credits.json",
-            files.get("credits.json"),
+            files.get("credits.json").map(Vec::as_slice),
             None,
             Self::credit,
             |s, r| s.credits.push(r),
         );
         self.file(
             "coaching.json",
-            files.get("coaching.json"),
+            files.get("coaching.json").map(Vec::as_slice),
             None,
             Self::coaching,
             |s, r| s.coaching.push(r),

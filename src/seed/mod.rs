@@ -4,12 +4,11 @@
 
 mod decode;
 mod reader;
+mod stream;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
-
-use serde_json::Value;
 
 use crate::store::Store;
 use crate::store::model::{Idx, Kind, Performer, Work};
@@ -130,7 +129,7 @@ pub fn load_dir(dir: &Path) -> Result<Store, Report> {
 /// Parses, validates and builds a store from named file contents. Pure: no I/O.
 pub fn load_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<Store, Report> {
     let mut problems = Vec::new();
-    let mut parsed: BTreeMap<&str, Value> = BTreeMap::new();
+    let mut raw: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
     for (name, bytes) in files {
         let Some(known) = FILES.iter().copied().find(|f| *f == name) else {
             problems.push(Problem {
@@ -140,20 +139,11 @@ pub fn load_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<
             });
             continue;
         };
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(value) => {
-                parsed.insert(known, value);
-            }
-            Err(e) => problems.push(Problem {
-                file: name,
-                path: "$".into(),
-                message: syntax_message(&e, &bytes),
-            }),
-        }
+        raw.insert(known, bytes);
     }
     let mut decoder = decode::Decoder::new();
-    decoder.decode_all(&parsed);
-    drop(parsed);
+    decoder.decode_all(&raw);
+    drop(raw);
     problems.append(&mut decoder.problems);
     check_tracks(&decoder, &mut problems);
     check_credits(&decoder, &mut problems);
@@ -166,8 +156,20 @@ pub fn load_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<
 }
 
 /// serde_json's message (which ends with the line and column), made plain for an editor.
-fn syntax_message(e: &serde_json::Error, bytes: &[u8]) -> String {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+pub(crate) fn syntax_message(e: &serde_json::Error, bytes: &[u8]) -> String {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    // Any JSON value can be a record, so the only data error is a top level that is no array.
+    if e.classify() == serde_json::error::Category::Data {
+        let found = match first {
+            Some(b'{') => "an object",
+            Some(b'"') => "a string",
+            Some(b't' | b'f') => "a boolean",
+            Some(b'n') => "null",
+            _ => "a number",
+        };
+        return format!("expected an array of records, found {found}");
+    }
+    if first.is_none() {
         "the file is empty; write [] for a file with no records".to_owned()
     } else if std::str::from_utf8(bytes).is_err()
         && e.classify() == serde_json::error::Category::Syntax

@@ -331,8 +331,20 @@ impl Store {
         }
         for c in &self.coaching {
             for s in &c.sources {
-                extra.push((NodeRef { kind: Kind::Person, idx: c.person }, *s));
-                extra.push((NodeRef { kind: Kind::Team, idx: c.team }, *s));
+                extra.push((
+                    NodeRef {
+                        kind: Kind::Person,
+                        idx: c.person,
+                    },
+                    *s,
+                ));
+                extra.push((
+                    NodeRef {
+                        kind: Kind::Team,
+                        idx: c.team,
+                    },
+                    *s,
+                ));
             }
         }
         extra.sort_unstable();
