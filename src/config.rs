@@ -46,6 +46,27 @@ impl Default for Limits {
     }
 }
 
+/// The bounded caches of the hot path.
+#[derive(Clone, Debug)]
+pub struct Caches {
+    /// How many responses the response cache keeps (0 turns it off).
+    pub response_entries: usize,
+    /// How many bytes of responses it keeps, at most.
+    pub response_bytes: usize,
+    /// How many automatic persisted queries are remembered.
+    pub persisted_queries: usize,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            response_entries: 10_000,
+            response_bytes: 64 * 1024 * 1024,
+            persisted_queries: 10_000,
+        }
+    }
+}
+
 /// Where the catalogue comes from.
 #[derive(Clone, Debug, Default)]
 pub enum SeedSource {
@@ -63,6 +84,7 @@ pub struct Config {
     pub seed: SeedSource,
     pub log_format: LogFormat,
     pub limits: Limits,
+    pub caches: Caches,
 }
 
 impl Default for Config {
@@ -72,6 +94,7 @@ impl Default for Config {
             seed: SeedSource::Bundled,
             log_format: LogFormat::Human,
             limits: Limits::default(),
+            caches: Caches::default(),
         }
     }
 }

@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::SemaphorePermit;
 
 use super::AppState;
+use super::cache::{Cached, Shape, etag};
 use crate::config::Limits;
 use crate::guard;
 
@@ -55,6 +56,8 @@ const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 /// The document parsed but did not validate, its variables did not coerce, or the operation
 /// to run could not be chosen.
 const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+/// An automatic persisted query's hash that the server does not know (yet).
+const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
 
 /// The media type a response is sent as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +67,16 @@ pub enum Media {
 }
 
 impl Media {
+    /// The response cache's table for this media type and transport.
+    fn shape(self, transport: Transport) -> Shape {
+        match (transport, self) {
+            (Transport::Post, Media::GraphqlResponse) => Shape::PostGraphql,
+            (Transport::Post, Media::Json) => Shape::PostJson,
+            (Transport::Get, Media::GraphqlResponse) => Shape::GetGraphql,
+            (Transport::Get, Media::Json) => Shape::GetJson,
+        }
+    }
+
     fn content_type(self) -> HeaderValue {
         HeaderValue::from_static(match self {
             Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
@@ -199,6 +212,8 @@ fn errors_response(status: StatusCode, media: Media, errors: Vec<Value>) -> Resp
 /// step returns one of these so that the refusal is rendered in one place.
 struct RequestError {
     status: StatusCode,
+    /// Whether the status follows the media type, as for a document that does not validate.
+    status_by_media: bool,
     code: &'static str,
     message: String,
     headers: Vec<(HeaderName, &'static str)>,
@@ -208,9 +223,19 @@ impl RequestError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> RequestError {
         RequestError {
             status,
+            status_by_media: false,
             code,
             message: message.into(),
             headers: Vec::new(),
+        }
+    }
+
+    /// An error about the document itself, answered with the status the spec gives a
+    /// document that does not validate (which depends on the media type).
+    fn invalid_document(code: &'static str, message: impl Into<String>) -> RequestError {
+        RequestError {
+            status_by_media: true,
+            ..RequestError::new(StatusCode::BAD_REQUEST, code, message)
         }
     }
 
@@ -224,7 +249,12 @@ impl RequestError {
     }
 
     fn into_response(self, media: Media) -> Response {
-        let mut r = errors_response(self.status, media, vec![error(self.message, self.code)]);
+        let status = if self.status_by_media {
+            invalid_status(media)
+        } else {
+            self.status
+        };
+        let mut r = errors_response(status, media, vec![error(self.message, self.code)]);
         for (name, value) in self.headers {
             r.headers_mut()
                 .insert(name, HeaderValue::from_static(value));
@@ -261,8 +291,31 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    match read_post(&state.config.limits, &headers, body).await {
-        Ok(request) => execute(&state, media, request, Transport::Post).await,
+    let bytes = match read_post_body(&state.config.limits, &headers, body).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(media),
+    };
+    // The hot path: the exact request was answered before, on this graph.
+    let key = CacheKey {
+        shape: media.shape(Transport::Post),
+        bytes,
+    };
+    let generation = state.generation();
+    if let Some(hit) = state.responses.get(generation, key.shape, &key.bytes) {
+        return cached_response(media, hit, Transport::Post, &headers);
+    }
+    match parse_post(&state, &key.bytes) {
+        Ok(request) => {
+            execute(
+                &state,
+                media,
+                request,
+                Transport::Post,
+                &headers,
+                Some((generation, key)),
+            )
+            .await
+        }
         Err(e) => e.into_response(media),
     }
 }
@@ -275,8 +328,27 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    match read_get(&state.config.limits, &uri) {
-        Ok(request) => execute(&state, media, request, Transport::Get).await,
+    let raw = Bytes::copy_from_slice(uri.query().unwrap_or("").as_bytes());
+    let key = CacheKey {
+        shape: media.shape(Transport::Get),
+        bytes: raw,
+    };
+    let generation = state.generation();
+    if let Some(hit) = state.responses.get(generation, key.shape, &key.bytes) {
+        return cached_response(media, hit, Transport::Get, &headers);
+    }
+    match read_get(&state, &uri) {
+        Ok(request) => {
+            execute(
+                &state,
+                media,
+                request,
+                Transport::Get,
+                &headers,
+                Some((generation, key)),
+            )
+            .await
+        }
         Err(e) => e.into_response(media),
     }
 }
@@ -303,22 +375,25 @@ fn not_acceptable() -> Response {
     .into_response(Media::Json)
 }
 
-/// Reads a `POST`: the body must be declared JSON, fit the limit, be UTF-8 JSON, and be one
-/// request object.
-async fn read_post(
+/// Reads a `POST`'s body: it must be declared JSON and fit the limit.
+async fn read_post_body(
     limits: &Limits,
     headers: &HeaderMap,
     body: Body,
-) -> Result<GraphqlRequest, RequestError> {
+) -> Result<Bytes, RequestError> {
     require_json_content_type(headers)?;
-    let bytes = read_body(headers, body, limits.max_body_bytes).await?;
-    let text = std::str::from_utf8(&bytes)
+    read_body(headers, body, limits.max_body_bytes).await
+}
+
+/// Parses a `POST`'s body: UTF-8 JSON, and one request object.
+fn parse_post(state: &AppState, bytes: &[u8]) -> Result<GraphqlRequest, RequestError> {
+    let text = std::str::from_utf8(bytes)
         .map_err(|e| RequestError::bad_request(format!("the body is not UTF-8: {e}")))?;
     // serde_json stops at 128 levels of nesting, so a deep body cannot exhaust the stack.
     let value: Value = serde_json::from_str(text)
         .map_err(|e| RequestError::bad_request(format!("the body is not valid JSON: {e}")))?;
     match value {
-        Value::Object(params) => request_from_params(params, limits),
+        Value::Object(params) => request_from_params(params, state),
         Value::Array(_) => Err(RequestError::new(
             StatusCode::BAD_REQUEST,
             BATCH_NOT_SUPPORTED,
@@ -391,7 +466,8 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
 
 /// Reads a `GET`: the query string must fit the limit and hold each parameter at most once;
 /// `variables` and `extensions` are JSON text, as the spec says.
-fn read_get(limits: &Limits, uri: &Uri) -> Result<GraphqlRequest, RequestError> {
+fn read_get(state: &AppState, uri: &Uri) -> Result<GraphqlRequest, RequestError> {
+    let limits = &state.config.limits;
     let raw = uri.query().unwrap_or("");
     let max = limits.max_query_string_bytes;
     if raw.len() > max {
@@ -423,7 +499,7 @@ fn read_get(limits: &Limits, uri: &Uri) -> Result<GraphqlRequest, RequestError> 
             )));
         }
     }
-    request_from_params(params, limits)
+    request_from_params(params, state)
 }
 
 /// Checks the request parameters (the same for `GET` and `POST`): `query` a non-empty string,
@@ -431,13 +507,12 @@ fn read_get(limits: &Limits, uri: &Uri) -> Result<GraphqlRequest, RequestError> 
 /// `variables` within its size limit. Other members are ignored, as the spec allows.
 fn request_from_params(
     mut params: Map<String, Value>,
-    limits: &Limits,
+    state: &AppState,
 ) -> Result<GraphqlRequest, RequestError> {
+    let limits = &state.config.limits;
     let query = match params.remove("query") {
-        Some(Value::String(q)) if !q.is_empty() => q,
-        Some(Value::String(_)) | Some(Value::Null) | None => {
-            return Err(RequestError::bad_request("the request has no `query`"));
-        }
+        Some(Value::String(q)) if !q.is_empty() => Some(q),
+        Some(Value::String(_)) | Some(Value::Null) | None => None,
         Some(_) => return Err(RequestError::bad_request("`query` must be a string")),
     };
     let operation_name = match params.remove("operationName") {
@@ -454,10 +529,12 @@ fn request_from_params(
         Some(Value::Object(m)) => m,
         Some(_) => return Err(RequestError::bad_request("`variables` must be an object")),
     };
-    match params.remove("extensions") {
-        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+    let extensions = match params.remove("extensions") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(e)) => Some(e),
         Some(_) => return Err(RequestError::bad_request("`extensions` must be an object")),
-    }
+    };
+    let query = persisted_document(state, query, extensions.as_ref())?;
     let max = limits.max_variables_bytes;
     if json_len(&variables) > max {
         return Err(RequestError::new(
@@ -475,16 +552,46 @@ fn request_from_params(
 
 /// The length of `variables` written as compact JSON: the same measure for `GET` and `POST`,
 /// whatever whitespace the client sent.
+/// The document to run: the one sent, or the automatic persisted query its extensions name.
+fn persisted_document(
+    state: &AppState,
+    query: Option<String>,
+    extensions: Option<&Map<String, Value>>,
+) -> Result<String, RequestError> {
+    use super::persisted::Refusal;
+    match state.persisted.resolve(query, extensions) {
+        Ok(Some(q)) => Ok(q),
+        Ok(None) => Err(RequestError::bad_request("the request has no `query`")),
+        // Apollo's clients look for this message and code, then send the document.
+        Err(Refusal::NotFound) => Err(RequestError::invalid_document(
+            PERSISTED_QUERY_NOT_FOUND,
+            "PersistedQueryNotFound",
+        )),
+        Err(Refusal::Malformed(why)) => Err(RequestError::bad_request(why)),
+        Err(Refusal::Mismatch) => Err(RequestError::bad_request(
+            "the document does not hash to `persistedQuery.sha256Hash`",
+        )),
+    }
+}
+
 fn json_len(variables: &Map<String, Value>) -> usize {
     serde_json::to_vec(variables).map_or(usize::MAX, |v| v.len())
 }
 
-/// Guards, executes and answers one request.
+/// A request as the response cache knows it: its shape and its exact bytes.
+struct CacheKey {
+    shape: Shape,
+    bytes: Bytes,
+}
+
+/// Guards, executes and answers one request, and keeps a successful answer for next time.
 async fn execute(
     state: &AppState,
     media: Media,
     request: GraphqlRequest,
     transport: Transport,
+    headers: &HeaderMap,
+    cache: Option<(u64, CacheKey)>,
 ) -> Response {
     let _permit = match take_permit(state) {
         Ok(p) => p,
@@ -503,16 +610,77 @@ async fn execute(
         gql = gql.operation_name(name);
     }
     let timeout = state.config.limits.request_timeout;
-    match tokio::time::timeout(timeout, state.schema.execute(gql)).await {
-        Ok(response) => respond(media, response, parsed),
-        Err(_) => RequestError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            TIMEOUT,
-            "the request took too long",
-        )
-        .with_header(header::RETRY_AFTER, "1")
-        .into_response(media),
+    let response = match tokio::time::timeout(timeout, state.schema.execute(gql)).await {
+        Ok(response) => response,
+        Err(_) => {
+            return RequestError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                TIMEOUT,
+                "the request took too long",
+            )
+            .with_header(header::RETRY_AFTER, "1")
+            .into_response(media);
+        }
+    };
+    if !response.errors.is_empty() {
+        return respond(media, response, parsed);
     }
+    // A clean answer depends only on the request and the graph, so it can be served again.
+    let body = success_body(&response.data);
+    let cached = Cached {
+        etag: etag(&body),
+        body,
+    };
+    if let Some((generation, key)) = cache {
+        state
+            .responses
+            .insert(generation, key.shape, key.bytes, cached.clone());
+    }
+    cached_response(media, cached, transport, headers)
+}
+
+/// `{"data": …}`, serialised straight from async-graphql's value (no detour through a
+/// serde_json tree).
+fn success_body(data: &async_graphql::Value) -> Bytes {
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(b"{\"data\":");
+    if serde_json::to_writer(&mut out, data).is_err() {
+        out.truncate(8);
+        out.extend_from_slice(b"null");
+    }
+    out.push(b'}');
+    Bytes::from(out)
+}
+
+/// A 200 with a successful body. Over `GET` it carries an ETag and `Cache-Control: no-cache`,
+/// so that browsers and proxies keep it and revalidate with `If-None-Match`, which earns a 304.
+fn cached_response(
+    media: Media,
+    cached: Cached,
+    transport: Transport,
+    headers: &HeaderMap,
+) -> Response {
+    let not_modified = transport == Transport::Get
+        && headers
+            .get_all(header::IF_NONE_MATCH)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|tag| tag.trim() == "*" || tag.trim().as_bytes() == &cached.etag[..]);
+    let mut r = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, Body::from(cached.body)).into_response()
+    };
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, media.content_type());
+    if transport == Transport::Get {
+        if let Ok(tag) = HeaderValue::from_maybe_shared(cached.etag) {
+            h.insert(header::ETAG, tag);
+        }
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    r
 }
 
 /// Sheds load: with every permit taken the request is answered at once with 503 rather than

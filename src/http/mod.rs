@@ -1,9 +1,12 @@
 //! The HTTP boundary: routes, the GraphQL handler, the playground, and the server's life cycle.
 
+pub mod cache;
 mod graphql;
+pub mod persisted;
 pub mod playground;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
@@ -29,6 +32,11 @@ pub struct AppState {
     pub graph: Arc<RwLock<Arc<Store>>>,
     pub config: Arc<Config>,
     pub permits: Arc<Semaphore>,
+    /// Bumped each time the graph is replaced; caches key their entries on it, so that a
+    /// swap makes every cached response stale at once.
+    pub generation: Arc<AtomicU64>,
+    pub responses: Arc<cache::ResponseCache>,
+    pub persisted: Arc<persisted::PersistedQueries>,
 }
 
 impl AppState {
@@ -37,8 +45,32 @@ impl AppState {
             schema: crate::schema::build(),
             graph: Arc::new(RwLock::new(Arc::new(store))),
             permits: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
+            generation: Arc::new(AtomicU64::new(0)),
+            responses: Arc::new(cache::ResponseCache::new(
+                config.caches.response_entries,
+                config.caches.response_bytes,
+            )),
+            persisted: Arc::new(persisted::PersistedQueries::new(
+                config.caches.persisted_queries,
+            )),
             config: Arc::new(config),
         }
+    }
+
+    /// The generation of the current graph (see `generation`).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Replaces the graph. Requests already running keep the graph they took; the
+    /// generation moves on, so cached responses of the old graph are no longer served.
+    pub fn replace_graph(&self, store: Store) {
+        let store = Arc::new(store);
+        match self.graph.write() {
+            Ok(mut g) => *g = store,
+            Err(poisoned) => *poisoned.into_inner() = store,
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn graph(&self) -> Arc<Store> {

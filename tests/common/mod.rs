@@ -13,26 +13,35 @@ pub struct TestServer {
     pub client: reqwest::Client,
 }
 
-/// A server on a free port serving the bundled seed, in the background of this test's runtime.
-pub async fn spawn() -> TestServer {
-    spawn_with(Config {
+/// The test config: the bundled seed on a free port.
+pub fn config() -> Config {
+    Config {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         ..Config::default()
-    })
-    .await
+    }
+}
+
+/// A server on a free port serving the bundled seed, in the background of this test's runtime.
+pub async fn spawn() -> TestServer {
+    spawn_with(config()).await
 }
 
 pub async fn spawn_with(config: Config) -> TestServer {
+    spawn_state(config).await.0
+}
+
+/// A server and its state, for tests that act on the state (replacing the graph).
+pub async fn spawn_state(config: Config) -> (TestServer, AppState) {
     let store = leap_graphql::seed::load_bundled().expect("the bundled seed loads");
-    let server = Server::bind(AppState::new(config, store))
-        .await
-        .expect("binds port 0");
+    let state = AppState::new(config, store);
+    let server = Server::bind(state.clone()).await.expect("binds port 0");
     let addr = server.local_addr().expect("has an address");
     tokio::spawn(server.run());
-    TestServer {
+    let server = TestServer {
         addr,
         client: reqwest::Client::new(),
-    }
+    };
+    (server, state)
 }
 
 impl TestServer {

@@ -1,0 +1,197 @@
+//! The response cache: the frontends send the same few operations again and again, so the
+//! bytes of a successful response are kept, keyed by the exact request (method, response
+//! media type, and the raw body or query string), and served again without parsing JSON or
+//! GraphQL. Bounded in entries and bytes, and tied to one graph generation: a reload makes
+//! every entry stale at once.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::RwLock;
+
+use axum::body::Bytes;
+use rustc_hash::FxBuildHasher;
+
+/// Which request shape a key comes from; each has its own table so that a lookup needs no
+/// allocation to build a compound key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// A POST body, answered as application/graphql-response+json.
+    PostGraphql = 0,
+    /// A POST body, answered as application/json.
+    PostJson = 1,
+    /// A GET query string, answered as application/graphql-response+json.
+    GetGraphql = 2,
+    /// A GET query string, answered as application/json.
+    GetJson = 3,
+}
+
+/// A response worth serving again: its body and the strong ETag of that body.
+#[derive(Clone, Debug)]
+pub struct Cached {
+    pub body: Bytes,
+    pub etag: Bytes,
+}
+
+/// The strong ETag of a body: a quoted 64-bit FxHash, cheap enough to compute per response.
+pub fn etag(body: &[u8]) -> Bytes {
+    let mut h = FxBuildHasher.build_hasher();
+    h.write(body);
+    h.write_usize(body.len());
+    Bytes::from(format!("\"{:016x}\"", h.finish()))
+}
+
+struct Tables {
+    generation: u64,
+    maps: [HashMap<Bytes, Cached, FxBuildHasher>; 4],
+    bytes: usize,
+    entries: usize,
+}
+
+pub struct ResponseCache {
+    tables: RwLock<Tables>,
+    max_entries: usize,
+    max_bytes: usize,
+    /// Responses larger than this are not kept: one huge answer must not evict the others.
+    max_entry_bytes: usize,
+}
+
+impl ResponseCache {
+    pub fn new(max_entries: usize, max_bytes: usize) -> ResponseCache {
+        ResponseCache {
+            tables: RwLock::new(Tables {
+                generation: 0,
+                maps: Default::default(),
+                bytes: 0,
+                entries: 0,
+            }),
+            max_entries,
+            max_bytes,
+            max_entry_bytes: (max_bytes / 16).max(1),
+        }
+    }
+
+    /// The cached response for this exact request, if it was answered under this generation.
+    pub fn get(&self, generation: u64, shape: Shape, key: &[u8]) -> Option<Cached> {
+        let tables = self.tables.read().ok()?;
+        if tables.generation != generation {
+            return None;
+        }
+        tables.maps[shape as usize].get(key).cloned()
+    }
+
+    /// Keeps a response. Entries of an older generation are dropped first; when full, some
+    /// entries are evicted (an arbitrary eighth, which keeps insertion O(1) amortised).
+    pub fn insert(&self, generation: u64, shape: Shape, key: Bytes, value: Cached) {
+        let size = key.len() + value.body.len() + value.etag.len();
+        if self.max_entries == 0 || size > self.max_entry_bytes {
+            return;
+        }
+        let Ok(mut t) = self.tables.write() else {
+            return;
+        };
+        if t.generation != generation {
+            if generation < t.generation {
+                return;
+            }
+            t.maps.iter_mut().for_each(HashMap::clear);
+            t.generation = generation;
+            t.bytes = 0;
+            t.entries = 0;
+        }
+        if t.entries + 1 > self.max_entries || t.bytes + size > self.max_bytes {
+            evict(&mut t, (self.max_entries / 8).max(1));
+        }
+        if let Some(old) = t.maps[shape as usize].insert(key.clone(), value) {
+            t.bytes = t
+                .bytes
+                .saturating_sub(key.len() + old.body.len() + old.etag.len());
+            t.entries -= 1;
+        }
+        t.bytes += size;
+        t.entries += 1;
+    }
+
+    /// How many responses are kept now.
+    pub fn len(&self) -> usize {
+        self.tables.read().map(|t| t.entries).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn evict(t: &mut Tables, count: usize) {
+    let mut left = count;
+    for shape in 0..t.maps.len() {
+        let victims: Vec<Bytes> = t.maps[shape].keys().take(left).cloned().collect();
+        for k in victims {
+            if let Some(v) = t.maps[shape].remove(&k) {
+                t.bytes = t
+                    .bytes
+                    .saturating_sub(k.len() + v.body.len() + v.etag.len());
+                t.entries -= 1;
+                left -= 1;
+            }
+        }
+        if left == 0 {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached(body: &'static str) -> Cached {
+        Cached {
+            body: Bytes::from_static(body.as_bytes()),
+            etag: etag(body.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn keeps_per_shape_and_generation() {
+        let c = ResponseCache::new(100, 1 << 20);
+        c.insert(1, Shape::PostGraphql, Bytes::from_static(b"q"), cached("a"));
+        assert_eq!(
+            c.get(1, Shape::PostGraphql, b"q").map(|v| v.body),
+            Some(Bytes::from_static(b"a"))
+        );
+        assert!(
+            c.get(1, Shape::PostJson, b"q").is_none(),
+            "another media type is another response"
+        );
+        assert!(
+            c.get(2, Shape::PostGraphql, b"q").is_none(),
+            "a reload makes entries stale"
+        );
+        c.insert(2, Shape::PostGraphql, Bytes::from_static(b"r"), cached("b"));
+        assert_eq!(c.len(), 1, "the old generation was dropped");
+        c.insert(1, Shape::PostGraphql, Bytes::from_static(b"s"), cached("c"));
+        assert!(
+            c.get(2, Shape::PostGraphql, b"s").is_none(),
+            "a late insert from an old graph is refused"
+        );
+    }
+
+    #[test]
+    fn stays_within_bounds() {
+        let c = ResponseCache::new(16, 1 << 20);
+        for i in 0..1000u32 {
+            c.insert(1, Shape::GetJson, Bytes::from(i.to_string()), cached("x"));
+            assert!(c.len() <= 16);
+        }
+        let small = ResponseCache::new(1000, 64);
+        small.insert(
+            1,
+            Shape::GetJson,
+            Bytes::from_static(b"k"),
+            cached("this body is far larger than a sixteenth of the cache"),
+        );
+        assert!(small.is_empty(), "an entry too large is not kept");
+        assert_ne!(etag(b"a"), etag(b"b"));
+        assert_eq!(etag(b"a"), etag(b"a"));
+    }
+}

@@ -1,0 +1,172 @@
+//! The hot path's caches: responses served again from the cache, dropped when the graph is
+//! replaced; HTTP revalidation for GET; automatic persisted queries.
+
+mod common;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const FILM: &str = "{ film(slug: \"leap\") { title runtimeMinutes } }";
+
+async fn post_raw(s: &common::TestServer, body: &Value) -> (u16, String) {
+    let r = s
+        .client
+        .post(s.url("/graphql"))
+        .header("content-type", "application/json")
+        .header("accept", "application/graphql-response+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The bundled seed with the film's title changed, to tell two graphs apart.
+fn retitled(title: &str) -> leap_graphql::store::Store {
+    let files = leap_graphql::seed::BUNDLED.iter().map(|(name, bytes)| {
+        let mut text = String::from_utf8(bytes.to_vec()).unwrap();
+        if *name == "films.json" {
+            text = text.replacen("\"title\": \"Leap\"", &format!("\"title\": \"{title}\""), 1);
+        }
+        (name.to_string(), text.into_bytes())
+    });
+    leap_graphql::seed::load_files(files).unwrap()
+}
+
+#[tokio::test]
+async fn repeated_requests_are_served_again_until_the_graph_changes() {
+    let (s, state) = common::spawn_state(common::config()).await;
+    let body = json!({ "query": FILM });
+    let first = post_raw(&s, &body).await;
+    assert_eq!(state.responses.len(), 1, "a clean answer is kept");
+    let second = post_raw(&s, &body).await;
+    assert_eq!(first, second);
+    assert_eq!(state.responses.len(), 1);
+
+    state.replace_graph(retitled("Leap (reloaded)"));
+    let (status, text) = post_raw(&s, &body).await;
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v["data"]["film"]["title"], "Leap (reloaded)",
+        "no stale answer after a swap"
+    );
+
+    // Answers with errors are not kept: they may depend on more than the request.
+    let before = state.responses.len();
+    let (_, text) = post_raw(
+        &s,
+        &json!({ "query": "{ films(first: -1) { totalCount } }" }),
+    )
+    .await;
+    assert!(text.contains("BAD_USER_INPUT"), "{text}");
+    assert_eq!(state.responses.len(), before);
+}
+
+#[tokio::test]
+async fn get_answers_carry_an_etag_and_revalidate_with_304() {
+    let s = common::spawn().await;
+    let url = format!("{}?query={}", s.url("/graphql"), urlencode(FILM));
+    let r = s
+        .client
+        .get(&url)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"'),
+        "a strong ETag: {etag}"
+    );
+    let body = r.text().await.unwrap();
+    assert!(body.contains("\"title\":\"Leap\""), "{body}");
+    for _ in 0..2 {
+        // The first revalidation comes from a fresh execution's tag, the second from the cache.
+        let again = s
+            .client
+            .get(&url)
+            .header("accept", "application/json")
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304);
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+        assert!(again.text().await.unwrap().is_empty());
+    }
+    let other = s
+        .client
+        .get(&url)
+        .header("accept", "application/json")
+        .header("if-none-match", "\"nope\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+    // POST answers are not for HTTP caches.
+    let r = s
+        .client
+        .post(s.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(json!({ "query": FILM }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("etag").is_none());
+}
+
+#[tokio::test]
+async fn automatic_persisted_queries_over_post_and_get() {
+    let s = common::spawn().await;
+    let hash = format!("{:x}", Sha256::digest(FILM.as_bytes()));
+    let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let (status, text) = post_raw(&s, &json!({ "extensions": ext })).await;
+    assert_eq!(status, 400);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+    assert_eq!(v["errors"][0]["message"], "PersistedQueryNotFound");
+    assert!(v.get("data").is_none());
+
+    let (status, _) = post_raw(&s, &json!({ "query": FILM, "extensions": ext })).await;
+    assert_eq!(status, 200);
+    let (status, text) = post_raw(&s, &json!({ "extensions": ext })).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("\"runtimeMinutes\":135"));
+
+    let url = format!(
+        "{}?extensions={}",
+        s.url("/graphql"),
+        urlencode(&ext.to_string())
+    );
+    let r = s
+        .client
+        .get(&url)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("\"runtimeMinutes\":135"));
+
+    let (status, text) =
+        post_raw(&s, &json!({ "query": "{ __typename }", "extensions": ext })).await;
+    assert_eq!(status, 400);
+    assert!(text.contains("does not hash"), "{text}");
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
