@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The HTTP benchmark: for each frontend operation, the real server (pinned to core 0) and, in
+# the same run, a ceiling server returning the very same response bytes, both loaded by wrk
+# (pinned to core 1). Prints requests/s, p50/p99 and the ratio to the ceiling, on the hot path
+# (the same request repeated) and on the cache-miss path (FilmPage over a synthetic catalogue
+# of $FILMS films, a different existing slug each request).
+#
+#   bench/run.sh [SECONDS_PER_RUN]      (needs wrk: apt-get install wrk)
+#
+# CONNS (default 32) sets wrk's connections; FILMS (default 100000) the catalogue size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+secs="${1:-10}"
+conns="${CONNS:-32}"
+films="${FILMS:-100000}"
+command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+
+cargo build --quiet --release --bin leap-graphql --example ceiling
+bin=target/release/leap-graphql
+ceiling=target/release/examples/ceiling
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+# Starts a server pinned to core 0 and sets $url from its one `listening on` line.
+start() {
+  local out="$work/out.$RANDOM"
+  taskset -c 0 "$@" >"$out" 2>/dev/null &
+  pids+=("$!")
+  for _ in $(seq 1 600); do
+    url="$(sed -n 's/^listening on //p' "$out")"
+    [ -n "$url" ] && return 0
+    sleep 0.1
+  done
+  echo "bench: the server did not start: $*" >&2
+  exit 1
+}
+
+stop() { kill "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
+
+# Runs wrk pinned to core 1 and prints "rps p50 p99".
+load() {
+  local url="$1" script="$2"
+  taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$script" "$url" | python3 -c '
+import re, sys
+text = sys.stdin.read()
+def ms(s):
+    m = re.match(r"([\d.]+)(us|ms|s)", s)
+    v = float(m.group(1))
+    return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+if errors:
+    sys.exit("bench: %s non-2xx responses" % errors.group(1))
+print("%.0f %.3f %.3f" % (rps, ms(lat["50"]), ms(lat["99"])))
+'
+}
+
+# The request body of an operation with its variables.
+body() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+print(json.dumps({"query": open(sys.argv[1]).read(), "variables": json.loads(sys.argv[2])}))
+PY
+}
+
+declare -A vars=(
+  [FilmPage]='{"slug":"leap"}'
+  [AlbumPage]='{"slug":"leap-soundtrack"}'
+  [PersonPage]='{"slug":"peter-chan"}'
+  [TeamPage]='{"slug":"china-women"}'
+  [NodeLookup]='{"id":"RmlsbTpsZWFw","ids":["RmlsbTpsZWFw","UGVyc29uOmdvbmctbGk"]}'
+  [Search]='{"text":"leap"}'
+  [Catalogue]='{}'
+  [MatchTimeline]='{}'
+)
+
+printf '%-14s %-5s %10s %8s %8s %10s %6s\n' operation path "req/s" "p50 ms" "p99 ms" "ceiling" ratio
+report() {
+  local name="$1" path="$2" ours="$3" ceil="$4"
+  read -r rps p50 p99 <<<"$ours"
+  read -r crps _ _ <<<"$ceil"
+  printf '%-14s %-5s %10s %8s %8s %10s %6s\n' "$name" "$path" "$rps" "$p50" "$p99" "$crps" \
+    "$(python3 -c "print('%.2f' % ($rps / $crps))")"
+}
+
+# Hot path: the bundled seed, the same request again and again.
+start "$bin" serve --listen 127.0.0.1:0
+server="$url"
+for op in FilmPage AlbumPage PersonPage TeamPage NodeLookup Search Catalogue MatchTimeline; do
+  body "tests/operations/$op.graphql" "${vars[$op]}" >"$work/$op.json"
+  curl -sf -H 'content-type: application/json' -H 'accept: application/graphql-response+json' \
+    --data-binary @"$work/$op.json" "$server" >"$work/$op.response"
+  ours="$(BODY_FILE="$work/$op.json" load "$server" bench/post.lua)"
+  start "$ceiling" "$work/$op.response"
+  ceil="$(BODY_FILE="$work/$op.json" load "$url" bench/post.lua)"
+  stop
+  report "$op" hot "$ours" "$ceil"
+done
+stop
+
+# Cache-miss path: a synthetic catalogue, a different film each request.
+catalogue="bench/.data/films-$films"
+if [ ! -f "$catalogue/films.json" ]; then
+  "$bin" generate "$catalogue" --films "$films" >/dev/null
+fi
+python3 -c '
+import json, sys
+for f in json.load(open(sys.argv[1])): print(f["slug"])' "$catalogue/films.json" | shuf --random-source=<(yes) >"$work/slugs"
+python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' tests/operations/FilmPage.graphql >"$work/query"
+start "$bin" serve --listen 127.0.0.1:0 --seed "$catalogue"
+server="$url"
+ours="$(SLUGS_FILE="$work/slugs" QUERY_FILE="$work/query" load "$server" bench/miss.lua)"
+first="$(head -n 1 "$work/slugs")"
+body tests/operations/FilmPage.graphql "{\"slug\":\"$first\"}" >"$work/miss.json"
+curl -sf -H 'content-type: application/json' --data-binary @"$work/miss.json" "$server" >"$work/miss.response"
+stop
+start "$ceiling" "$work/miss.response"
+ceil="$(BODY_FILE="$work/miss.json" load "$url" bench/post.lua)"
+stop
+report FilmPage miss "$ours" "$ceil"
