@@ -10,6 +10,7 @@
 //! execute under the timeout (503), and [`respond`].
 
 use std::any::Any;
+use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -19,6 +20,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::SemaphorePermit;
 
 use super::AppState;
+use super::metrics::Outcome;
 use crate::config::Limits;
 use crate::guard;
 
@@ -223,6 +225,20 @@ impl RequestError {
         self
     }
 
+    /// The refusal as an answer: shed when it is a 503, rejected otherwise.
+    fn answer(self, media: Media) -> Answer {
+        let outcome = if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            Outcome::Shed(self.code)
+        } else {
+            Outcome::Rejected(self.code)
+        };
+        Answer {
+            response: self.into_response(media),
+            operation: None,
+            outcome,
+        }
+    }
+
     fn into_response(self, media: Media) -> Response {
         let mut r = errors_response(self.status, media, vec![error(self.message, self.code)]);
         for (name, value) in self.headers {
@@ -257,14 +273,34 @@ enum Transport {
     Post,
 }
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let Some(media) = negotiate(&headers) else {
-        return not_acceptable();
-    };
-    match read_post(&state.config.limits, &headers, body).await {
-        Ok(request) => execute(&state, media, request, Transport::Post).await,
-        Err(e) => e.into_response(media),
+/// A response, with what the metrics count of it.
+struct Answer {
+    response: Response,
+    /// The request's `operationName`, once it has been read.
+    operation: Option<String>,
+    outcome: Outcome,
+}
+
+impl Answer {
+    /// Counts the request and hands back its response.
+    fn count(self, state: &AppState, started: Instant) -> Response {
+        state
+            .metrics
+            .request(self.operation.as_deref(), self.outcome, started.elapsed());
+        self.response
     }
+}
+
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let started = Instant::now();
+    let answer = match negotiate(&headers) {
+        None => not_acceptable(),
+        Some(media) => match read_post(&state.config.limits, &headers, body).await {
+            Ok(request) => execute(&state, media, request, Transport::Post).await,
+            Err(e) => e.answer(media),
+        },
+    };
+    answer.count(&state, started)
 }
 
 pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
@@ -272,35 +308,39 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
     if wants_html(&headers) {
         return super::playground::page();
     }
-    let Some(media) = negotiate(&headers) else {
-        return not_acceptable();
+    let started = Instant::now();
+    let answer = match negotiate(&headers) {
+        None => not_acceptable(),
+        Some(media) => match read_get(&state.config.limits, &uri) {
+            Ok(request) => execute(&state, media, request, Transport::Get).await,
+            Err(e) => e.answer(media),
+        },
     };
-    match read_get(&state.config.limits, &uri) {
-        Ok(request) => execute(&state, media, request, Transport::Get).await,
-        Err(e) => e.into_response(media),
-    }
+    answer.count(&state, started)
 }
 
 /// Anything but GET and POST on `/graphql`.
-pub async fn other_method(method: Method) -> Response {
+pub async fn other_method(State(state): State<AppState>, method: Method) -> Response {
+    let started = Instant::now();
     RequestError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         METHOD_NOT_ALLOWED,
         format!("{method} is not allowed here; use GET for queries or POST"),
     )
     .with_header(header::ALLOW, "GET, POST")
-    .into_response(Media::Json)
+    .answer(Media::Json)
+    .count(&state, started)
 }
 
 /// 406 is sent as `application/json`: the client accepts neither type, so we pick the one
 /// more clients read.
-fn not_acceptable() -> Response {
+fn not_acceptable() -> Answer {
     RequestError::new(
         StatusCode::NOT_ACCEPTABLE,
         NOT_ACCEPTABLE,
         "accept application/graphql-response+json or application/json",
     )
-    .into_response(Media::Json)
+    .answer(Media::Json)
 }
 
 /// Reads a `POST`: the body must be declared JSON, fit the limit, be UTF-8 JSON, and be one
@@ -485,14 +525,29 @@ async fn execute(
     media: Media,
     request: GraphqlRequest,
     transport: Transport,
-) -> Response {
+) -> Answer {
+    let operation = request.operation_name.clone();
+    if let Some(name) = operation.as_deref().filter(|n| n.len() <= 256) {
+        tracing::Span::current().record("operation", name);
+    }
+    let mut answer = run(state, media, request, transport).await;
+    answer.operation = operation;
+    answer
+}
+
+async fn run(
+    state: &AppState,
+    media: Media,
+    request: GraphqlRequest,
+    transport: Transport,
+) -> Answer {
     let _permit = match take_permit(state) {
         Ok(p) => p,
-        Err(e) => return e.into_response(media),
+        Err(e) => return e.answer(media),
     };
     let parsed = match check_document(state, &request, transport) {
         Ok(parsed) => parsed,
-        Err(e) => return e.into_response(media),
+        Err(e) => return e.answer(media),
     };
     let mut gql = async_graphql::Request::new(request.query)
         .variables(async_graphql::Variables::from_json(Value::Object(
@@ -511,7 +566,7 @@ async fn execute(
             "the request took too long",
         )
         .with_header(header::RETRY_AFTER, "1")
-        .into_response(media),
+        .answer(media),
     }
 }
 
@@ -597,7 +652,12 @@ fn error_object(e: &async_graphql::ServerError, code: Option<&str>) -> Value {
 
 /// Turns async-graphql's response into ours: a request error has no `data`, a code on every
 /// error and the spec's status for the media type; anything that executed is 200 with `data`.
-fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Response {
+fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Answer {
+    let answer = |response, outcome| Answer {
+        response,
+        operation: None,
+        outcome,
+    };
     if is_request_error(&response) {
         let code = if parsed {
             GRAPHQL_VALIDATION_FAILED
@@ -609,8 +669,16 @@ fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Res
             .iter()
             .map(|e| error_object(e, Some(code)))
             .collect();
-        return errors_response(invalid_status(media), media, errors);
+        return answer(
+            errors_response(invalid_status(media), media, errors),
+            Outcome::Rejected(code),
+        );
     }
+    let outcome = if response.errors.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    };
     let mut body = Map::new();
     body.insert(
         "data".into(),
@@ -624,7 +692,10 @@ fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Res
             .collect();
         body.insert("errors".into(), Value::Array(errors));
     }
-    json_response(StatusCode::OK, media, Value::Object(body))
+    answer(
+        json_response(StatusCode::OK, media, Value::Object(body)),
+        outcome,
+    )
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
