@@ -9,13 +9,31 @@ use serde_json::{Value, json};
 
 fn operations() -> Vec<(&'static str, String, Value)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/operations");
-    let read = |name: &str| std::fs::read_to_string(format!("{dir}/{name}.graphql")).expect("the operation exists");
+    let read = |name: &str| {
+        std::fs::read_to_string(format!("{dir}/{name}.graphql")).expect("the operation exists")
+    };
     vec![
         ("FilmPage", read("FilmPage"), json!({ "slug": "leap" })),
-        ("AlbumPage", read("AlbumPage"), json!({ "slug": "leap-soundtrack" })),
-        ("PersonPage", read("PersonPage"), json!({ "slug": "peter-chan" })),
-        ("TeamPage", read("TeamPage"), json!({ "slug": "china-women" })),
-        ("NodeLookup", read("NodeLookup"), json!({ "id": "RmlsbTpsZWFw", "ids": ["RmlsbTpsZWFw"] })),
+        (
+            "AlbumPage",
+            read("AlbumPage"),
+            json!({ "slug": "leap-soundtrack" }),
+        ),
+        (
+            "PersonPage",
+            read("PersonPage"),
+            json!({ "slug": "peter-chan" }),
+        ),
+        (
+            "TeamPage",
+            read("TeamPage"),
+            json!({ "slug": "china-women" }),
+        ),
+        (
+            "NodeLookup",
+            read("NodeLookup"),
+            json!({ "id": "RmlsbTpsZWFw", "ids": ["RmlsbTpsZWFw"] }),
+        ),
         ("Search", read("Search"), json!({ "text": "leap" })),
         ("Catalogue", read("Catalogue"), json!({})),
         ("MatchTimeline", read("MatchTimeline"), json!({})),
@@ -25,13 +43,17 @@ fn operations() -> Vec<(&'static str, String, Value)> {
 fn bench(c: &mut Criterion) {
     let store = Arc::new(leap_graphql::seed::load_bundled().expect("the bundled seed loads"));
     let schema = leap_graphql::schema::build();
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
     let limits = leap_graphql::guard::Limits::default();
     for (name, doc, vars) in operations() {
         c.bench_function(&format!("{name}/guard"), |b| {
             b.iter(|| leap_graphql::guard::check(&doc, None, &|_| None, &limits).is_ok())
         });
-        c.bench_function(&format!("{name}/parse"), |b| b.iter(|| async_graphql::parser::parse_query(&doc).is_ok()));
+        c.bench_function(&format!("{name}/parse"), |b| {
+            b.iter(|| async_graphql::parser::parse_query(&doc).is_ok())
+        });
         c.bench_function(&format!("{name}/execute"), |b| {
             b.iter(|| {
                 let request = async_graphql::Request::new(doc.clone())
@@ -39,7 +61,9 @@ fn bench(c: &mut Criterion) {
                     .data(store.clone());
                 let response = rt.block_on(schema.execute(request));
                 assert!(response.errors.is_empty());
-                serde_json::to_vec(&response.data).map(|v| v.len()).unwrap_or(0)
+                serde_json::to_vec(&response.data)
+                    .map(|v| v.len())
+                    .unwrap_or(0)
             })
         });
     }

@@ -77,6 +77,64 @@ pub enum SeedSource {
     Dir(PathBuf),
 }
 
+/// How a server started with a seed directory picks up edits to it. (The bundled seed is part
+/// of the binary and never reloads.) SIGHUP reloads whatever these say.
+#[derive(Clone, Debug)]
+pub struct Reload {
+    /// How often the seed directory is checked for changed `.json` files; `None` turns the
+    /// watcher off, leaving SIGHUP as the only trigger. Default: every 500 ms.
+    pub watch_interval: Option<Duration>,
+    /// How long the directory must hold still after a change before it is reloaded, so that
+    /// an editor's write-to-temporary-then-rename, or a `cp` of several files, reloads once.
+    /// Default: 200 ms.
+    pub debounce: Duration,
+}
+
+impl Default for Reload {
+    fn default() -> Self {
+        Reload {
+            watch_interval: Some(Duration::from_millis(500)),
+            debounce: Duration::from_millis(200),
+        }
+    }
+}
+
+/// HTTP behaviour around the API: cross-origin access and compression.
+#[derive(Clone, Debug)]
+pub struct Http {
+    /// The origins (`https://example.com`, or `*` for any) whose pages may call the API from a
+    /// browser. Default: none, and then no CORS header is ever sent.
+    pub cors_origins: Vec<String>,
+    /// Responses larger than this many bytes are compressed (gzip or br, as `Accept-Encoding`
+    /// asks); smaller ones gain too little to pay for it. Default: 1024.
+    pub compress_above_bytes: u16,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http {
+            cors_origins: Vec::new(),
+            compress_above_bytes: 1024,
+        }
+    }
+}
+
+/// What `/metrics` keeps.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    /// How many distinct operation names get their own label; requests naming others are
+    /// counted as `other`, so that clients cannot grow the metrics without bound. Default: 100.
+    pub max_operation_names: usize,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            max_operation_names: 100,
+        }
+    }
+}
+
 /// The whole configuration of a running server.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -85,6 +143,9 @@ pub struct Config {
     pub log_format: LogFormat,
     pub limits: Limits,
     pub caches: Caches,
+    pub reload: Reload,
+    pub http: Http,
+    pub metrics: Metrics,
 }
 
 impl Default for Config {
@@ -95,6 +156,64 @@ impl Default for Config {
             log_format: LogFormat::Human,
             limits: Limits::default(),
             caches: Caches::default(),
+            reload: Reload::default(),
+            http: Http::default(),
+            metrics: Metrics::default(),
+        }
+    }
+}
+
+/// Checks a CORS origin as given on the command line. Browsers send `Origin` as
+/// `scheme://host[:port]` with no path, so `https://example.com/` would never match; saying so
+/// at start-up beats a silently blocked frontend.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text == "*" {
+        return Ok(text.to_owned());
+    }
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return Err(format!(
+            "{text:?} is not an origin: write scheme://host[:port], like https://example.com"
+        ));
+    };
+    let valid_scheme = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let valid_host = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':' | '[' | ']'));
+    if !valid_scheme || !valid_host {
+        return Err(format!(
+            "{text:?} is not an origin: write scheme://host[:port] with no path, like https://example.com"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_origin;
+
+    #[test]
+    fn origins() {
+        for ok in [
+            "*",
+            "https://example.com",
+            "http://localhost:3000",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(parse_origin(ok).as_deref(), Ok(ok), "{ok}");
+        }
+        for bad in [
+            "example.com",
+            "https://example.com/",
+            "https://",
+            "https://a b",
+            "://x",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod guard;
 pub mod http;
+pub mod reload;
 pub mod schema;
 pub mod seed;
 pub mod store;

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use leap_graphql::config::{Config, LogFormat, SeedSource};
+use std::time::Duration;
+
+use leap_graphql::config::{self, Config, LogFormat, SeedSource};
 use leap_graphql::{cli, http};
 
 /// A GraphQL API for the world of the 2020 film Leap (夺冠).
@@ -29,6 +31,27 @@ struct ServeArgs {
     /// The log format.
     #[arg(long, env = "LEAP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
+    /// With --seed: how often to check the directory for changes, in milliseconds; 0 turns
+    /// the watcher off (SIGHUP still reloads). Default 500.
+    #[arg(long, env = "LEAP_WATCH_INTERVAL_MS", value_name = "MS")]
+    watch_interval_ms: Option<u64>,
+    /// With --seed: how long the directory must hold still after a change before it is
+    /// reloaded, in milliseconds. Default 200.
+    #[arg(long, env = "LEAP_RELOAD_DEBOUNCE_MS", value_name = "MS")]
+    reload_debounce_ms: Option<u64>,
+    /// An origin whose pages may call the API from a browser (scheme://host[:port], or * for
+    /// any); repeat it for more. None by default: no CORS headers at all.
+    #[arg(long = "cors-origin", env = "LEAP_CORS_ORIGINS", value_name = "ORIGIN",
+          value_delimiter = ',', value_parser = config::parse_origin)]
+    cors_origins: Vec<String>,
+    /// Compress responses larger than this many bytes, when the client accepts gzip or br.
+    /// Default 1024.
+    #[arg(long, env = "LEAP_COMPRESS_ABOVE_BYTES", value_name = "BYTES")]
+    compress_above_bytes: Option<u16>,
+    /// How many distinct operation names get their own label in /metrics; the rest count as
+    /// `other`. Default 100.
+    #[arg(long, env = "LEAP_MAX_OPERATION_NAMES", value_name = "N")]
+    max_operation_names: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -117,11 +140,33 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
+    let defaults = Config::default();
     let config = Config {
         listen: args.listen,
         seed: seed_source(args.seed),
         log_format: args.log_format,
-        ..Config::default()
+        reload: config::Reload {
+            watch_interval: match args.watch_interval_ms {
+                Some(0) => None,
+                Some(ms) => Some(Duration::from_millis(ms)),
+                None => defaults.reload.watch_interval,
+            },
+            debounce: args
+                .reload_debounce_ms
+                .map_or(defaults.reload.debounce, Duration::from_millis),
+        },
+        http: config::Http {
+            cors_origins: args.cors_origins,
+            compress_above_bytes: args
+                .compress_above_bytes
+                .unwrap_or(defaults.http.compress_above_bytes),
+        },
+        metrics: config::Metrics {
+            max_operation_names: args
+                .max_operation_names
+                .unwrap_or(defaults.metrics.max_operation_names),
+        },
+        ..defaults
     };
     cli::init_logging(config.log_format);
     let store = match cli::load(&config.seed) {

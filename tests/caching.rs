@@ -43,7 +43,7 @@ async fn repeated_requests_are_served_again_until_the_graph_changes() {
     assert_eq!(first, second);
     assert_eq!(state.responses.len(), 1);
 
-    state.replace_graph(retitled("Leap (reloaded)"));
+    state.install(retitled("Leap (reloaded)"));
     let (status, text) = post_raw(&s, &body).await;
     assert_eq!(status, 200);
     let v: Value = serde_json::from_str(&text).unwrap();

@@ -159,7 +159,8 @@ fn serve_refuses_a_broken_seed_with_the_report() {
     );
 }
 
-/// SIGTERM stops the server cleanly, and every request left one structured log line.
+/// SIGTERM stops the server cleanly, and every request left one structured log line, in a span
+/// with its method, path, request id and (for GraphQL) operation name.
 #[test]
 fn sigterm_shuts_down_and_each_request_logs_one_line() {
     let mut child = Child(
@@ -193,6 +194,16 @@ fn sigterm_shuts_down_and_each_request_logs_one_line() {
                 200
             );
         }
+        let r = reqwest::Client::new()
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("x-request-id", "trace-me-1")
+            .body(r#"{"query":"query Hello { __typename }","operationName":"Hello"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["x-request-id"], "trace-me-1");
     });
     let pid = child.0.id().to_string();
     assert!(
@@ -211,11 +222,20 @@ fn sigterm_shuts_down_and_each_request_logs_one_line() {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|v| v["fields"]["message"] == "finished processing request")
         .collect();
-    assert_eq!(request_lines.len(), 3, "one line per request:\n{logs}");
+    assert_eq!(request_lines.len(), 4, "one line per request:\n{logs}");
     assert!(
-        request_lines
+        request_lines[..3]
             .iter()
-            .all(|v| v["fields"]["status"] == 200 && v["span"]["uri"] == "/healthz"),
+            .all(|v| v["fields"]["status"] == 200
+                && v["span"]["path"] == "/healthz"
+                && v["span"]["method"] == "GET"
+                && v["span"]["request_id"]
+                    .as_str()
+                    .is_some_and(|id| id.len() == 25)),
         "{logs}"
     );
+    let graphql = &request_lines[3]["span"];
+    assert_eq!(graphql["path"], "/graphql", "{logs}");
+    assert_eq!(graphql["request_id"], "trace-me-1", "{logs}");
+    assert_eq!(graphql["operation"], "Hello", "{logs}");
 }

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use axum::body::Bytes;
 use rustc_hash::FxBuildHasher;
@@ -30,6 +30,8 @@ pub enum Shape {
 pub struct Cached {
     pub body: Bytes,
     pub etag: Bytes,
+    /// The request's `operationName`, so that a served-again answer is counted under it.
+    pub operation: Option<Arc<str>>,
 }
 
 /// The strong ETag of a body: a quoted 64-bit FxHash, cheap enough to compute per response.
@@ -148,6 +150,7 @@ mod tests {
         Cached {
             body: Bytes::from_static(body.as_bytes()),
             etag: etag(body.as_bytes()),
+            operation: None,
         }
     }
 

@@ -10,6 +10,8 @@
 //! execute under the timeout (503), and [`respond`].
 
 use std::any::Any;
+use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -20,6 +22,7 @@ use tokio::sync::SemaphorePermit;
 
 use super::AppState;
 use super::cache::{Cached, Shape, etag};
+use super::metrics::Outcome;
 use crate::config::Limits;
 use crate::guard;
 
@@ -64,6 +67,15 @@ const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
 pub enum Media {
     GraphqlResponse,
     Json,
+}
+
+impl Shape {
+    fn transport(self) -> Transport {
+        match self {
+            Shape::PostGraphql | Shape::PostJson => Transport::Post,
+            Shape::GetGraphql | Shape::GetJson => Transport::Get,
+        }
+    }
 }
 
 impl Media {
@@ -248,6 +260,20 @@ impl RequestError {
         self
     }
 
+    /// The refusal as an answer: shed when it is a 503, rejected otherwise.
+    fn answer(self, media: Media) -> Answer {
+        let outcome = if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            Outcome::Shed(self.code)
+        } else {
+            Outcome::Rejected(self.code)
+        };
+        Answer {
+            response: self.into_response(media),
+            operation: None,
+            outcome,
+        }
+    }
+
     fn into_response(self, media: Media) -> Response {
         let status = if self.status_by_media {
             invalid_status(media)
@@ -287,37 +313,49 @@ enum Transport {
     Post,
 }
 
+/// A response, with what the metrics count of it.
+struct Answer {
+    response: Response,
+    /// The request's `operationName`, once it has been read.
+    operation: Option<Arc<str>>,
+    outcome: Outcome,
+}
+
+impl Answer {
+    /// Counts the request and hands back its response.
+    fn count(self, state: &AppState, started: Instant) -> Response {
+        state
+            .metrics
+            .request(self.operation.as_deref(), self.outcome, started.elapsed());
+        self.response
+    }
+}
+
+/// A request as the response cache knows it: its shape and its exact bytes.
+struct CacheKey {
+    shape: Shape,
+    bytes: Bytes,
+}
+
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let Some(media) = negotiate(&headers) else {
-        return not_acceptable();
+    let started = Instant::now();
+    let answer = match negotiate(&headers) {
+        None => not_acceptable(),
+        Some(media) => match read_post_body(&state.config.limits, &headers, body).await {
+            Err(e) => e.answer(media),
+            Ok(bytes) => {
+                let key = CacheKey {
+                    shape: media.shape(Transport::Post),
+                    bytes,
+                };
+                answer_request(&state, media, key, &headers, |state, bytes| {
+                    parse_post(state, bytes)
+                })
+                .await
+            }
+        },
     };
-    let bytes = match read_post_body(&state.config.limits, &headers, body).await {
-        Ok(b) => b,
-        Err(e) => return e.into_response(media),
-    };
-    // The hot path: the exact request was answered before, on this graph.
-    let key = CacheKey {
-        shape: media.shape(Transport::Post),
-        bytes,
-    };
-    let generation = state.generation();
-    if let Some(hit) = state.responses.get(generation, key.shape, &key.bytes) {
-        return cached_response(media, hit, Transport::Post, &headers);
-    }
-    match parse_post(&state, &key.bytes) {
-        Ok(request) => {
-            execute(
-                &state,
-                media,
-                request,
-                Transport::Post,
-                &headers,
-                Some((generation, key)),
-            )
-            .await
-        }
-        Err(e) => e.into_response(media),
-    }
+    answer.count(&state, started)
 }
 
 pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
@@ -325,54 +363,81 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
     if wants_html(&headers) {
         return super::playground::page();
     }
-    let Some(media) = negotiate(&headers) else {
-        return not_acceptable();
-    };
-    let raw = Bytes::copy_from_slice(uri.query().unwrap_or("").as_bytes());
-    let key = CacheKey {
-        shape: media.shape(Transport::Get),
-        bytes: raw,
-    };
-    let generation = state.generation();
-    if let Some(hit) = state.responses.get(generation, key.shape, &key.bytes) {
-        return cached_response(media, hit, Transport::Get, &headers);
-    }
-    match read_get(&state, &uri) {
-        Ok(request) => {
-            execute(
-                &state,
-                media,
-                request,
-                Transport::Get,
-                &headers,
-                Some((generation, key)),
-            )
+    let started = Instant::now();
+    let answer = match negotiate(&headers) {
+        None => not_acceptable(),
+        Some(media) => {
+            let raw = Bytes::copy_from_slice(uri.query().unwrap_or("").as_bytes());
+            let key = CacheKey {
+                shape: media.shape(Transport::Get),
+                bytes: raw,
+            };
+            answer_request(&state, media, key, &headers, |state, _| {
+                read_get(state, &uri)
+            })
             .await
         }
-        Err(e) => e.into_response(media),
+    };
+    answer.count(&state, started)
+}
+
+/// The hot path first: the exact request answered before on this graph is served again
+/// without parsing anything. Otherwise `read` makes the request, which runs, and a clean
+/// answer is kept for next time.
+async fn answer_request(
+    state: &AppState,
+    media: Media,
+    key: CacheKey,
+    headers: &HeaderMap,
+    read: impl FnOnce(&AppState, &[u8]) -> Result<GraphqlRequest, RequestError>,
+) -> Answer {
+    let transport = key.shape.transport();
+    let graph = state.current();
+    if let Some(hit) = state.responses.get(graph.generation, key.shape, &key.bytes) {
+        state.metrics.cache_hit("response");
+        let operation = hit.operation.clone();
+        return Answer {
+            response: cached_response(media, hit, transport, headers),
+            operation,
+            outcome: Outcome::Ok,
+        };
     }
+    state.metrics.cache_miss("response");
+    let request = match read(state, &key.bytes) {
+        Ok(r) => r,
+        Err(e) => return e.answer(media),
+    };
+    let job = Job {
+        request,
+        transport,
+        graph,
+        key,
+    };
+    execute(state, media, headers, job).await
 }
 
 /// Anything but GET and POST on `/graphql`.
-pub async fn other_method(method: Method) -> Response {
+pub async fn other_method(State(state): State<AppState>, method: Method) -> Response {
+    let started = Instant::now();
     RequestError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         METHOD_NOT_ALLOWED,
         format!("{method} is not allowed here; use GET for queries or POST"),
     )
     .with_header(header::ALLOW, "GET, POST")
-    .into_response(Media::Json)
+    .answer(Media::Json)
+    .count(&state, started)
 }
 
 /// 406 is sent as `application/json`: the client accepts neither type, so we pick the one
 /// more clients read.
-fn not_acceptable() -> Response {
+fn not_acceptable() -> Answer {
     RequestError::new(
         StatusCode::NOT_ACCEPTABLE,
         NOT_ACCEPTABLE,
         "accept application/graphql-response+json or application/json",
     )
-    .into_response(Media::Json)
+    .answer(Media::Json)
 }
 
 /// Reads a `POST`'s body: it must be declared JSON and fit the limit.
@@ -578,34 +643,52 @@ fn json_len(variables: &Map<String, Value>) -> usize {
     serde_json::to_vec(variables).map_or(usize::MAX, |v| v.len())
 }
 
-/// A request as the response cache knows it: its shape and its exact bytes.
-struct CacheKey {
-    shape: Shape,
-    bytes: Bytes,
-}
-
-/// Guards, executes and answers one request, and keeps a successful answer for next time.
-async fn execute(
-    state: &AppState,
-    media: Media,
+/// A request on its way to the executor: what it is, how it came, the graph it runs on
+/// and its key in the response cache.
+struct Job {
     request: GraphqlRequest,
     transport: Transport,
+    graph: super::Graph,
+    key: CacheKey,
+}
+
+/// Guards, executes and answers one request, and keeps a clean answer for next time.
+async fn execute(state: &AppState, media: Media, headers: &HeaderMap, job: Job) -> Answer {
+    let operation: Option<Arc<str>> = job.request.operation_name.as_deref().map(Arc::from);
+    if let Some(name) = operation.as_deref().filter(|n| n.len() <= 256) {
+        tracing::Span::current().record("operation", name);
+    }
+    let mut answer = run(state, media, headers, job, operation.clone()).await;
+    answer.operation = operation;
+    answer
+}
+
+async fn run(
+    state: &AppState,
+    media: Media,
     headers: &HeaderMap,
-    cache: Option<(u64, CacheKey)>,
-) -> Response {
+    job: Job,
+    operation: Option<Arc<str>>,
+) -> Answer {
+    let Job {
+        request,
+        transport,
+        graph,
+        key,
+    } = job;
     let _permit = match take_permit(state) {
         Ok(p) => p,
-        Err(e) => return e.into_response(media),
+        Err(e) => return e.answer(media),
     };
     let parsed = match check_document(state, &request, transport) {
         Ok(parsed) => parsed,
-        Err(e) => return e.into_response(media),
+        Err(e) => return e.answer(media),
     };
     let mut gql = async_graphql::Request::new(request.query)
         .variables(async_graphql::Variables::from_json(Value::Object(
             request.variables,
         )))
-        .data(state.graph());
+        .data(graph.store);
     if let Some(name) = request.operation_name {
         gql = gql.operation_name(name);
     }
@@ -619,7 +702,7 @@ async fn execute(
                 "the request took too long",
             )
             .with_header(header::RETRY_AFTER, "1")
-            .into_response(media);
+            .answer(media);
         }
     };
     if !response.errors.is_empty() {
@@ -630,13 +713,16 @@ async fn execute(
     let cached = Cached {
         etag: etag(&body),
         body,
+        operation,
     };
-    if let Some((generation, key)) = cache {
-        state
-            .responses
-            .insert(generation, key.shape, key.bytes, cached.clone());
+    state
+        .responses
+        .insert(graph.generation, key.shape, key.bytes, cached.clone());
+    Answer {
+        response: cached_response(media, cached, transport, headers),
+        operation: None,
+        outcome: Outcome::Ok,
     }
-    cached_response(media, cached, transport, headers)
 }
 
 /// `{"data": …}`, serialised straight from async-graphql's value (no detour through a
@@ -765,7 +851,12 @@ fn error_object(e: &async_graphql::ServerError, code: Option<&str>) -> Value {
 
 /// Turns async-graphql's response into ours: a request error has no `data`, a code on every
 /// error and the spec's status for the media type; anything that executed is 200 with `data`.
-fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Response {
+fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Answer {
+    let answer = |response, outcome| Answer {
+        response,
+        operation: None,
+        outcome,
+    };
     if is_request_error(&response) {
         let code = if parsed {
             GRAPHQL_VALIDATION_FAILED
@@ -777,8 +868,16 @@ fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Res
             .iter()
             .map(|e| error_object(e, Some(code)))
             .collect();
-        return errors_response(invalid_status(media), media, errors);
+        return answer(
+            errors_response(invalid_status(media), media, errors),
+            Outcome::Rejected(code),
+        );
     }
+    let outcome = if response.errors.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    };
     let mut body = Map::new();
     body.insert(
         "data".into(),
@@ -792,7 +891,10 @@ fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Res
             .collect();
         body.insert("errors".into(), Value::Array(errors));
     }
-    json_response(StatusCode::OK, media, Value::Object(body))
+    answer(
+        json_response(StatusCode::OK, media, Value::Object(body)),
+        outcome,
+    )
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {

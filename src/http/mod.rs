@@ -2,50 +2,82 @@
 
 pub mod cache;
 mod graphql;
+pub mod metrics;
 pub mod persisted;
 pub mod playground;
+pub mod request_id;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tower::ServiceBuilder;
+use tower::util::MapRequestLayer;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::SizeAbove;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::config::Config;
+use crate::config::{Config, SeedSource};
+use crate::reload::{self, Hangup, Reloader};
 use crate::schema::LeapSchema;
 use crate::store::Store;
+use metrics::Metrics;
+use request_id::X_REQUEST_ID;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub schema: LeapSchema,
-    /// The current graph. A request takes its own `Arc` when it starts and keeps it, so that a
-    /// reload never changes the graph under a running request.
-    pub graph: Arc<RwLock<Arc<Store>>>,
+    /// The current graph and its generation. A request takes its own [`Graph`] when it starts
+    /// and keeps it, so that a reload never changes the graph under a running request; a
+    /// reload swaps in a new one under the write lock (held only for the swap itself).
+    pub graph: Arc<RwLock<Graph>>,
+    /// Whether a graph is in place; `/readyz` answers from it.
+    pub ready: Arc<AtomicBool>,
+    pub metrics: Arc<Metrics>,
     pub config: Arc<Config>,
     pub permits: Arc<Semaphore>,
-    /// Bumped each time the graph is replaced; caches key their entries on it, so that a
-    /// swap makes every cached response stale at once.
-    pub generation: Arc<AtomicU64>,
+    /// Clean answers of the current generation (see [`Graph`]), served again as they are.
     pub responses: Arc<cache::ResponseCache>,
     pub persisted: Arc<persisted::PersistedQueries>,
 }
 
+/// One graph as served, with its generation.
+///
+/// The generation starts at 1 and grows by one at every swap, and a graph and its generation
+/// are only ever read together. That is the hook for caches of anything computed from a graph
+/// (responses, documents resolved against it): key entries on the generation, or drop them
+/// when it moves on, and no entry from an old graph can be served from a new one.
+#[derive(Clone)]
+pub struct Graph {
+    pub store: Arc<Store>,
+    pub generation: u64,
+}
+
 impl AppState {
     pub fn new(config: Config, store: Store) -> AppState {
-        AppState {
+        let state = AppState {
             schema: crate::schema::build(),
-            graph: Arc::new(RwLock::new(Arc::new(store))),
+            graph: Arc::new(RwLock::new(Graph {
+                store: Arc::new(Store::default()),
+                generation: 0,
+            })),
+            ready: Arc::new(AtomicBool::new(false)),
+            metrics: Arc::new(Metrics::new(&config.metrics)),
             permits: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
-            generation: Arc::new(AtomicU64::new(0)),
             responses: Arc::new(cache::ResponseCache::new(
                 config.caches.response_entries,
                 config.caches.response_bytes,
@@ -54,36 +86,51 @@ impl AppState {
                 config.caches.persisted_queries,
             )),
             config: Arc::new(config),
-        }
+        };
+        state.install(store);
+        state
     }
 
-    /// The generation of the current graph (see `generation`).
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    /// Replaces the graph. Requests already running keep the graph they took; the
-    /// generation moves on, so cached responses of the old graph are no longer served.
-    pub fn replace_graph(&self, store: Store) {
-        let store = Arc::new(store);
-        match self.graph.write() {
-            Ok(mut g) => *g = store,
-            Err(poisoned) => *poisoned.into_inner() = store,
-        }
-        self.generation.fetch_add(1, Ordering::AcqRel);
-    }
-
-    pub fn graph(&self) -> Arc<Store> {
+    /// The current graph and its generation.
+    pub fn current(&self) -> Graph {
         match self.graph.read() {
             Ok(g) => g.clone(),
-            // A writer panicked mid-swap; the Arc inside is still a whole graph.
+            // A writer panicked mid-swap; the value inside is still a whole graph.
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// The current graph.
+    pub fn graph(&self) -> Arc<Store> {
+        self.current().store
+    }
+
+    /// Swaps in a new graph, atomically for requests: each sees the old one or the new one.
+    /// Returns the new generation and the old graph (for the caller to drop off the request
+    /// path).
+    pub fn install(&self, store: Store) -> (u64, Arc<Store>) {
+        let store = Arc::new(store);
+        let mut current = match self.graph.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let generation = current.generation + 1;
+        self.metrics.graph_installed(&store, generation);
+        let old = std::mem::replace(&mut *current, Graph { store, generation });
+        drop(current);
+        self.ready.store(true, Ordering::Release);
+        (generation, old.store)
     }
 }
 
 /// The whole application as a router, for tests to drive with `oneshot`.
 pub fn app(state: AppState) -> Router {
+    let http = &state.config.http;
+    let cors = cors_layer(&http.cors_origins);
+    let compression = CompressionLayer::new()
+        .gzip(true)
+        .br(true)
+        .compress_when(SizeAbove::new(http.compress_above_bytes));
     Router::new()
         .route(
             "/graphql",
@@ -92,22 +139,98 @@ pub fn app(state: AppState) -> Router {
                 .fallback(graphql::other_method),
         )
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_page))
         .merge(playground::router())
         .fallback(not_found)
         .with_state(state)
-        .layer(CatchPanicLayer::custom(graphql::panic_response))
+        // Outermost first: a request id exists before the span that carries it, the span
+        // covers CORS, compression and panics, and every response (a preflight, a 500) gets
+        // the id back.
         .layer(
-            // One line per request, when it is answered, inside a span naming the method and
-            // path; the span is at INFO so that the default filter keeps it.
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+            ServiceBuilder::new()
+                .layer(MapRequestLayer::new(request_id::drop_insane))
+                .layer(SetRequestIdLayer::new(
+                    X_REQUEST_ID,
+                    request_id::MakeId::default(),
+                ))
+                .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
+                // One line per request, when it is answered, inside a span naming the method,
+                // path, request id and operation; the span is at INFO so that the default
+                // filter keeps it.
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_request(())
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .option_layer(cors)
+                .layer(compression)
+                .layer(CatchPanicLayer::custom(graphql::panic_response)),
         )
+}
+
+/// The span of one request. `operation` is filled in by the GraphQL handler once it has read
+/// the request; the query string is left out, as it can be long and hold variables.
+fn request_span(request: &Request<Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+        request_id = id,
+        operation = tracing::field::Empty,
+    )
+}
+
+/// CORS for the configured origins, or no layer at all (and so no CORS header) without any.
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        // `config::parse_origin` has checked them; one that still is not a header value can
+        // never match an `Origin` and is left out.
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE, header::ACCEPT, X_REQUEST_ID])
+            .expose_headers([X_REQUEST_ID])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 async fn healthz() -> &'static str {
     "ok\n"
+}
+
+/// 200 once a graph is serving, 503 before (and while shutting down), for load balancers.
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.ready.load(Ordering::Acquire) {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()
+    }
+}
+
+async fn metrics_page(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(metrics::CONTENT_TYPE),
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {
@@ -126,15 +249,81 @@ async fn not_found() -> Response {
 pub struct Server {
     listener: TcpListener,
     router: Router,
+    state: AppState,
+    reloader: Option<Reloader>,
+    hangup: Hangup,
+    stop: Stop,
+}
+
+/// SIGINT and SIGTERM, caught from the moment the server binds (like [`Hangup`]), so that a
+/// signal sent on seeing the `listening on` line shuts down gracefully instead of killing.
+struct Stop {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Stop {
+    fn catch() -> Stop {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let catch = |kind| {
+                signal(kind)
+                    .map_err(|e| tracing::warn!("cannot listen for a stop signal: {e}"))
+                    .ok()
+            };
+            Stop {
+                interrupt: catch(SignalKind::interrupt()),
+                terminate: catch(SignalKind::terminate()),
+            }
+        }
+        #[cfg(not(unix))]
+        Stop {}
+    }
+
+    /// Waits for the first stop signal.
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            async fn recv(signal: Option<&mut tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                () = recv(self.interrupt.as_mut()) => {},
+                () = recv(self.terminate.as_mut()) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
+    }
 }
 
 impl Server {
     /// Binds the listener (port 0 picks a free port) so that callers know the address first.
     pub async fn bind(state: AppState) -> std::io::Result<Server> {
         let listener = TcpListener::bind(state.config.listen).await?;
+        // Only a seed directory can change; the bundled seed is part of the binary.
+        let reloader = match &state.config.seed {
+            SeedSource::Dir(dir) => Some(Reloader::new(state.clone(), dir.clone())),
+            SeedSource::Bundled => None,
+        };
         Ok(Server {
             listener,
-            router: app(state),
+            router: app(state.clone()),
+            state,
+            reloader,
+            hangup: Hangup::catch(),
+            stop: Stop::catch(),
         })
     }
 
@@ -142,32 +331,24 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
+    /// What reloads this server's seed directory (none for the bundled seed); tests use it
+    /// to reload without waiting for the watcher.
+    pub fn reloader(&self) -> Option<Reloader> {
+        self.reloader.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish. Reloads on SIGHUP
+    /// and when the seed directory changes, until then.
     pub async fn run(self) -> std::io::Result<()> {
+        let _reloading = reload::start(self.reloader, self.hangup, &self.state.config.reload);
+        let ready = self.state.ready.clone();
+        let stop = self.stop;
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(async move {
+                stop.wait().await;
+                // Load balancers stop sending new requests while those in flight finish.
+                ready.store(false, Ordering::Release);
+            })
             .await
     }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -1,0 +1,264 @@
+//! Live reload of a seed directory: on SIGHUP, or when the watcher sees its `.json` files
+//! change, the catalogue is loaded and validated on a blocking thread and, only if it is
+//! whole, swapped in (see [`AppState::install`]). A catalogue with problems leaves the old
+//! graph serving and logs every problem with its file and JSON path.
+//!
+//! The watcher polls file sizes, modification times and inodes rather than using inotify (the
+//! `notify` crate): a dozen `stat` calls every half second cost nothing, need no dependency,
+//! behave the same on every platform and on network and container mounts where file events
+//! are unreliable, and can be tested without racing the kernel's event delivery.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::{Mutex, Notify};
+use tokio::task::JoinHandle;
+
+use crate::config;
+use crate::http::AppState;
+use crate::seed::{self, Problem, Report};
+
+/// Reloads one seed directory into one server. Cheap to clone; every clone drives the same
+/// reloads.
+#[derive(Clone)]
+pub struct Reloader {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: AppState,
+    dir: PathBuf,
+    /// Wakes the reload loop. `Notify` keeps at most one wake-up while a reload runs, so any
+    /// number of triggers during it coalesce into one more reload after it, which sees them all.
+    wake: Notify,
+    /// Held for the whole of a reload, so that two never race and an older catalogue can never
+    /// be swapped in after a newer one.
+    running: Mutex<()>,
+    /// The directory as it was when the reloader was made (before the server says it is
+    /// listening), for the watcher to compare with: an edit made once clients can see the
+    /// server is always a change, however late the watcher starts.
+    baseline: std::sync::Mutex<Option<Fingerprint>>,
+}
+
+impl Reloader {
+    /// A reloader for `dir`. It reads the directory's file list once, so call it at start-up
+    /// rather than on a request.
+    pub fn new(state: AppState, dir: PathBuf) -> Reloader {
+        let baseline = fingerprint(&dir);
+        Reloader {
+            inner: Arc::new(Inner {
+                state,
+                dir,
+                wake: Notify::new(),
+                running: Mutex::new(()),
+                baseline: std::sync::Mutex::new(Some(baseline)),
+            }),
+        }
+    }
+
+    /// Asks for a reload without waiting for it; what SIGHUP and the watcher do.
+    pub fn trigger(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Reloads now and returns the generation now serving, or the problems that kept the old
+    /// graph serving.
+    pub async fn reload(&self) -> Result<u64, Report> {
+        let _running = self.inner.running.lock().await;
+        let started = Instant::now();
+        let dir = self.inner.dir.clone();
+        let loaded = tokio::task::spawn_blocking(move || seed::load_dir(&dir))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Report {
+                    problems: vec![Problem {
+                        file: self.inner.dir.display().to_string(),
+                        path: "$".into(),
+                        message: "the loader panicked".into(),
+                    }],
+                })
+            });
+        let state = &self.inner.state;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match loaded {
+            Ok(store) => {
+                let (generation, old) = state.install(store);
+                state.metrics.reloaded(true);
+                tracing::info!(generation, elapsed_ms, "reloaded the seed directory");
+                // Requests still running on the old graph keep it alive; when none are, it is
+                // freed here on a blocking thread rather than on a request's.
+                tokio::task::spawn_blocking(move || drop(old));
+                Ok(generation)
+            }
+            Err(report) => {
+                state.metrics.reloaded(false);
+                for p in &report.problems {
+                    tracing::error!(file = %p.file, path = %p.path, "{}", p.message);
+                }
+                tracing::error!(
+                    problems = report.problems.len(),
+                    generation = state.current().generation,
+                    elapsed_ms,
+                    "the seed directory has problems; still serving the graph loaded before"
+                );
+                Err(report)
+            }
+        }
+    }
+}
+
+/// Starts what reloads a server: the reload loop, SIGHUP and (if configured) the watcher, or
+/// with no reloader (the bundled seed) only the SIGHUP listener that says there is nothing to
+/// reload. They stop when the returned handle is dropped.
+pub fn start(reloader: Option<Reloader>, hangup: Hangup, config: &config::Reload) -> Running {
+    let mut tasks = vec![tokio::spawn(on_sighup(hangup, reloader.clone()))];
+    let Some(reloader) = reloader else {
+        return Running(tasks);
+    };
+    let looping = reloader.clone();
+    tasks.push(tokio::spawn(async move {
+        loop {
+            looping.inner.wake.notified().await;
+            // The outcome is logged and counted; nobody is waiting for it here.
+            let _ = looping.reload().await;
+        }
+    }));
+    if let Some(interval) = config.watch_interval {
+        tasks.push(tokio::spawn(watch(reloader, interval, config.debounce)));
+    }
+    Running(tasks)
+}
+
+/// The background tasks of [`start`]; dropping it stops them.
+pub struct Running(Vec<JoinHandle<()>>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// SIGHUP, caught from the moment [`Hangup::catch`] is called: the server calls it before it
+/// says it is listening, so that a SIGHUP sent on seeing that line cannot meet the default
+/// action, which would kill the process.
+pub struct Hangup {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Hangup {
+    /// Starts catching SIGHUP. Call it inside the runtime.
+    pub fn catch() -> Hangup {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let signal = signal(SignalKind::hangup())
+                .map_err(|e| tracing::warn!("cannot listen for SIGHUP: {e}"))
+                .ok();
+            Hangup { signal }
+        }
+        #[cfg(not(unix))]
+        Hangup {}
+    }
+}
+
+/// Triggers a reload on each SIGHUP. Without a reloader (the bundled seed) SIGHUP is still
+/// caught, and the log says why nothing happens.
+async fn on_sighup(hangup: Hangup, reloader: Option<Reloader>) {
+    #[cfg(unix)]
+    {
+        let Some(mut signal) = hangup.signal else {
+            return;
+        };
+        while signal.recv().await.is_some() {
+            match &reloader {
+                Some(r) => {
+                    tracing::info!("SIGHUP: reloading the seed directory");
+                    r.trigger();
+                }
+                None => tracing::info!(
+                    "SIGHUP: nothing to reload; the bundled seed is part of the binary (serve --seed DIR to reload)"
+                ),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (hangup, reloader);
+}
+
+/// What the watcher compares: each seed file's name, size, modification time and inode (a
+/// rename over a file changes the inode even when size and time match), or why the
+/// directory could not be read.
+type Fingerprint = Result<Vec<(String, u64, Option<SystemTime>, u64)>, std::io::ErrorKind>;
+
+/// The `.json` files of `dir`, as `seed::load_dir` chooses them, so that an editor's swap and
+/// backup files do not trigger reloads.
+fn fingerprint(dir: &Path) -> Fingerprint {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| e.kind())? {
+        let entry = entry.map_err(|e| e.kind())?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".json") {
+            continue;
+        }
+        // A file that vanishes between the listing and the `stat` is a change like any other.
+        let Ok(meta) = std::fs::metadata(entry.path()) else {
+            files.push((name, 0, None, 0));
+            continue;
+        };
+        if meta.is_dir() {
+            continue;
+        }
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        files.push((name, meta.len(), meta.modified().ok(), inode));
+    }
+    files.sort();
+    Ok(files)
+}
+
+async fn fingerprint_off_thread(dir: &Path) -> Fingerprint {
+    let dir = dir.to_owned();
+    tokio::task::spawn_blocking(move || fingerprint(&dir))
+        .await
+        .unwrap_or(Err(std::io::ErrorKind::Other))
+}
+
+/// Polls the directory every `interval`; after a change, waits until it has held still for
+/// `debounce`, then triggers one reload.
+async fn watch(reloader: Reloader, interval: Duration, debounce: Duration) {
+    let dir = reloader.inner.dir.clone();
+    let baseline = match reloader.inner.baseline.lock() {
+        Ok(mut b) => b.take(),
+        Err(poisoned) => poisoned.into_inner().take(),
+    };
+    let mut seen = match baseline {
+        Some(b) => b,
+        None => fingerprint_off_thread(&dir).await,
+    };
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let mut now = fingerprint_off_thread(&dir).await;
+        if now == seen {
+            continue;
+        }
+        loop {
+            tokio::time::sleep(debounce).await;
+            let again = fingerprint_off_thread(&dir).await;
+            if again == now {
+                break;
+            }
+            now = again;
+        }
+        seen = now;
+        tracing::info!("the seed directory changed");
+        reloader.trigger();
+    }
+}
