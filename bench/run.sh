@@ -27,6 +27,7 @@ trap cleanup EXIT
 # Starts a server pinned to core 0 and sets $url from its one `listening on` line.
 start() {
   local out="$work/out.$RANDOM"
+  : >"$out"
   taskset -c 0 "$@" >"$out" 2>/dev/null &
   pids+=("$!")
   for _ in $(seq 1 600); do

@@ -37,9 +37,21 @@ use crate::store::Store;
 use metrics::Metrics;
 use request_id::X_REQUEST_ID;
 
-/// What every handler shares.
+/// What every handler shares, behind one `Arc`: axum clones the state for every request, and
+/// one reference count is cheaper than one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`].
+pub struct Shared {
     pub schema: LeapSchema,
     /// The current graph and its generation. A request takes its own [`Graph`] when it starts
     /// and keeps it, so that a reload never changes the graph under a running request; a
@@ -69,7 +81,7 @@ pub struct Graph {
 
 impl AppState {
     pub fn new(config: Config, store: Store) -> AppState {
-        let state = AppState {
+        let state = AppState(Arc::new(Shared {
             schema: crate::schema::build(),
             graph: Arc::new(RwLock::new(Graph {
                 store: Arc::new(Store::default()),
@@ -86,7 +98,7 @@ impl AppState {
                 config.caches.persisted_queries,
             )),
             config: Arc::new(config),
-        };
+        }));
         state.install(store);
         state
     }
