@@ -50,8 +50,14 @@ impl AppState {
     }
 }
 
-/// The whole application as a router, for tests to drive with `oneshot`.
+/// The whole application as a router, for tests to drive with `oneshot`: [`routes`] inside
+/// [`layers`].
 pub fn app(state: AppState) -> Router {
+    layers(routes(state))
+}
+
+/// Every route of the application, with its state, and no middleware.
+pub fn routes(state: AppState) -> Router {
     Router::new()
         .route(
             "/graphql",
@@ -63,6 +69,13 @@ pub fn app(state: AppState) -> Router {
         .merge(playground::router())
         .fallback(not_found)
         .with_state(state)
+}
+
+/// The middleware every route runs inside: a panic becomes a 500 that says nothing of the
+/// internals, and every request is logged. Public so that a test can wrap a route of its
+/// own (one that panics, say) in exactly the stack the server uses.
+pub fn layers(router: Router) -> Router {
+    router
         .layer(CatchPanicLayer::custom(graphql::panic_response))
         .layer(
             // One line per request, when it is answered, inside a span naming the method and
