@@ -261,6 +261,20 @@ fn cases() -> Vec<Case> {
             400,
             "GRAPHQL_PARSE_FAILED",
         ),
+        // Found by the `guard` fuzz target: the guard's parser is lenient on purpose (it takes
+        // `{ }`, bad escapes, leading zeros), so the code must come from async-graphql's parser.
+        post_query(
+            "document the guard takes but the grammar does not: an empty selection set",
+            r#"{ film(slug: "leap") { } }"#,
+            400,
+            "GRAPHQL_PARSE_FAILED",
+        ),
+        post_query(
+            "a string with an escape the grammar does not know",
+            r#"{ film(slug: "le\qap") { title } }"#,
+            400,
+            "GRAPHQL_PARSE_FAILED",
+        ),
         post_query(
             "document that does not validate",
             "{ film(slug: \"leap\") { nonsense } }",

@@ -6,11 +6,12 @@
 //! A request goes through these steps, each its own function, and the first that refuses it
 //! answers: [`negotiate`] the response type (406), read the transport ([`read_post`]: 415, 413,
 //! 400; [`read_get`]: 414, 400), check the parameters ([`request_from_params`]: 400), take a
-//! concurrency permit (503), run the document guard (400), refuse mutations over `GET` (405),
-//! execute under the timeout (503), and [`respond`].
+//! concurrency permit (503), run the document guard (400), parse (400), refuse mutations over
+//! `GET` (405), execute under the timeout (503), and [`respond`].
 
 use std::any::Any;
 
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
@@ -490,10 +491,9 @@ async fn execute(
         Ok(p) => p,
         Err(e) => return e.into_response(media),
     };
-    let parsed = match check_document(state, &request, transport) {
-        Ok(parsed) => parsed,
-        Err(e) => return e.into_response(media),
-    };
+    if let Err(e) = check_document(state, &request) {
+        return e.into_response(media);
+    }
     let mut gql = async_graphql::Request::new(request.query)
         .variables(async_graphql::Variables::from_json(Value::Object(
             request.variables,
@@ -502,9 +502,30 @@ async fn execute(
     if let Some(name) = request.operation_name {
         gql = gql.operation_name(name);
     }
+    // Parsed here, once: async-graphql executes the parsed document it is handed, and the
+    // parser's own verdict is what tells a parse error from a validation error (the guard
+    // is deliberately more lenient than the grammar, so its word cannot).
+    let operation_name = gql.operation_name.clone();
+    match gql.parsed_query() {
+        Err(e) => {
+            let error = error_object(&e, Some(GRAPHQL_PARSE_FAILED));
+            return errors_response(invalid_status(media), media, vec![error]);
+        }
+        // GET must be safe: caches and prefetchers replay it.
+        Ok(doc) if transport == Transport::Get && is_mutation(doc, operation_name.as_deref()) => {
+            return RequestError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                METHOD_NOT_ALLOWED,
+                "only queries may be sent with GET; send mutations with POST",
+            )
+            .with_header(header::ALLOW, "POST")
+            .into_response(media);
+        }
+        Ok(_) => {}
+    }
     let timeout = state.config.limits.request_timeout;
     match tokio::time::timeout(timeout, state.schema.execute(gql)).await {
-        Ok(response) => respond(media, response, parsed),
+        Ok(response) => respond(media, response),
         Err(_) => RequestError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             TIMEOUT,
@@ -528,41 +549,22 @@ fn take_permit(state: &AppState) -> Result<SemaphorePermit<'_>, RequestError> {
     })
 }
 
-/// Runs the linear-time guard (async-graphql's own validation can be made to take seconds
-/// first) and refuses a mutation sent over `GET`. Returns whether the guard could parse the
-/// document, which tells a parse failure from a validation failure later.
-fn check_document(
-    state: &AppState,
-    request: &GraphqlRequest,
-    transport: Transport,
-) -> Result<bool, RequestError> {
+/// Runs the linear-time guard, before async-graphql parses or validates anything (its own
+/// validation can be made to take seconds first).
+fn check_document(state: &AppState, request: &GraphqlRequest) -> Result<(), RequestError> {
     let variable = |name: &str| request.variables.get(name).and_then(Value::as_i64);
-    let stats = guard::check(
+    guard::check(
         &request.query,
         request.operation_name.as_deref(),
         &variable,
         &state.config.limits.document,
     )
-    .map_err(|r| RequestError::new(StatusCode::BAD_REQUEST, r.code, r.message))?;
-    // GET must be safe: caches and prefetchers replay it.
-    if transport == Transport::Get && is_mutation(&request.query, request.operation_name.as_deref())
-    {
-        return Err(RequestError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            METHOD_NOT_ALLOWED,
-            "only queries may be sent with GET; send mutations with POST",
-        )
-        .with_header(header::ALLOW, "POST"));
-    }
-    Ok(stats.parsed)
+    .map(drop)
+    .map_err(|r| RequestError::new(StatusCode::BAD_REQUEST, r.code, r.message))
 }
 
 /// Whether the operation that would run is a mutation or subscription (GET allows queries only).
-fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(doc) = async_graphql::parser::parse_query(query) else {
-        return false;
-    };
+fn is_mutation(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
     let not_query = |t: OperationType| t != OperationType::Query;
     match &doc.operations {
         DocumentOperations::Single(op) => not_query(op.node.ty),
@@ -573,8 +575,9 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     }
 }
 
-/// Whether async-graphql refused the request before executing it: it did not parse or
-/// validate, its variables did not coerce, or no operation could be chosen. Those come back
+/// Whether async-graphql refused the request before executing it: it did not validate, its
+/// variables did not coerce, or no operation could be chosen (parse errors are answered
+/// before execution). Those come back
 /// with null `data` and errors that point at no field; an execution error always has a path.
 fn is_request_error(response: &async_graphql::Response) -> bool {
     response.data == async_graphql::Value::Null
@@ -597,17 +600,12 @@ fn error_object(e: &async_graphql::ServerError, code: Option<&str>) -> Value {
 
 /// Turns async-graphql's response into ours: a request error has no `data`, a code on every
 /// error and the spec's status for the media type; anything that executed is 200 with `data`.
-fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Response {
+fn respond(media: Media, response: async_graphql::Response) -> Response {
     if is_request_error(&response) {
-        let code = if parsed {
-            GRAPHQL_VALIDATION_FAILED
-        } else {
-            GRAPHQL_PARSE_FAILED
-        };
         let errors = response
             .errors
             .iter()
-            .map(|e| error_object(e, Some(code)))
+            .map(|e| error_object(e, Some(GRAPHQL_VALIDATION_FAILED)))
             .collect();
         return errors_response(invalid_status(media), media, errors);
     }
