@@ -269,6 +269,29 @@ fn cases() -> Vec<Case> {
             400,
             "GRAPHQL_PARSE_FAILED",
         ),
+        // Found by the `guard` fuzz target: async-graphql's parser takes a keyword run into the
+        // next name (`queryX` as `query X`, `truex: 1` as `true, x: 1`) where the guard, like
+        // the spec, sees one name and a syntax error. A document the guard cannot parse is
+        // one it has not measured, so it must never reach async-graphql: this one hides a
+        // fragment fan-out that its validation would spend minutes on.
+        post_query(
+            "a keyword run into its name (`queryX`) hiding a fragment fan-out",
+            &format!("queryX {}", fragment_fan_out()),
+            400,
+            "GRAPHQL_PARSE_FAILED",
+        ),
+        post_query(
+            "a keyword run into its name (`fragmentF`)",
+            r#"{ film(slug: "leap") { ...F } } fragmentF on Film { title }"#,
+            400,
+            "GRAPHQL_PARSE_FAILED",
+        ),
+        post_query(
+            "a boolean run into the next argument's name (`truex: 1`)",
+            r#"{ film(id: truex: "leap") { title } }"#,
+            400,
+            "GRAPHQL_PARSE_FAILED",
+        ),
         post_query(
             "a string with an escape the grammar does not know",
             r#"{ film(slug: "le\qap") { title } }"#,

@@ -491,9 +491,10 @@ async fn execute(
         Ok(p) => p,
         Err(e) => return e.into_response(media),
     };
-    if let Err(e) = check_document(state, &request) {
-        return e.into_response(media);
-    }
+    let measured = match check_document(state, &request) {
+        Ok(stats) => stats.parsed,
+        Err(e) => return e.into_response(media),
+    };
     let mut gql = async_graphql::Request::new(request.query)
         .variables(async_graphql::Variables::from_json(Value::Object(
             request.variables,
@@ -509,6 +510,18 @@ async fn execute(
     match gql.parsed_query() {
         Err(e) => {
             let error = error_object(&e, Some(GRAPHQL_PARSE_FAILED));
+            return errors_response(invalid_status(media), media, vec![error]);
+        }
+        // The guard found a syntax error that async-graphql's parser does not: it reads a
+        // keyword run into a name (`queryX {`, `truex: 1`) as two tokens, where the spec
+        // reads one name. The guard is never stricter than the spec, so the document is
+        // not GraphQL; and the guard has not measured it, so it must not run.
+        Ok(_) if !measured => {
+            let error = error(
+                "Syntax Error: the document does not follow the GraphQL grammar (a keyword \
+                 such as `query`, `fragment` or `true` may be run into the name after it)",
+                GRAPHQL_PARSE_FAILED,
+            );
             return errors_response(invalid_status(media), media, vec![error]);
         }
         // GET must be safe: caches and prefetchers replay it.
@@ -550,8 +563,12 @@ fn take_permit(state: &AppState) -> Result<SemaphorePermit<'_>, RequestError> {
 }
 
 /// Runs the linear-time guard, before async-graphql parses or validates anything (its own
-/// validation can be made to take seconds first).
-fn check_document(state: &AppState, request: &GraphqlRequest) -> Result<(), RequestError> {
+/// validation can be made to take seconds first). `Stats::parsed` says whether the guard
+/// measured the document; one it could not parse carries only its document-level counts.
+fn check_document(
+    state: &AppState,
+    request: &GraphqlRequest,
+) -> Result<guard::Stats, RequestError> {
     let variable = |name: &str| request.variables.get(name).and_then(Value::as_i64);
     guard::check(
         &request.query,
@@ -559,7 +576,6 @@ fn check_document(state: &AppState, request: &GraphqlRequest) -> Result<(), Requ
         &variable,
         &state.config.limits.document,
     )
-    .map(drop)
     .map_err(|r| RequestError::new(StatusCode::BAD_REQUEST, r.code, r.message))
 }
 
