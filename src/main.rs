@@ -3,11 +3,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-use clap::{Parser, Subcommand};
 use std::time::Duration;
 
-use leap_graphql::config::{self, Config, LogFormat, SeedSource};
+use clap::{Parser, Subcommand};
+
+use leap_graphql::config::{self, Config, Limits, LogFormat, SeedSource};
 use leap_graphql::{cli, http};
 
 /// A GraphQL API for the world of the 2020 film Leap (夺冠).
@@ -52,6 +52,46 @@ struct ServeArgs {
     /// `other`. Default 100.
     #[arg(long, env = "LEAP_MAX_OPERATION_NAMES", value_name = "N")]
     max_operation_names: Option<usize>,
+    /// The largest request body in bytes [default: 65536].
+    #[arg(long, env = "LEAP_MAX_BODY_BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    max_body_bytes: Option<u64>,
+    /// The deepest field nesting a document may have [default: 12].
+    #[arg(long, env = "LEAP_MAX_DEPTH", value_parser = clap::value_parser!(u64).range(1..))]
+    max_depth: Option<u64>,
+    /// The most nodes an operation may be estimated to return [default: 50000].
+    #[arg(long, env = "LEAP_MAX_COST", value_parser = clap::value_parser!(u64).range(1..))]
+    max_cost: Option<u64>,
+    /// How long one request may run, in milliseconds [default: 5000].
+    #[arg(long, env = "LEAP_REQUEST_TIMEOUT_MS", value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout_ms: Option<u64>,
+    /// How many GraphQL requests may run at once; more are answered 503 [default: 256].
+    #[arg(long, env = "LEAP_MAX_CONCURRENT_REQUESTS", value_parser = clap::value_parser!(u64).range(1..))]
+    max_concurrent_requests: Option<u64>,
+}
+
+impl ServeArgs {
+    /// The limits: the defaults of `config.rs`, with what the flags override. The defaults
+    /// live there only, so the flags carry none of their own.
+    fn limits(&self) -> Limits {
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        let mut limits = Limits::default();
+        if let Some(n) = self.max_body_bytes {
+            limits.max_body_bytes = size(n);
+        }
+        if let Some(n) = self.max_depth {
+            limits.document.max_depth = size(n);
+        }
+        if let Some(n) = self.max_cost {
+            limits.document.max_cost = n;
+        }
+        if let Some(ms) = self.request_timeout_ms {
+            limits.request_timeout = Duration::from_millis(ms);
+        }
+        if let Some(n) = self.max_concurrent_requests {
+            limits.max_concurrent_requests = size(n);
+        }
+        limits
+    }
 }
 
 #[derive(Subcommand)]
@@ -143,6 +183,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     let defaults = Config::default();
     let config = Config {
         listen: args.listen,
+        limits: args.limits(),
         seed: seed_source(args.seed),
         log_format: args.log_format,
         reload: config::Reload {

@@ -138,6 +138,56 @@ fn serve_prints_one_line_with_the_real_port_and_answers() {
     });
 }
 
+/// The limit flags reach the server: `--max-depth 2` refuses a depth-3 query that the default
+/// allows, and `LEAP_MAX_BODY_BYTES` (the flag's environment variable) a body the default takes.
+#[test]
+fn serve_applies_the_limit_flags_and_their_environment_variables() {
+    let mut child = Child(
+        bin()
+            .args(["serve", "--listen", "127.0.0.1:0", "--max-depth", "2"])
+            .env("LEAP_MAX_BODY_BYTES", "200")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("the ready line")
+        .to_owned();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let post = |query: String| {
+            client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(serde_json::json!({ "query": query }).to_string())
+                .send()
+        };
+        let r = post(r#"{ film(slug: "leap") { title } }"#.into())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = post(r#"{ film(slug: "leap") { directors { name } } }"#.into())
+            .await
+            .unwrap();
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["errors"][0]["extensions"]["code"], "TOO_DEEP", "{v}");
+        let r = post(format!("{{ __typename }} #{}", "x".repeat(200)))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 413);
+    });
+}
+
 #[test]
 fn serve_refuses_a_broken_seed_with_the_report() {
     let dir = tempfile::tempdir().unwrap();

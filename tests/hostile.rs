@@ -261,6 +261,43 @@ fn cases() -> Vec<Case> {
             400,
             "GRAPHQL_PARSE_FAILED",
         ),
+        // Found by the `guard` fuzz target: the guard's parser is lenient on purpose (it takes
+        // `{ }`, bad escapes, leading zeros), so the code must come from async-graphql's parser.
+        post_query(
+            "document the guard takes but the grammar does not: an empty selection set",
+            r#"{ film(slug: "leap") { } }"#,
+            400,
+            "GRAPHQL_PARSE_FAILED",
+        ),
+        // Found by the `guard` fuzz target: async-graphql's parser takes a keyword run into the
+        // next name (`queryX` as `query X`, `truex: 1` as `true, x: 1`) where the guard, like
+        // the spec, sees one name and a syntax error. A document the guard cannot parse is
+        // one it has not measured, so it must never reach async-graphql: this one hides a
+        // fragment fan-out that its validation would spend minutes on.
+        post_query(
+            "a keyword run into its name (`queryX`) hiding a fragment fan-out",
+            &format!("queryX {}", fragment_fan_out()),
+            400,
+            "GRAPHQL_PARSE_FAILED",
+        ),
+        post_query(
+            "a keyword run into its name (`fragmentF`)",
+            r#"{ film(slug: "leap") { ...F } } fragmentF on Film { title }"#,
+            400,
+            "GRAPHQL_PARSE_FAILED",
+        ),
+        post_query(
+            "a boolean run into the next argument's name (`truex: 1`)",
+            r#"{ film(id: truex: "leap") { title } }"#,
+            400,
+            "GRAPHQL_PARSE_FAILED",
+        ),
+        post_query(
+            "a string with an escape the grammar does not know",
+            r#"{ film(slug: "le\qap") { title } }"#,
+            400,
+            "GRAPHQL_PARSE_FAILED",
+        ),
         post_query(
             "document that does not validate",
             "{ film(slug: \"leap\") { nonsense } }",
@@ -498,13 +535,10 @@ fn assert_field_error(status: u16, body: &Value, name: &str, path: &[&str]) {
     );
 }
 
-/// The same for resolvers of root fields that refuse their arguments. async-graphql 7.2 drops
-/// a field whose own resolver returns an error from its parent object (and makes an empty
-/// object null), where the spec says the nullable field is present and null: `{ node(id:
-/// "junk") { id } }` answers `"data": null`, and beside another root field the failed one is
-/// missing. Kept, ignored, as the specification of what should happen.
+/// The same for resolvers of root fields that refuse their arguments: the nullable root field
+/// is in `data` as null, beside the others, with the error at its path and location.
+/// (async-graphql 7.2 on its own drops such a field; `schema::nulls` puts it back.)
 #[tokio::test]
-#[ignore = "async-graphql omits a root field whose resolver fails instead of nulling it"]
 async fn root_field_errors_leave_the_field_null() {
     let server = common::spawn().await;
     let cases = [
@@ -520,6 +554,69 @@ async fn root_field_errors_leave_the_field_null() {
         let (status, body) = server.post(query, json!({})).await;
         assert_field_error(status, &body, name, &[field]);
     }
+
+    let (status, body) = server
+        .post(
+            r#"{ film(slug: "leap") { title } node(id: "junk") { id } }"#,
+            json!({}),
+        )
+        .await;
+    assert_field_error(status, &body, "beside another root field", &["node"]);
+    assert_eq!(body["data"]["film"]["title"], "Leap", "{body}");
+    assert_eq!(
+        body["errors"][0]["locations"],
+        json!([{ "line": 1, "column": 32 }]),
+        "{body}"
+    );
+    assert_eq!(body["errors"].as_array().map(Vec::len), Some(1), "{body}");
+}
+
+/// A failed non-null field makes its nearest nullable ancestor null, and `data` itself when
+/// the field is a root field (the connections and `search` are non-null): the spec's rule,
+/// which async-graphql 7.2 alone does not follow (it drops the field and keeps the rest).
+#[tokio::test]
+async fn non_null_field_errors_null_the_nearest_nullable_ancestor() {
+    let server = common::spawn().await;
+    for (name, query, path) in [
+        (
+            "search beside a lookup",
+            r#"{ film(slug: "leap") { title } search(query: "!!!") { totalCount } }"#,
+            json!(["search"]),
+        ),
+        (
+            "a connection beside a lookup",
+            r#"{ film(slug: "leap") { title } films(first: 1000) { totalCount } }"#,
+            json!(["films"]),
+        ),
+        (
+            "the only ids list holds a bad id",
+            r#"{ nodes(ids: ["junk"]) { id } }"#,
+            json!(["nodes"]),
+        ),
+    ] {
+        let (status, body) = server.post(query, json!({})).await;
+        assert_eq!(status, 200, "{name}: {body}");
+        assert_eq!(
+            body.get("data"),
+            Some(&Value::Null),
+            "{name}: data is null: {body}"
+        );
+        assert_eq!(body["errors"][0]["path"], path, "{name}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{name}: {body}"
+        );
+    }
+
+    // Below the root the failure stops at the nullable `film`, even though `title` resolved.
+    let (status, body) = server
+        .post(
+            r#"{ film(slug: "leap") { title cast(first: 1000) { totalCount } } __typename }"#,
+            json!({}),
+        )
+        .await;
+    assert_field_error(status, &body, "a nested connection", &["film", "cast"]);
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
 }
 
 /// With every concurrency permit taken, a request is shed at once with 503 and Retry-After,

@@ -10,8 +10,9 @@
 //! It is deliberately a little more permissive than the spec (it accepts
 //! any escape sequence and line breaks inside strings, and `1x` lexes as a
 //! number followed by a name). That is the safe direction: a document the
-//! guard wrongly calls a syntax error would skip the guard's limits, while
-//! a document it wrongly accepts is still refused by async-graphql's parser.
+//! guard calls a syntax error is refused unmeasured, so a stricter lexer
+//! would refuse valid documents, while a document it wrongly accepts is
+//! still refused by async-graphql's parser.
 
 /// The lexical token kinds the parser needs to tell apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,8 +6,9 @@
 //! [`check`] runs first: it lexes the document and makes one recursive-descent
 //! pass over the executable-document grammar, in time and memory linear in
 //! the document, and refuses it with a stable error code when a limit is
-//! exceeded. Anything it cannot parse is passed on (`Stats::parsed == false`)
-//! so that async-graphql reports the syntax error in its own words.
+//! exceeded. Anything it cannot parse comes back with `Stats::parsed ==
+//! false`, unmeasured: the handler then answers with a parse error (in
+//! async-graphql's words where its parser agrees) and never runs it.
 //!
 //! What is measured where:
 //! - Document-level counts (characters, tokens, aliases, directive uses,

@@ -6,13 +6,14 @@
 //! A request goes through these steps, each its own function, and the first that refuses it
 //! answers: [`negotiate`] the response type (406), read the transport ([`read_post`]: 415, 413,
 //! 400; [`read_get`]: 414, 400), check the parameters ([`request_from_params`]: 400), take a
-//! concurrency permit (503), run the document guard (400), refuse mutations over `GET` (405),
-//! execute under the timeout (503), and [`respond`].
+//! concurrency permit (503), run the document guard (400), parse (400), refuse mutations over
+//! `GET` (405), execute under the timeout (503), and [`respond`].
 
 use std::any::Any;
 use std::sync::Arc;
 use std::time::Instant;
 
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
@@ -680,8 +681,8 @@ async fn run(
         Ok(p) => p,
         Err(e) => return e.answer(media),
     };
-    let parsed = match check_document(state, &request, transport) {
-        Ok(parsed) => parsed,
+    let measured = match check_document(state, &request) {
+        Ok(stats) => stats.parsed,
         Err(e) => return e.answer(media),
     };
     let mut gql = async_graphql::Request::new(request.query)
@@ -691,6 +692,39 @@ async fn run(
         .data(graph.store);
     if let Some(name) = request.operation_name {
         gql = gql.operation_name(name);
+    }
+    // Parsed here, once: async-graphql executes the parsed document it is handed, and the
+    // parser's own verdict is what tells a parse error from a validation error (the guard
+    // is deliberately more lenient than the grammar, so its word cannot).
+    let operation_name = gql.operation_name.clone();
+    match gql.parsed_query() {
+        Err(e) => {
+            let error = error_object(&e, Some(GRAPHQL_PARSE_FAILED));
+            return rejected(media, GRAPHQL_PARSE_FAILED, vec![error]);
+        }
+        // The guard found a syntax error that async-graphql's parser does not: it reads a
+        // keyword run into a name (`queryX {`, `truex: 1`) as two tokens, where the spec
+        // reads one name. The guard is never stricter than the spec, so the document is
+        // not GraphQL; and the guard has not measured it, so it must not run.
+        Ok(_) if !measured => {
+            let error = error(
+                "Syntax Error: the document does not follow the GraphQL grammar (a keyword \
+                 such as `query`, `fragment` or `true` may be run into the name after it)",
+                GRAPHQL_PARSE_FAILED,
+            );
+            return rejected(media, GRAPHQL_PARSE_FAILED, vec![error]);
+        }
+        // GET must be safe: caches and prefetchers replay it.
+        Ok(doc) if transport == Transport::Get && is_mutation(doc, operation_name.as_deref()) => {
+            return RequestError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                METHOD_NOT_ALLOWED,
+                "only queries may be sent with GET; send mutations with POST",
+            )
+            .with_header(header::ALLOW, "POST")
+            .answer(media);
+        }
+        Ok(_) => {}
     }
     let timeout = state.config.limits.request_timeout;
     let response = match tokio::time::timeout(timeout, state.schema.execute(gql)).await {
@@ -706,7 +740,7 @@ async fn run(
         }
     };
     if !response.errors.is_empty() {
-        return respond(media, response, parsed);
+        return respond(media, response);
     }
     // A clean answer depends only on the request and the graph, so it can be served again.
     let body = success_body(&response.data);
@@ -782,41 +816,25 @@ fn take_permit(state: &AppState) -> Result<SemaphorePermit<'_>, RequestError> {
     })
 }
 
-/// Runs the linear-time guard (async-graphql's own validation can be made to take seconds
-/// first) and refuses a mutation sent over `GET`. Returns whether the guard could parse the
-/// document, which tells a parse failure from a validation failure later.
+/// Runs the linear-time guard, before async-graphql parses or validates anything (its own
+/// validation can be made to take seconds first). `Stats::parsed` says whether the guard
+/// measured the document; one it could not parse carries only its document-level counts.
 fn check_document(
     state: &AppState,
     request: &GraphqlRequest,
-    transport: Transport,
-) -> Result<bool, RequestError> {
+) -> Result<guard::Stats, RequestError> {
     let variable = |name: &str| request.variables.get(name).and_then(Value::as_i64);
-    let stats = guard::check(
+    guard::check(
         &request.query,
         request.operation_name.as_deref(),
         &variable,
         &state.config.limits.document,
     )
-    .map_err(|r| RequestError::new(StatusCode::BAD_REQUEST, r.code, r.message))?;
-    // GET must be safe: caches and prefetchers replay it.
-    if transport == Transport::Get && is_mutation(&request.query, request.operation_name.as_deref())
-    {
-        return Err(RequestError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            METHOD_NOT_ALLOWED,
-            "only queries may be sent with GET; send mutations with POST",
-        )
-        .with_header(header::ALLOW, "POST"));
-    }
-    Ok(stats.parsed)
+    .map_err(|r| RequestError::new(StatusCode::BAD_REQUEST, r.code, r.message))
 }
 
 /// Whether the operation that would run is a mutation or subscription (GET allows queries only).
-fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(doc) = async_graphql::parser::parse_query(query) else {
-        return false;
-    };
+fn is_mutation(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
     let not_query = |t: OperationType| t != OperationType::Query;
     match &doc.operations {
         DocumentOperations::Single(op) => not_query(op.node.ty),
@@ -827,8 +845,9 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     }
 }
 
-/// Whether async-graphql refused the request before executing it: it did not parse or
-/// validate, its variables did not coerce, or no operation could be chosen. Those come back
+/// Whether async-graphql refused the request before executing it: it did not validate, its
+/// variables did not coerce, or no operation could be chosen (parse errors are answered
+/// before execution). Those come back
 /// with null `data` and errors that point at no field; an execution error always has a path.
 fn is_request_error(response: &async_graphql::Response) -> bool {
     response.data == async_graphql::Value::Null
@@ -849,29 +868,30 @@ fn error_object(e: &async_graphql::ServerError, code: Option<&str>) -> Value {
     v
 }
 
+/// A document refused before execution: the errors with no `data`, at the spec's status.
+fn rejected(media: Media, code: &'static str, errors: Vec<Value>) -> Answer {
+    Answer {
+        response: errors_response(invalid_status(media), media, errors),
+        operation: None,
+        outcome: Outcome::Rejected(code),
+    }
+}
+
 /// Turns async-graphql's response into ours: a request error has no `data`, a code on every
 /// error and the spec's status for the media type; anything that executed is 200 with `data`.
-fn respond(media: Media, response: async_graphql::Response, parsed: bool) -> Answer {
+fn respond(media: Media, response: async_graphql::Response) -> Answer {
     let answer = |response, outcome| Answer {
         response,
         operation: None,
         outcome,
     };
     if is_request_error(&response) {
-        let code = if parsed {
-            GRAPHQL_VALIDATION_FAILED
-        } else {
-            GRAPHQL_PARSE_FAILED
-        };
         let errors = response
             .errors
             .iter()
-            .map(|e| error_object(e, Some(code)))
+            .map(|e| error_object(e, Some(GRAPHQL_VALIDATION_FAILED)))
             .collect();
-        return answer(
-            errors_response(invalid_status(media), media, errors),
-            Outcome::Rejected(code),
-        );
+        return rejected(media, GRAPHQL_VALIDATION_FAILED, errors);
     }
     let outcome = if response.errors.is_empty() {
         Outcome::Ok

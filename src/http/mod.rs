@@ -135,14 +135,15 @@ impl AppState {
     }
 }
 
-/// The whole application as a router, for tests to drive with `oneshot`.
+/// The whole application as a router, for tests to drive with `oneshot`: [`routes`] inside
+/// [`layers`].
 pub fn app(state: AppState) -> Router {
-    let http = &state.config.http;
-    let cors = cors_layer(&http.cors_origins);
-    let compression = CompressionLayer::new()
-        .gzip(true)
-        .br(true)
-        .compress_when(SizeAbove::new(http.compress_above_bytes));
+    let http = state.config.http.clone();
+    layers(routes(state), &http)
+}
+
+/// Every route of the application, with its state, and no middleware.
+pub fn routes(state: AppState) -> Router {
     Router::new()
         .route(
             "/graphql",
@@ -156,9 +157,20 @@ pub fn app(state: AppState) -> Router {
         .merge(playground::router())
         .fallback(not_found)
         .with_state(state)
+}
+
+/// The middleware every route runs inside. Public so that a test can wrap a route of its own
+/// (one that panics, say) in exactly the stack the server uses.
+pub fn layers(router: Router, http: &crate::config::Http) -> Router {
+    let cors = cors_layer(&http.cors_origins);
+    let compression = CompressionLayer::new()
+        .gzip(true)
+        .br(true)
+        .compress_when(SizeAbove::new(http.compress_above_bytes));
+    router
         // Outermost first: a request id exists before the span that carries it, the span
         // covers CORS, compression and panics, and every response (a preflight, a 500) gets
-        // the id back.
+        // the id back; a panic becomes a 500 that says nothing of the internals.
         .layer(
             ServiceBuilder::new()
                 .layer(MapRequestLayer::new(request_id::drop_insane))

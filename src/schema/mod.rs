@@ -11,6 +11,7 @@ mod film;
 pub mod ids;
 mod r#match;
 mod node;
+mod nulls;
 mod person;
 mod provenance;
 pub mod query;
@@ -28,6 +29,7 @@ pub type LeapSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 /// that was current when it started, so a reload never changes a graph under a request.
 pub fn build() -> LeapSchema {
     Schema::build(Query, EmptyMutation, EmptySubscription)
+        .extension(nulls::NullPropagation)
         .disable_suggestions()
         .finish()
 }
