@@ -209,7 +209,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         },
         ..defaults
     };
-    cli::init_logging(config.log_format);
+    let _logging = cli::init_logging(config.log_format);
     let store = match cli::load(&config.seed) {
         Ok(store) => store,
         Err(report) => {
