@@ -47,7 +47,34 @@ fn bench(c: &mut Criterion) {
         .build()
         .expect("a runtime");
     let limits = leap_graphql::guard::Limits::default();
+    // The same schema without the null-propagation extension, to price the extension.
+    let bare = async_graphql::Schema::build(
+        leap_graphql::schema::Query,
+        async_graphql::EmptyMutation,
+        async_graphql::EmptySubscription,
+    )
+    .finish();
     for (name, doc, vars) in operations() {
+        let parsed = async_graphql::parser::parse_query(&doc).expect("the operation parses");
+        c.bench_function(&format!("{name}/execute-parsed"), |b| {
+            b.iter(|| {
+                let mut request = async_graphql::Request::new(doc.clone())
+                    .variables(async_graphql::Variables::from_json(vars.clone()))
+                    .data(store.clone());
+                request.set_parsed_query(parsed.clone());
+                let response = rt.block_on(schema.execute(request));
+                assert!(response.errors.is_empty());
+            })
+        });
+        c.bench_function(&format!("{name}/execute-without-extension"), |b| {
+            b.iter(|| {
+                let request = async_graphql::Request::new(doc.clone())
+                    .variables(async_graphql::Variables::from_json(vars.clone()))
+                    .data(store.clone());
+                let response = rt.block_on(bare.execute(request));
+                assert!(response.errors.is_empty());
+            })
+        });
         c.bench_function(&format!("{name}/guard"), |b| {
             b.iter(|| leap_graphql::guard::check(&doc, None, &|_| None, &limits).is_ok())
         });

@@ -55,14 +55,19 @@ pub struct Caches {
     pub response_bytes: usize,
     /// How many automatic persisted queries are remembered.
     pub persisted_queries: usize,
+    /// How many parsed documents are kept, to skip parsing a document seen before.
+    pub documents: usize,
 }
 
 impl Default for Caches {
     fn default() -> Self {
         Caches {
-            response_entries: 10_000,
-            response_bytes: 64 * 1024 * 1024,
+            // The frontends send a handful of operations; a few MiB keep them all while the
+            // server stays within its memory budget (30 MB resident on the bundled seed).
+            response_entries: 2_000,
+            response_bytes: 4 * 1024 * 1024,
             persisted_queries: 10_000,
+            documents: 1_000,
         }
     }
 }

@@ -170,3 +170,37 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn a_document_is_parsed_once_for_any_variables() {
+    let (s, state) = common::spawn_state(common::config()).await;
+    let query = "query($slug: String!) { person(slug: $slug) { name } }";
+    for (slug, name) in [
+        ("gong-li", "Gong Li"),
+        ("huang-bo", "Huang Bo"),
+        ("wu-gang", "Wu Gang"),
+    ] {
+        let d = s.data(query, json!({ "slug": slug })).await;
+        assert_eq!(d["person"]["name"], name);
+    }
+    assert_eq!(
+        state.documents.len(),
+        1,
+        "one document, three sets of variables"
+    );
+    // Errors still come out in the spec's shape: the failed root field is null, not absent.
+    let (status, body) = s
+        .post(
+            "{ a: person(slug: \"gong-li\") { name } b: node(id: \"junk\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["a"]["name"], "Gong Li");
+    assert_eq!(body["data"]["b"], Value::Null);
+    assert!(
+        body["data"].as_object().unwrap().contains_key("b"),
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}

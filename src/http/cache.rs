@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, RwLock};
 
+use async_graphql::parser::types::ExecutableDocument;
 use axum::body::Bytes;
 use rustc_hash::FxBuildHasher;
 
@@ -142,9 +143,74 @@ fn evict(t: &mut Tables, count: usize) {
     }
 }
 
+/// Parsed documents by their text: the frontends send the same few documents with changing
+/// variables, and async-graphql's parser is a third of such a request's time. A clone of a
+/// parsed document costs far less than parsing it again (names are shared). Documents do
+/// not depend on the graph, so a reload keeps them.
+pub struct DocumentCache {
+    docs: RwLock<HashMap<Arc<str>, ExecutableDocument, FxBuildHasher>>,
+    max_entries: usize,
+}
+
+impl DocumentCache {
+    pub fn new(max_entries: usize) -> DocumentCache {
+        DocumentCache {
+            docs: RwLock::new(HashMap::default()),
+            max_entries,
+        }
+    }
+
+    pub fn get(&self, query: &str) -> Option<ExecutableDocument> {
+        self.docs.read().ok()?.get(query).cloned()
+    }
+
+    /// Keeps a document that parsed; when full, an arbitrary eighth of the others goes.
+    pub fn insert(&self, query: &str, doc: ExecutableDocument) {
+        if self.max_entries == 0 {
+            return;
+        }
+        let Ok(mut docs) = self.docs.write() else {
+            return;
+        };
+        if docs.len() >= self.max_entries {
+            let victims: Vec<Arc<str>> = docs
+                .keys()
+                .take((self.max_entries / 8).max(1))
+                .cloned()
+                .collect();
+            for k in victims {
+                docs.remove(&k);
+            }
+        }
+        docs.insert(Arc::from(query), doc);
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.read().map(|d| d.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_are_kept_and_bounded() {
+        let c = DocumentCache::new(8);
+        let doc = async_graphql::parser::parse_query("{ a }").unwrap();
+        c.insert("{ a }", doc);
+        assert!(c.get("{ a }").is_some());
+        assert!(c.get("{ b }").is_none());
+        for i in 0..100 {
+            let q = format!("{{ f{i} }}");
+            c.insert(&q, async_graphql::parser::parse_query(&q).unwrap());
+            assert!(c.len() <= 8);
+        }
+    }
 
     fn cached(body: &'static str) -> Cached {
         Cached {

@@ -644,6 +644,13 @@ fn json_len(variables: &Map<String, Value>) -> usize {
     serde_json::to_vec(variables).map_or(usize::MAX, |v| v.len())
 }
 
+/// What it takes to run a request again, on the schema with null propagation.
+struct Retry {
+    query: String,
+    variables: async_graphql::Variables,
+    operation_name: Option<String>,
+}
+
 /// A request on its way to the executor: what it is, how it came, the graph it runs on
 /// and its key in the response cache.
 struct Job {
@@ -685,19 +692,33 @@ async fn run(
         Ok(stats) => stats.parsed,
         Err(e) => return e.answer(media),
     };
+    let variables = async_graphql::Variables::from_json(Value::Object(request.variables));
+    let cached_doc = state.documents.get(&request.query);
+    if cached_doc.is_some() {
+        state.metrics.cache_hit("document");
+    } else {
+        state.metrics.cache_miss("document");
+    }
+    let fresh = cached_doc.is_none();
+    let retry = Retry {
+        query: request.query.clone(),
+        variables: variables.clone(),
+        operation_name: request.operation_name.clone(),
+    };
     let mut gql = async_graphql::Request::new(request.query)
-        .variables(async_graphql::Variables::from_json(Value::Object(
-            request.variables,
-        )))
-        .data(graph.store);
+        .variables(variables)
+        .data(graph.store.clone());
     if let Some(name) = request.operation_name {
         gql = gql.operation_name(name);
+    }
+    if let Some(doc) = cached_doc {
+        gql.set_parsed_query(doc);
     }
     // Parsed here, once: async-graphql executes the parsed document it is handed, and the
     // parser's own verdict is what tells a parse error from a validation error (the guard
     // is deliberately more lenient than the grammar, so its word cannot).
     let operation_name = gql.operation_name.clone();
-    match gql.parsed_query() {
+    let parsed = match gql.parsed_query() {
         Err(e) => {
             let error = error_object(&e, Some(GRAPHQL_PARSE_FAILED));
             return rejected(media, GRAPHQL_PARSE_FAILED, vec![error]);
@@ -724,10 +745,27 @@ async fn run(
             .with_header(header::ALLOW, "POST")
             .answer(media);
         }
-        Ok(_) => {}
+        Ok(doc) => fresh.then(|| doc.clone()),
+    };
+    if let Some(doc) = parsed {
+        state.documents.insert(&gql.query, doc);
     }
     let timeout = state.config.limits.request_timeout;
-    let response = match tokio::time::timeout(timeout, state.schema.execute(gql)).await {
+    let run = async {
+        let response = state.fast_schema.execute(gql).await;
+        if response.errors.is_empty() {
+            return response;
+        }
+        // Errors: run again with null propagation, for the shape the spec gives them.
+        let mut again = async_graphql::Request::new(retry.query)
+            .variables(retry.variables)
+            .data(graph.store.clone());
+        if let Some(name) = retry.operation_name {
+            again = again.operation_name(name);
+        }
+        state.schema.execute(again).await
+    };
+    let response = match tokio::time::timeout(timeout, run).await {
         Ok(response) => response,
         Err(_) => {
             return RequestError::new(

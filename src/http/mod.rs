@@ -52,7 +52,14 @@ impl std::ops::Deref for AppState {
 
 /// The fields of [`AppState`].
 pub struct Shared {
+    /// The schema with null propagation as the spec defines it (see `schema::nulls`).
     pub schema: LeapSchema,
+    /// The same schema without that extension, which costs a quarter of an execution: a
+    /// request that executes without errors comes out the same from both, so requests run
+    /// here first and only one with errors runs again on `schema`.
+    pub fast_schema: LeapSchema,
+    /// Parsed documents by their text.
+    pub documents: Arc<cache::DocumentCache>,
     /// The current graph and its generation. A request takes its own [`Graph`] when it starts
     /// and keeps it, so that a reload never changes the graph under a running request; a
     /// reload swaps in a new one under the write lock (held only for the swap itself).
@@ -83,6 +90,8 @@ impl AppState {
     pub fn new(config: Config, store: Store) -> AppState {
         let state = AppState(Arc::new(Shared {
             schema: crate::schema::build(),
+            fast_schema: crate::schema::build_without_null_propagation(),
+            documents: Arc::new(cache::DocumentCache::new(config.caches.documents)),
             graph: Arc::new(RwLock::new(Graph {
                 store: Arc::new(Store::default()),
                 generation: 0,

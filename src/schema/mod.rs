@@ -34,6 +34,14 @@ pub fn build() -> LeapSchema {
         .finish()
 }
 
+/// The schema without null propagation: identical answers for any execution without errors,
+/// a quarter cheaper (the extension hooks every field). See `http::Shared::fast_schema`.
+pub fn build_without_null_propagation() -> LeapSchema {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .disable_suggestions()
+        .finish()
+}
+
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     build().sdl()
