@@ -644,11 +644,25 @@ fn json_len(variables: &Map<String, Value>) -> usize {
     serde_json::to_vec(variables).map_or(usize::MAX, |v| v.len())
 }
 
-/// What it takes to run a request again, on the schema with null propagation.
-struct Retry {
+/// An operation to execute: kept whole so that it can run again, on the schema with null
+/// propagation, when the first run has errors.
+#[derive(Clone)]
+struct Operation {
     query: String,
     variables: async_graphql::Variables,
     operation_name: Option<String>,
+}
+
+impl Operation {
+    fn request(self, store: Arc<crate::store::Store>) -> async_graphql::Request {
+        let request = async_graphql::Request::new(self.query)
+            .variables(self.variables)
+            .data(store);
+        match self.operation_name {
+            Some(name) => request.operation_name(name),
+            None => request,
+        }
+    }
 }
 
 /// A request on its way to the executor: what it is, how it came, the graph it runs on
@@ -700,17 +714,12 @@ async fn run(
         state.metrics.cache_miss("document");
     }
     let fresh = cached_doc.is_none();
-    let retry = Retry {
-        query: request.query.clone(),
-        variables: variables.clone(),
-        operation_name: request.operation_name.clone(),
+    let retry = Operation {
+        query: request.query,
+        variables,
+        operation_name: request.operation_name,
     };
-    let mut gql = async_graphql::Request::new(request.query)
-        .variables(variables)
-        .data(graph.store.clone());
-    if let Some(name) = request.operation_name {
-        gql = gql.operation_name(name);
-    }
+    let mut gql = retry.clone().request(graph.store.clone());
     if let Some(doc) = cached_doc {
         gql.set_parsed_query(doc);
     }
@@ -757,13 +766,10 @@ async fn run(
             return response;
         }
         // Errors: run again with null propagation, for the shape the spec gives them.
-        let mut again = async_graphql::Request::new(retry.query)
-            .variables(retry.variables)
-            .data(graph.store.clone());
-        if let Some(name) = retry.operation_name {
-            again = again.operation_name(name);
-        }
-        state.schema.execute(again).await
+        state
+            .schema
+            .execute(retry.request(graph.store.clone()))
+            .await
     };
     let response = match tokio::time::timeout(timeout, run).await {
         Ok(response) => response,
