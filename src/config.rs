@@ -67,7 +67,7 @@ impl Default for Caches {
             response_entries: 2_000,
             response_bytes: 4 * 1024 * 1024,
             persisted_queries: 10_000,
-            documents: 1_000,
+            documents: 200,
         }
     }
 }

@@ -85,6 +85,10 @@ impl ResponseCache {
     /// Keeps a response. Entries of an older generation are dropped first; when full, some
     /// entries are evicted (an arbitrary eighth, which keeps insertion O(1) amortised).
     pub fn insert(&self, generation: u64, shape: Shape, key: Bytes, value: Cached) {
+        // A request body read off the wire is a view into the connection's read buffer, which
+        // a cached key would keep alive whole (kilobytes for a few hundred bytes); the kept
+        // key is an exact copy, so that the byte budget is what the cache really holds.
+        let key = Bytes::copy_from_slice(&key);
         let size = key.len() + value.body.len() + value.etag.len();
         if self.max_entries == 0 || size > self.max_entry_bytes {
             return;
@@ -242,6 +246,23 @@ mod tests {
         assert!(
             c.get(2, Shape::PostGraphql, b"s").is_none(),
             "a late insert from an old graph is refused"
+        );
+    }
+
+    #[test]
+    fn keeps_an_exact_copy_of_the_key() {
+        let c = ResponseCache::new(10, 1 << 20);
+        let read_buffer = Bytes::from(vec![b'x'; 64 * 1024]);
+        let key = read_buffer.slice(0..10);
+        c.insert(1, Shape::PostJson, key.clone(), cached("a"));
+        let t = c.tables.read().unwrap();
+        let (kept, _) = t.maps[Shape::PostJson as usize]
+            .get_key_value(&key[..])
+            .unwrap();
+        let buffer = read_buffer.as_ptr_range();
+        assert!(
+            !buffer.contains(&kept.as_ptr()),
+            "the key must not pin the 64 KiB buffer"
         );
     }
 

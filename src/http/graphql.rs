@@ -813,6 +813,8 @@ fn success_body(data: &async_graphql::Value) -> Bytes {
         out.extend_from_slice(b"null");
     }
     out.push(b'}');
+    // Kept in the response cache: no spare capacity.
+    out.shrink_to_fit();
     Bytes::from(out)
 }
 
