@@ -7,7 +7,8 @@
 #
 #   bench/run.sh [SECONDS_PER_RUN]      (needs wrk: apt-get install wrk)
 #
-# CONNS (default 32) sets wrk's connections; FILMS (default 100000) the catalogue size.
+# CONNS (default 32) sets wrk's connections; FILMS (default 100000) the catalogue size;
+# SCALE_FILMS (default 60000, about 1M entities) the catalogue of the scale comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -112,7 +113,7 @@ python3 -c '
 import json, sys
 for f in json.load(open(sys.argv[1])): print(f["slug"])' "$catalogue/films.json" | shuf --random-source=<(yes) >"$work/slugs"
 python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' tests/operations/FilmPage.graphql >"$work/query"
-start "$bin" serve --listen 127.0.0.1:0 --seed "$catalogue"
+start "$bin" serve --listen 127.0.0.1:0 --seed "$catalogue" --response-cache-entries 0
 server="$url"
 ours="$(SLUGS_FILE="$work/slugs" QUERY_FILE="$work/query" load "$server" bench/miss.lua)"
 first="$(head -n 1 "$work/slugs")"
@@ -123,3 +124,38 @@ start "$ceiling" "$work/miss.response"
 ceil="$(BODY_FILE="$work/miss.json" load "$url" bench/post.lua)"
 stop
 report FilmPage miss "$ours" "$ceil"
+
+# Scale: paged root lists and search, response cache off, on the bundled seed and on a
+# catalogue of about 1M entities ($SCALE_FILMS films); the ratio is of p50 latencies.
+scale_films="${SCALE_FILMS:-60000}"
+big="bench/.data/films-$scale_films"
+if [ ! -f "$big/films.json" ]; then
+  "$bin" generate "$big" --films "$scale_films" >/dev/null
+fi
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+catalogue = open("tests/operations/Catalogue.graphql").read()
+search = open("tests/operations/Search.graphql").read()
+with open(f"{work}/paged", "w") as f:
+    for n in range(1, 101):
+        f.write(json.dumps({"query": catalogue, "variables": {"first": n}}) + "\n")
+words = ["leap", "china", "team", "the", "gold", "rio", "world", "final", "film", "night"]
+with open(f"{work}/search", "w") as f:
+    for w in words:
+        for n in range(1, 11):
+            f.write(json.dumps({"query": search, "variables": {"text": w, "first": n}}) + "\n")
+PY
+printf '\n%-10s %18s %18s %10s\n' list "bundled p50/p99" "1M p50/p99" "p50 ratio"
+for list in paged search; do
+  start "$bin" serve --listen 127.0.0.1:0 --response-cache-entries 0
+  small="$(BODIES_FILE="$work/$list" load "$url" bench/rotate.lua)"
+  stop
+  start "$bin" serve --listen 127.0.0.1:0 --seed "$big" --response-cache-entries 0
+  large="$(BODIES_FILE="$work/$list" load "$url" bench/rotate.lua)"
+  stop
+  read -r _ sp50 sp99 <<<"$small"
+  read -r _ lp50 lp99 <<<"$large"
+  printf '%-10s %18s %18s %10s\n' "$list" "$sp50/$sp99 ms" "$lp50/$lp99 ms" \
+    "$(python3 -c "print('%.2f' % ($lp50 / $sp50))")"
+done

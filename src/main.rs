@@ -67,6 +67,10 @@ struct ServeArgs {
     /// How many GraphQL requests may run at once; more are answered 503 [default: 256].
     #[arg(long, env = "LEAP_MAX_CONCURRENT_REQUESTS", value_parser = clap::value_parser!(u64).range(1..))]
     max_concurrent_requests: Option<u64>,
+    /// How many responses the response cache keeps; 0 turns it off (the benchmark's
+    /// cache-miss path does) [default: 2000].
+    #[arg(long, env = "LEAP_RESPONSE_CACHE_ENTRIES")]
+    response_cache_entries: Option<usize>,
 }
 
 impl ServeArgs {
@@ -186,6 +190,12 @@ fn serve(args: ServeArgs) -> ExitCode {
         limits: args.limits(),
         seed: seed_source(args.seed),
         log_format: args.log_format,
+        caches: config::Caches {
+            response_entries: args
+                .response_cache_entries
+                .unwrap_or(defaults.caches.response_entries),
+            ..defaults.caches.clone()
+        },
         reload: config::Reload {
             watch_interval: match args.watch_interval_ms {
                 Some(0) => None,
