@@ -742,16 +742,17 @@ impl Query {
             ));
         }
         let kinds: Option<Vec<Kind>> = types.map(|t| t.into_iter().map(NodeType::kind).collect());
-        let mut hits: Vec<(Key, Hit)> = s
+        let mut hits: Vec<Hit> = s
             .search
             .search(&query)
             .into_iter()
             .filter_map(|h| s.node_at(h.doc).map(|node| Hit { node, rank: h.rank }))
             .filter(|h| kinds.as_ref().is_none_or(|k| k.contains(&h.node.kind)))
-            .map(|h| (h.key(s, Order::Search), h))
             .collect();
-        hits.sort_by(|a, b| a.0.cmp(&b.0));
-        let hits: Vec<Hit> = hits.into_iter().map(|(_, h)| h).collect();
+        // The order of `Hit::key` (rank, kind, folded label, slug), by integers: a node's
+        // place in its kind's label order stands for its label and slug, so that a search
+        // with many hits sorts numbers rather than folding every hit's name.
+        hits.sort_unstable_by_key(|h| (h.rank, h.node.kind, s.orders.label_position(h.node)));
         Ok(SearchConnection(paginate(
             s,
             &hits,
