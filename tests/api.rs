@@ -222,3 +222,51 @@ async fn facts_say_where_they_come_from() {
     assert_eq!(d["source"]["author"]["name"], "Rhythm Zaveri");
     assert!(d["source"]["supports"]["totalCount"].as_u64().unwrap() > 5);
 }
+
+/// Every edge list pages one item at a time into exactly the whole list: the list is in the
+/// order its cursors compare by (Peter Chan has a film and an album of the same year).
+#[tokio::test]
+async fn edge_lists_page_one_by_one_into_the_whole_list() {
+    let s = common::spawn().await;
+    let cases = [
+        (
+            "person(slug: \"peter-chan\")",
+            "credits",
+            "node { ... on Film { slug } ... on Album { slug } }",
+        ),
+        ("film(slug: \"leap\")", "cast", "node { slug }"),
+        ("team(slug: \"china-women\")", "matches", "node { slug }"),
+        (
+            "album(slug: \"leap-soundtrack\")",
+            "tracks",
+            "node { slug }",
+        ),
+    ];
+    for (root, list, node) in cases {
+        let field = root.split('(').next().unwrap();
+        let all = format!("{{ {root} {{ {list}(first: 100) {{ edges {{ {node} }} }} }} }}");
+        let whole: Vec<Value> = s.data(&all, json!({})).await[field][list]["edges"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let mut paged = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let q = format!(
+                "query($after: String) {{ {root} {{ {list}(first: 1, after: $after) {{ pageInfo {{ hasNextPage endCursor }} edges {{ {node} }} }} }} }}"
+            );
+            let d = s.data(&q, json!({ "after": after })).await;
+            let page = &d[field][list];
+            paged.extend(page["edges"].as_array().unwrap().iter().cloned());
+            if page["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(paged, whole, "{root} {list}");
+        assert!(
+            whole.len() > 1,
+            "{root} {list} has something to page through"
+        );
+    }
+}

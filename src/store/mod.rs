@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use model::*;
 
-pub use orders::Orders;
+pub use orders::{Order, Orders};
 pub use search::SearchIndex;
 
 /// The whole catalogue. Built by [`crate::seed::load_files`]; never changed afterwards.
@@ -200,6 +200,7 @@ impl Store {
         }
         self.link_matches();
         self.link_tracks();
+        self.sort_edges();
         self.orders = Orders::build(self);
         self.spread_relationship_sources();
         self.link_sources();
@@ -229,36 +230,10 @@ impl Store {
         }
         let credits = &self.credits;
         for film in &mut self.films {
-            // Billing first; uncredited order falls back to the seed's, which sort_by keeps.
-            film.cast
-                .sort_by_key(|c| credits[*c as usize].billing.unwrap_or(u32::MAX));
             film.crew.sort_by_key(|c| credits[*c as usize].role);
         }
         for album in &mut self.albums {
             album.credits.sort_by_key(|c| credits[*c as usize].role);
-        }
-        let films = &self.films;
-        let albums = &self.albums;
-        let work_key = |c: &Credit| match c.work {
-            Work::Film(f) => (
-                films[f as usize].year.unwrap_or(u16::MAX),
-                0u8,
-                films[f as usize].meta.slug.clone(),
-            ),
-            Work::Album(a) => {
-                let year = albums[a as usize].film.and_then(|f| films[f as usize].year);
-                (
-                    year.unwrap_or(u16::MAX),
-                    1u8,
-                    albums[a as usize].meta.slug.clone(),
-                )
-            }
-        };
-        for person in &mut self.people {
-            person.credits.sort_by_cached_key(|c| {
-                let credit = &credits[*c as usize];
-                (work_key(credit), credit.role)
-            });
         }
     }
 
@@ -278,18 +253,6 @@ impl Store {
                 self.competitions[c as usize].matches.push(i);
             }
         }
-        let matches = &self.matches;
-        let by_date = |list: &mut Vec<Idx>| {
-            list.sort_by(|a, b| orders::match_order(matches, *a, *b));
-        };
-        self.teams.iter_mut().for_each(|t| by_date(&mut t.matches));
-        self.films.iter_mut().for_each(|f| by_date(&mut f.matches));
-        self.people
-            .iter_mut()
-            .for_each(|p| by_date(&mut p.commentated));
-        self.competitions
-            .iter_mut()
-            .for_each(|c| by_date(&mut c.matches));
     }
 
     fn link_tracks(&mut self) {
@@ -302,9 +265,6 @@ impl Store {
             }
         }
         let tracks = &self.tracks;
-        for album in &mut self.albums {
-            album.tracks.sort_by_key(|t| tracks[*t as usize].number);
-        }
         let albums = &self.albums;
         for m in &mut self.matches {
             m.tracks.sort_by(|a, b| {
@@ -315,6 +275,68 @@ impl Store {
                     .cmp(&albums[tb.album as usize].meta.slug)
                     .then(ta.number.cmp(&tb.number))
             });
+        }
+    }
+
+    /// Orders every edge list that a connection pages through by the very key its cursors
+    /// carry ([`Order::key`]), so that the list and its cursors can never disagree.
+    fn sort_edges(&mut self) {
+        let by = |store: &Store, list: &[Idx], order: Order| {
+            let mut sorted = list.to_vec();
+            sorted.sort_by_cached_key(|i| order.key(store, *i));
+            sorted
+        };
+        let films: Vec<_> = self
+            .films
+            .iter()
+            .map(|f| {
+                (
+                    by(self, &f.cast, Order::Cast),
+                    by(self, &f.matches, Order::MatchDate),
+                )
+            })
+            .collect();
+        for (film, (cast, matches)) in self.films.iter_mut().zip(films) {
+            film.cast = cast;
+            film.matches = matches;
+        }
+        let people: Vec<_> = self
+            .people
+            .iter()
+            .map(|p| {
+                (
+                    by(self, &p.credits, Order::PersonCredits),
+                    by(self, &p.commentated, Order::MatchDate),
+                )
+            })
+            .collect();
+        for (person, (credits, commentated)) in self.people.iter_mut().zip(people) {
+            person.credits = credits;
+            person.commentated = commentated;
+        }
+        let teams: Vec<_> = self
+            .teams
+            .iter()
+            .map(|t| by(self, &t.matches, Order::MatchDate))
+            .collect();
+        for (team, matches) in self.teams.iter_mut().zip(teams) {
+            team.matches = matches;
+        }
+        let competitions: Vec<_> = self
+            .competitions
+            .iter()
+            .map(|c| by(self, &c.matches, Order::MatchDate))
+            .collect();
+        for (competition, matches) in self.competitions.iter_mut().zip(competitions) {
+            competition.matches = matches;
+        }
+        let albums: Vec<_> = self
+            .albums
+            .iter()
+            .map(|a| by(self, &a.tracks, Order::TrackNumber))
+            .collect();
+        for (album, tracks) in self.albums.iter_mut().zip(albums) {
+            album.tracks = tracks;
         }
     }
 

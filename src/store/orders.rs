@@ -2,8 +2,6 @@
 //! done at load and the cursors handed to clients: a cursor carries the key of its entity, so
 //! it finds its place again by binary search even after a reload has moved or removed things.
 
-use std::cmp::Ordering;
-
 use super::Store;
 use super::model::*;
 use super::search::fold;
@@ -132,7 +130,8 @@ impl Order {
                 };
                 vec![
                     Part::Int(year.map_or(i64::MAX, i64::from)),
-                    s(work.kind.name()),
+                    // Films before albums of the same year, as `Kind` orders them.
+                    Part::Int(work.kind as i64),
                     s(store.slug(work)),
                     Part::Int(c.role as i64),
                 ]
@@ -194,13 +193,4 @@ impl Orders {
             .copied()
             .unwrap_or(u32::MAX)
     }
-}
-
-/// Matches by date (undated last), then slug: the order of every list of matches.
-pub fn match_order(matches: &[Match], a: Idx, b: Idx) -> Ordering {
-    let key = |i: Idx| {
-        let m = &matches[i as usize];
-        (m.date.map_or(u32::MAX, |d| d.sort_key()), &m.meta.slug)
-    };
-    key(a).cmp(&key(b))
 }
