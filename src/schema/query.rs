@@ -742,17 +742,15 @@ impl Query {
             ));
         }
         let kinds: Option<Vec<Kind>> = types.map(|t| t.into_iter().map(NodeType::kind).collect());
-        let mut hits: Vec<Hit> = s
+        // The index lists hits by rank, then by document number, and the store numbers
+        // documents by kind and label: that is already the order of `Hit::key`.
+        let hits: Vec<Hit> = s
             .search
             .search(&query)
             .into_iter()
             .filter_map(|h| s.node_at(h.doc).map(|node| Hit { node, rank: h.rank }))
             .filter(|h| kinds.as_ref().is_none_or(|k| k.contains(&h.node.kind)))
             .collect();
-        // The order of `Hit::key` (rank, kind, folded label, slug), by integers: a node's
-        // place in its kind's label order stands for its label and slug, so that a search
-        // with many hits sorts numbers rather than folding every hit's name.
-        hits.sort_unstable_by_key(|h| (h.rank, h.node.kind, s.orders.label_position(h.node)));
         Ok(SearchConnection(paginate(
             s,
             &hits,

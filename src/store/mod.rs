@@ -379,11 +379,20 @@ impl Store {
         }
     }
 
-    /// Indexes every node's names. A node's search document number is its position in
-    /// [`Store::nodes`], which [`Store::node_at`] maps back.
+    /// Indexes every node's names. A node's search document number is its place in the order
+    /// search results are listed in after their rank: by kind, then in the kind's label order
+    /// (folded label, then slug). Postings are sorted by document number, so the index yields
+    /// each rank's hits already in result order and nothing has to sort them per request.
+    /// [`Store::node_at`] maps a number back to its node.
     fn build_search(&self) -> SearchIndex {
         let mut builder = search::SearchIndexBuilder::new();
-        for (doc, node) in self.nodes().enumerate() {
+        let labelled = Kind::ALL.into_iter().flat_map(|kind| {
+            self.orders
+                .label(kind)
+                .iter()
+                .map(move |&idx| NodeRef { kind, idx })
+        });
+        for (doc, node) in labelled.enumerate() {
             let mut names: Vec<&str> = vec![self.label(node)];
             match node.kind {
                 Kind::Film => names.extend(self.films[node.idx as usize].original_title.as_deref()),
@@ -397,20 +406,27 @@ impl Store {
         builder.finish()
     }
 
-    /// The node with search document number `doc` (its position in [`Store::nodes`]).
+    /// The node with search document number `doc` (see [`Store::build_search`]).
     pub fn node_at(&self, doc: u32) -> Option<NodeRef> {
         let mut rest = doc as usize;
         for kind in Kind::ALL {
-            let n = self.len(kind);
-            if rest < n {
-                return Some(NodeRef {
-                    kind,
-                    idx: rest as Idx,
-                });
+            let order = self.orders.label(kind);
+            if let Some(&idx) = order.get(rest) {
+                return Some(NodeRef { kind, idx });
             }
-            rest -= n;
+            rest -= order.len();
         }
         None
+    }
+
+    /// The search document numbers of the nodes of one kind, which are consecutive.
+    pub fn docs_of(&self, kind: Kind) -> std::ops::Range<u32> {
+        let start: usize = Kind::ALL
+            .iter()
+            .take_while(|k| **k != kind)
+            .map(|k| self.len(*k))
+            .sum();
+        start as u32..(start + self.len(kind)) as u32
     }
 
     fn link_sources(&mut self) {

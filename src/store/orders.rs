@@ -146,8 +146,6 @@ impl Order {
 #[derive(Default)]
 pub struct Orders {
     pub by_label: [Vec<Idx>; 9],
-    /// The inverse of `by_label`: each entity's place in its kind's label order.
-    label_positions: [Vec<u32>; 9],
     pub films_by_year: Vec<Idx>,
     pub matches_by_date: Vec<Idx>,
     pub tracks_by_number: Vec<Idx>,
@@ -164,16 +162,8 @@ fn sorted(store: &Store, kind: Kind, order: Order) -> Vec<Idx> {
 impl Orders {
     pub fn build(store: &Store) -> Orders {
         let by_label = Kind::ALL.map(|kind| sorted(store, kind, Order::Label(kind)));
-        let label_positions = by_label.clone().map(|order| {
-            let mut positions = vec![0u32; order.len()];
-            for (pos, idx) in order.iter().enumerate() {
-                positions[*idx as usize] = pos as u32;
-            }
-            positions
-        });
         Orders {
             by_label,
-            label_positions,
             films_by_year: sorted(store, Kind::Film, Order::FilmYear),
             matches_by_date: sorted(store, Kind::Match, Order::MatchDate),
             tracks_by_number: sorted(store, Kind::Track, Order::TrackNumber),
@@ -184,13 +174,5 @@ impl Orders {
 
     pub fn label(&self, kind: Kind) -> &[Idx] {
         &self.by_label[kind as usize]
-    }
-
-    /// Where a node stands in its kind's label order (folded name or title, then slug).
-    pub fn label_position(&self, node: NodeRef) -> u32 {
-        self.label_positions[node.kind as usize]
-            .get(node.idx as usize)
-            .copied()
-            .unwrap_or(u32::MAX)
     }
 }
