@@ -17,6 +17,11 @@ use std::ops::Range;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
 
+mod matches;
+
+use matches::Merge;
+pub use matches::{Matches, RANKS};
+
 /// A name equals the query after folding.
 pub const RANK_EXACT: u8 = 0;
 /// A name starts with the query after folding.
@@ -248,13 +253,26 @@ fn bigram(a: char, b: char) -> u64 {
     (1 << 42) | ((a as u64) << 21) | b as u64
 }
 
-/// Accumulates `(key, doc)` pairs during the build, deduplicating repeated keys within a doc.
-/// Documents are visited in increasing order, so each key's documents arrive already sorted.
+/// Where a word token stands in a document's names, best first: the whole of a name, the
+/// first token of one, or elsewhere. A one-word query ranks a document by the best place of
+/// the tokens it matches, so the postings keep each place's documents apart (see
+/// [`SearchIndex::word_runs`]) and such a query is ranked without reading any name.
+const PLACE_NAME: u8 = 0;
+const PLACE_FIRST: u8 = 1;
+const PLACE_OTHER: u8 = 2;
+const PLACES: usize = 3;
+
+/// Accumulates `(key, doc)` pairs during the build, deduplicating repeated keys within a doc
+/// and keeping the best place the key has in that doc. Documents are visited in increasing
+/// order, so each key's documents arrive already sorted.
 struct Collector<K> {
     ids: HashMap<K, u32>,
     keys: Vec<K>,
-    last_doc: Vec<u32>,
+    /// The index in `pairs` of each key's latest pair, or `u32::MAX` before its first.
+    last_pair: Vec<u32>,
     pairs: Vec<(u32, u32)>,
+    /// The place of each pair; CJK n-grams leave it at `PLACE_NAME` and never read it.
+    places: Vec<u8>,
 }
 
 impl<K: Hash + Eq + Copy> Collector<K> {
@@ -262,21 +280,27 @@ impl<K: Hash + Eq + Copy> Collector<K> {
         Collector {
             ids: HashMap::new(),
             keys: Vec::new(),
-            last_doc: Vec::new(),
+            last_pair: Vec::new(),
             pairs: Vec::new(),
+            places: Vec::new(),
         }
     }
 
-    fn add(&mut self, key: K, doc: u32) {
+    fn add(&mut self, key: K, doc: u32, place: u8) {
         let next = self.keys.len() as u32;
         let id = *self.ids.entry(key).or_insert(next);
         if id == next {
             self.keys.push(key);
-            self.last_doc.push(u32::MAX);
+            self.last_pair.push(u32::MAX);
         }
-        if self.last_doc[id as usize] != doc {
-            self.last_doc[id as usize] = doc;
-            self.pairs.push((id, doc));
+        let last = self.last_pair[id as usize] as usize;
+        match self.pairs.get(last) {
+            Some(&(_, d)) if d == doc => self.places[last] = self.places[last].min(place),
+            _ => {
+                self.last_pair[id as usize] = self.pairs.len() as u32;
+                self.pairs.push((id, doc));
+                self.places.push(place);
+            }
         }
     }
 }
@@ -352,15 +376,23 @@ impl SearchIndexBuilder {
         for d in 0..docs.len() {
             for n in doc_names[d] as usize..doc_names[d + 1] as usize {
                 let name = &text[name_ends[n] as usize..name_ends[n + 1] as usize];
-                for (kind, tok) in tokens(name) {
+                let whole = tokens(name).nth(1).is_none();
+                for (i, (kind, tok)) in tokens(name).enumerate() {
                     match kind {
-                        Kind::Word => words.add(tok, d as u32),
+                        Kind::Word => {
+                            let place = match i {
+                                0 if whole => PLACE_NAME,
+                                0 => PLACE_FIRST,
+                                _ => PLACE_OTHER,
+                            };
+                            words.add(tok, d as u32, place);
+                        }
                         Kind::Cjk => {
                             let mut prev = None;
                             for c in tok.chars() {
-                                ngrams.add(unigram(c), d as u32);
+                                ngrams.add(unigram(c), d as u32, PLACE_NAME);
                                 if let Some(p) = prev {
-                                    ngrams.add(bigram(p, c), d as u32);
+                                    ngrams.add(bigram(p, c), d as u32, PLACE_NAME);
                                 }
                                 prev = Some(c);
                             }
@@ -371,7 +403,8 @@ impl SearchIndexBuilder {
         }
 
         // Lay the word postings out in vocabulary order, so a prefix range of the sorted
-        // vocabulary is also a contiguous range of postings offsets.
+        // vocabulary is also a contiguous range of postings offsets. Each token's documents
+        // are split into one sorted run per place, best place first.
         let vocab_len = words.keys.len();
         let mut order: Vec<u32> = (0..vocab_len as u32).collect();
         order.sort_unstable_by(|&a, &b| words.keys[a as usize].cmp(words.keys[b as usize]));
@@ -382,18 +415,27 @@ impl SearchIndexBuilder {
         let total = words.pairs.len() + ngrams.pairs.len();
         let mut postings = vec![0u32; total];
 
-        let mut vocab_post = vec![0u32; vocab_len + 1];
-        for &(id, _) in &words.pairs {
-            vocab_post[position[id as usize] as usize + 1] += 1;
+        let mut cursor = vec![0u32; vocab_len * PLACES];
+        for (&(id, _), &place) in words.pairs.iter().zip(&words.places) {
+            cursor[position[id as usize] as usize * PLACES + place as usize] += 1;
         }
-        for i in 0..vocab_len {
-            vocab_post[i + 1] += vocab_post[i];
+        let mut vocab_post = Vec::with_capacity(vocab_len + 1);
+        let mut vocab_runs = Vec::with_capacity(vocab_len);
+        let mut offset = 0u32;
+        for runs in cursor.chunks_exact_mut(PLACES) {
+            vocab_post.push(offset);
+            for run in runs.iter_mut() {
+                let len = *run;
+                *run = offset;
+                offset += len;
+            }
+            vocab_runs.push([runs[PLACE_FIRST as usize], runs[PLACE_OTHER as usize]]);
         }
-        let mut cursor = vocab_post[..vocab_len].to_vec();
-        for &(id, doc) in &words.pairs {
-            let p = position[id as usize] as usize;
-            postings[cursor[p] as usize] = doc;
-            cursor[p] += 1;
+        vocab_post.push(offset);
+        for (&(id, doc), &place) in words.pairs.iter().zip(&words.places) {
+            let run = position[id as usize] as usize * PLACES + place as usize;
+            postings[cursor[run] as usize] = doc;
+            cursor[run] += 1;
         }
         drop(cursor);
         drop(position);
@@ -477,6 +519,7 @@ impl SearchIndexBuilder {
             vocab_text,
             vocab_start,
             vocab_post,
+            vocab_runs,
             suffixes: offsets,
             cjk,
             postings,
@@ -502,6 +545,9 @@ pub struct SearchIndex {
     vocab_start: Vec<u32>,
     /// Postings of token `t` are `postings[vocab_post[t]..vocab_post[t + 1]]`.
     vocab_post: Vec<u32>,
+    /// Where the postings of token `t` that are first in a name, and those that are neither
+    /// first nor a whole name, start (see [`SearchIndex::word_runs`]).
+    vocab_runs: Vec<[u32; 2]>,
     /// Offsets in `vocab_text` of token suffixes (not at a token start), sorted by suffix.
     suffixes: Vec<u32>,
     /// CJK unigram and bigram keys to `(start, len)` in `postings`.
@@ -529,15 +575,7 @@ impl Source<'_> {
 
     fn docs(self) -> Vec<u32> {
         match self {
-            Source::Union(lists) => {
-                if let [only] = lists[..] {
-                    return only.to_vec();
-                }
-                let mut all: Vec<u32> = lists.concat();
-                all.sort_unstable();
-                all.dedup();
-                all
-            }
+            Source::Union(lists) => Merge::new(lists, true).collect(),
             Source::Intersection(mut lists) => {
                 lists.sort_by_key(|l| l.len());
                 let Some((first, rest)) = lists.split_first() else {
@@ -565,6 +603,20 @@ impl SearchIndex {
     /// All matching documents, best first, as `(rank, doc)` ascending. See the `RANK_*`
     /// constants. A query that folds to nothing returns nothing.
     pub fn search(&self, query: &str) -> Vec<Hit> {
+        self.matches(query, None)
+            .take_from(Hit { doc: 0, rank: 0 }, usize::MAX)
+    }
+
+    /// The documents that match `query`, restricted to the ranges of caller doc ids in
+    /// `within` when it is given, to be counted and paged in `(rank, doc)` order.
+    ///
+    /// A query of one word is answered from the postings alone: which tokens it starts and
+    /// which it occurs in, and where in a name each token stands, decide every rank, so
+    /// nothing is verified and nothing is listed but the page (see [`Matches`]). Any other
+    /// query draws candidates from its most selective piece and verifies each against its
+    /// names, which costs a little per candidate.
+    pub fn matches(&self, query: &str, within: Option<&[Range<u32>]>) -> Matches<'_> {
+        let within = self.positions(within);
         let query = fold(query);
         let pieces: Vec<Piece> = tokens(&query)
             .map(|(kind, text)| Piece {
@@ -573,38 +625,118 @@ impl SearchIndex {
                 chars: text.chars().count(),
             })
             .collect();
+        if let [piece] = &pieces[..]
+            && piece.kind == Kind::Word
+        {
+            let (prefix, infix) = self.word_tokens(piece);
+            let exact = prefix.start < prefix.end && self.token(prefix.start) == piece.text;
+            return Matches::word(
+                self,
+                prefix.map(|t| self.word_runs(t)).collect(),
+                infix.into_iter().map(|t| self.word_runs(t)).collect(),
+                exact,
+                within,
+            );
+        }
+        let ranks = self.verified(&query, &pieces, &within);
+        Matches::listed(self, ranks, within)
+    }
+
+    /// The hits of `query` in `within`, verified one by one, in a sorted list per rank.
+    fn verified(
+        &self,
+        query: &str,
+        pieces: &[Piece],
+        within: &[Range<u32>],
+    ) -> [Vec<u32>; RANKS as usize] {
+        let mut ranks: [Vec<u32>; RANKS as usize] = Default::default();
         // Generate candidates from the most selective piece only; the verification below
         // checks the other pieces anyway, and is cheaper than materialising every union.
         let mut best: Option<Source> = None;
-        for piece in &pieces {
+        for piece in pieces {
             let source = self.source(piece);
             let cost = source.cost();
             if cost == 0 {
-                return Vec::new();
+                return ranks;
             }
             if best.as_ref().is_none_or(|b| cost < b.cost()) {
                 best = Some(source);
             }
         }
         let Some(source) = best else {
-            return Vec::new();
+            return ranks;
         };
-        let mut hits: Vec<Hit> = source
-            .docs()
-            .into_iter()
+        for d in source.docs() {
+            if !within.iter().any(|r| r.contains(&d)) {
+                continue;
+            }
+            let rank = self
+                .names_of(d as usize)
+                .filter_map(|name| rank_name(name, query, pieces))
+                .min();
+            // Candidates come in doc order, so each rank's list is sorted.
+            if let Some(list) = rank.and_then(|r| ranks.get_mut(r as usize)) {
+                list.push(d);
+            }
+        }
+        ranks
+    }
+
+    /// The index's own document numbers for ranges of caller doc ids: sorted, merged where
+    /// they overlap, without empty ones; every document when there are no ranges.
+    fn positions(&self, within: Option<&[Range<u32>]>) -> Vec<Range<u32>> {
+        let Some(ranges) = within else {
+            return vec![0..self.len() as u32];
+        };
+        let mut out: Vec<Range<u32>> = ranges
+            .iter()
+            .map(|r| self.position(r.start)..self.position(r.end))
+            .filter(|r| !r.is_empty())
+            .collect();
+        out.sort_by_key(|r| r.start);
+        let mut merged: Vec<Range<u32>> = Vec::with_capacity(out.len());
+        for r in out {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        merged
+    }
+
+    /// The index's number of the first document whose caller id is `doc` or more.
+    fn position(&self, doc: u32) -> u32 {
+        self.doc_ids.partition_point(|&d| d < doc) as u32
+    }
+
+    /// Every document, ranked by [`rank_name`] directly without the postings: what every
+    /// way of answering a query must agree with.
+    #[cfg(test)]
+    pub(crate) fn brute_force(&self, query: &str) -> Vec<Hit> {
+        let q = fold(query);
+        let pieces: Vec<Piece> = tokens(&q)
+            .map(|(kind, text)| Piece {
+                kind,
+                text,
+                chars: text.chars().count(),
+            })
+            .collect();
+        if pieces.is_empty() {
+            return Vec::new();
+        }
+        let mut hits: Vec<Hit> = (0..self.len())
             .filter_map(|d| {
                 let rank = self
-                    .names_of(d as usize)
-                    .filter_map(|name| rank_name(name, &query, &pieces))
+                    .names_of(d)
+                    .filter_map(|n| rank_name(n, &q, &pieces))
                     .min()?;
                 Some(Hit {
-                    doc: self.doc_ids[d as usize],
+                    doc: self.doc_ids[d],
                     rank,
                 })
             })
             .collect();
-        // Candidates come in doc order, so a stable sort by rank gives (rank, doc) order.
-        hits.sort_by_key(|h| h.rank);
+        hits.sort_by_key(|h| (h.rank, h.doc));
         hits
     }
 
@@ -625,7 +757,8 @@ impl SearchIndex {
             + self.vocab_start.capacity()
             + self.vocab_post.capacity()
             + self.suffixes.capacity()
-            + self.postings.capacity();
+            + self.postings.capacity()
+            + self.vocab_runs.capacity() * 2;
         // A hash map entry is the key and value plus one control byte.
         let map = self.cjk.capacity() * (size_of::<(u64, (u32, u32))>() + 1);
         u32s * 4 + self.text.capacity() + self.vocab_text.capacity() + map
@@ -644,8 +777,13 @@ impl SearchIndex {
         &self.vocab_text[self.vocab_start[t] as usize..self.vocab_start[t + 1] as usize - 1]
     }
 
-    fn token_postings(&self, t: usize) -> &[u32] {
-        &self.postings[self.vocab_post[t] as usize..self.vocab_post[t + 1] as usize]
+    /// The documents of token `t` in three sorted, disjoint runs: those where it is a whole
+    /// name, those where it is the first token of a name, and the rest.
+    fn word_runs(&self, t: usize) -> [&[u32]; PLACES] {
+        let (start, end) = (self.vocab_post[t], self.vocab_post[t + 1]);
+        let [first, other] = self.vocab_runs[t];
+        [start..first, first..other, other..end]
+            .map(|r| &self.postings[r.start as usize..r.end as usize])
     }
 
     fn ngram_postings(&self, key: u64) -> &[u32] {
@@ -683,19 +821,27 @@ impl SearchIndex {
         found
     }
 
+    /// The tokens a word piece is a prefix of (a range of the vocabulary), and the others it
+    /// occurs in, as [`rank_name`] matches them.
+    fn word_tokens(&self, piece: &Piece) -> (Range<usize>, Vec<usize>) {
+        let range = self.prefix_range(piece.text);
+        let mut infix = Vec::new();
+        if piece.chars >= MIN_INFIX_CHARS {
+            infix = self.infix_tokens(piece.text);
+            infix.retain(|t| !range.contains(t));
+        }
+        (range, infix)
+    }
+
     fn source(&self, piece: &Piece) -> Source<'_> {
         match piece.kind {
             Kind::Word => {
-                let range = self.prefix_range(piece.text);
-                let mut lists: Vec<&[u32]> =
-                    range.clone().map(|t| self.token_postings(t)).collect();
-                if piece.chars >= MIN_INFIX_CHARS {
-                    for t in self.infix_tokens(piece.text) {
-                        if !range.contains(&t) {
-                            lists.push(self.token_postings(t));
-                        }
-                    }
-                }
+                let (prefix, infix) = self.word_tokens(piece);
+                let lists = prefix
+                    .chain(infix)
+                    .flat_map(|t| self.word_runs(t))
+                    .filter(|run| !run.is_empty())
+                    .collect();
                 Source::Union(lists)
             }
             Kind::Cjk => {
@@ -958,33 +1104,8 @@ mod tests {
         }
     }
 
-    /// Every document, ranked by `rank_name` directly: what the index must agree with.
     fn brute_force(index: &SearchIndex, query: &str) -> Vec<Hit> {
-        let q = fold(query);
-        let pieces: Vec<Piece> = tokens(&q)
-            .map(|(kind, text)| Piece {
-                kind,
-                text,
-                chars: text.chars().count(),
-            })
-            .collect();
-        if pieces.is_empty() {
-            return Vec::new();
-        }
-        let mut hits: Vec<Hit> = (0..index.len())
-            .filter_map(|d| {
-                let rank = index
-                    .names_of(d)
-                    .filter_map(|n| rank_name(n, &q, &pieces))
-                    .min()?;
-                Some(Hit {
-                    doc: index.doc_ids[d],
-                    rank,
-                })
-            })
-            .collect();
-        hits.sort_by_key(|h| (h.rank, h.doc));
-        hits
+        index.brute_force(query)
     }
 
     #[test]
@@ -1052,6 +1173,94 @@ mod tests {
             if !fold(name).is_empty() {
                 assert_eq!(index.search(name).first().map(|h| h.rank), Some(RANK_EXACT));
             }
+        }
+    }
+
+    /// Checks every way of reading `index.matches(query, within)` (count, places, pages
+    /// either way from them) against the brute-force list of hits in `within`.
+    fn check_matches(
+        index: &SearchIndex,
+        query: &str,
+        within: Option<&[Range<u32>]>,
+        rng: &mut Rng,
+        max_doc: u32,
+    ) {
+        let expected: Vec<Hit> = brute_force(index, query)
+            .into_iter()
+            .filter(|h| within.is_none_or(|w| w.iter().any(|r| r.contains(&h.doc))))
+            .collect();
+        let matches = index.matches(query, within);
+        let context = format!("{query:?} within {within:?}");
+        assert_eq!(matches.len(), expected.len(), "{context}");
+        let start = Hit { doc: 0, rank: 0 };
+        assert_eq!(matches.take_from(start, usize::MAX), expected, "{context}");
+        let end = Hit {
+            doc: 0,
+            rank: RANKS,
+        };
+        assert_eq!(matches.take_before(end, usize::MAX), expected, "{context}");
+        let mut places: Vec<Hit> = expected.iter().copied().step_by(3).collect();
+        places.extend((0..12).map(|_| Hit {
+            doc: rng.below(max_doc as usize + 3) as u32,
+            rank: rng.below(RANKS as usize + 2) as u8,
+        }));
+        for at in places {
+            let before = expected
+                .iter()
+                .filter(|h| (h.rank, h.doc) < (at.rank, at.doc))
+                .count();
+            assert_eq!(matches.count_before(at), before, "{context} at {at:?}");
+            for n in [0, 1, 2, 5, 1000] {
+                let after = &expected[before..(before + n).min(expected.len())];
+                assert_eq!(matches.take_from(at, n), after, "{context} from {at:?}");
+                let prior = &expected[before.saturating_sub(n)..before];
+                assert_eq!(matches.take_before(at, n), prior, "{context} before {at:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn random_pages_match_brute_force() {
+        // Few letters and many words per name make tokens share documents, prefixes and
+        // infixes, and places: what the one-word path has to get right.
+        const ALPHABET: &[&str] = &[
+            "a", "b", "ab", "ba", "abc", "n", " ", " ", " ", "-", "é", "夺", "冠", "1",
+        ];
+        let mut rng = Rng(2024);
+        let mut builder = SearchIndexBuilder::new();
+        let mut names_seen = Vec::new();
+        // Sparse caller ids, so that their mapping to the index's numbers is exercised.
+        let max_doc = 3 * 600 + 1;
+        for doc in 0..600u32 {
+            let names: Vec<String> = (0..1 + rng.below(3))
+                .map(|_| rng.string(ALPHABET, 12))
+                .collect();
+            names_seen.extend(names.iter().cloned());
+            builder.add(3 * doc + 1, &names);
+        }
+        let index = builder.finish();
+        for i in 0..600 {
+            let query = match i % 4 {
+                0 => {
+                    let name = &names_seen[rng.below(names_seen.len())];
+                    let words: Vec<&str> = name.split(' ').collect();
+                    words[rng.below(words.len())].to_string()
+                }
+                1 => rng.string(&ALPHABET[..6], 3),
+                _ => rng.string(ALPHABET, 4),
+            };
+            let within: Option<Vec<Range<u32>>> = match rng.below(3) {
+                0 => None,
+                _ => Some(
+                    (0..rng.below(4))
+                        .map(|_| {
+                            let a = rng.below(max_doc as usize + 2) as u32;
+                            a..a + rng.below(800) as u32
+                        })
+                        .collect(),
+                ),
+            };
+            check_matches(&index, &query, within.as_deref(), &mut rng, max_doc);
         }
     }
 

@@ -1,0 +1,419 @@
+//! What a query matched, kept as sets of postings rather than as a list of hits, so that the
+//! hits can be counted and a page of them listed from any place without ranking the others.
+//!
+//! Hits are ordered by rank, then by document. The documents of rank at most `r` form a set
+//! `S(r)`, each `S(r)` contains the one before, and the hits of rank `r` are `S(r)` without
+//! `S(r - 1)`. So the hits before a place `(r, d)` number `|S(r) below d| + |S(r - 1) from d
+//! on|`, and a page is listed by walking the candidates for one rank in document order and
+//! skipping those of a better rank, one rank after the other, until the page is full.
+//!
+//! Each set is the union of sorted posting lists. Counting a union of one token's lists (or
+//! of lists known to be disjoint) is a sum of binary searches; counting the union of several
+//! tokens' lists has to see each of their postings once, which a bitmap makes cheap.
+
+use std::collections::BinaryHeap;
+use std::ops::Range;
+
+use super::{Hit, PLACES, RANK_SUBSTRING, SearchIndex};
+
+/// The number of ranks. A place whose rank is this or more is after every hit.
+pub const RANKS: u8 = RANK_SUBSTRING + 1;
+
+/// Below this many postings per bitmap word, a union is counted by merging its lists
+/// instead: a bitmap costs a word per 64 documents of its span, which a few scattered
+/// postings do not repay.
+const POSTINGS_PER_WORD: usize = 4;
+
+/// A set of documents: the union of sorted lists of document indexes.
+struct Union<'a> {
+    lists: Vec<&'a [u32]>,
+    /// The lists are known to share no document, so the set's size is the sum of theirs.
+    disjoint: bool,
+}
+
+impl<'a> Union<'a> {
+    fn empty() -> Self {
+        Union {
+            lists: Vec::new(),
+            disjoint: true,
+        }
+    }
+
+    /// The members in `range`.
+    fn count(&self, range: &Range<u32>) -> usize {
+        let parts = clip_all(&self.lists, range);
+        match parts[..] {
+            [] => 0,
+            [one] => one.len(),
+            _ if self.disjoint => parts.iter().map(|p| p.len()).sum(),
+            _ => union_len(&parts),
+        }
+    }
+}
+
+/// How the documents of each rank are found.
+enum Found<'a> {
+    /// Every hit, verified against its names, in one ascending list per rank.
+    Listed([Vec<u32>; RANKS as usize]),
+    /// A query of one word, whose hits are ranked by the tokens they have and their places.
+    Word {
+        /// The runs (see [`SearchIndex::word_runs`]) of each token the word is a prefix of:
+        /// the word itself first, when it is a token.
+        prefix: Vec<[&'a [u32]; PLACES]>,
+        /// The runs of each other token the word occurs in.
+        infix: Vec<[&'a [u32]; PLACES]>,
+        /// Whether the first prefix token is the word itself, whose first run (the documents
+        /// with a name that is exactly the word) is then the hits of rank 0.
+        exact: bool,
+    },
+}
+
+impl<'a> Found<'a> {
+    /// `S(rank)`: the documents of rank `rank` or better.
+    fn level(&self, rank: u8) -> Union<'_> {
+        match self {
+            Found::Listed(ranks) => Union {
+                lists: ranks
+                    .iter()
+                    .take(rank as usize + 1)
+                    .map(Vec::as_slice)
+                    .collect(),
+                disjoint: true,
+            },
+            Found::Word {
+                prefix,
+                infix,
+                exact,
+            } => {
+                // The runs of one token are disjoint; different tokens can share documents.
+                let runs = |tokens: &[[&'a [u32]; PLACES]], places: usize| -> Vec<&[u32]> {
+                    tokens
+                        .iter()
+                        .flat_map(|runs| runs.iter().take(places).copied())
+                        .collect()
+                };
+                let (lists, tokens) = match rank {
+                    0 if !exact => return Union::empty(),
+                    0 => (runs(prefix.get(..1).unwrap_or_default(), 1), 1),
+                    1 => (runs(prefix, 2), prefix.len()),
+                    2 => (runs(prefix, PLACES), prefix.len()),
+                    _ => {
+                        let mut lists = runs(prefix, PLACES);
+                        lists.extend(runs(infix, PLACES));
+                        (lists, prefix.len() + infix.len())
+                    }
+                };
+                Union {
+                    lists,
+                    disjoint: tokens <= 1,
+                }
+            }
+        }
+    }
+
+    /// Documents among which are all those of rank exactly `rank`, and others only of a
+    /// better rank.
+    fn candidates(&self, rank: u8) -> Union<'_> {
+        match self {
+            Found::Listed(ranks) => Union {
+                lists: ranks
+                    .get(rank as usize)
+                    .map(Vec::as_slice)
+                    .into_iter()
+                    .collect(),
+                disjoint: true,
+            },
+            // Documents of rank 2 not in a better rank have one of the prefix tokens in a
+            // third run, and those of rank 3 one of the infix tokens.
+            Found::Word { prefix, infix, .. } if rank >= 2 => {
+                let tokens = if rank == 2 { prefix } else { infix };
+                let lists: Vec<&[u32]> = if rank == 2 {
+                    tokens.iter().map(|runs| runs[PLACES - 1]).collect()
+                } else {
+                    tokens.iter().flatten().copied().collect()
+                };
+                Union {
+                    disjoint: tokens.len() <= 1,
+                    lists,
+                }
+            }
+            Found::Word { .. } => self.level(rank),
+        }
+    }
+
+    /// The candidates for `rank` that have a better rank, and must be skipped.
+    fn better(&self, rank: u8) -> Union<'_> {
+        match self {
+            Found::Listed(_) => Union::empty(),
+            Found::Word { .. } if rank == 0 => Union::empty(),
+            Found::Word { .. } => self.level(rank - 1),
+        }
+    }
+}
+
+/// The hits of one query; see the module documentation. Document numbers here are the
+/// index's own (positions in its sorted document ids); hits going out carry the caller's.
+pub struct Matches<'a> {
+    index: &'a SearchIndex,
+    found: Found<'a>,
+    /// The ranges of documents that hits are restricted to: sorted, disjoint, non-empty.
+    within: Vec<Range<u32>>,
+}
+
+impl<'a> Matches<'a> {
+    pub(super) fn listed(
+        index: &'a SearchIndex,
+        ranks: [Vec<u32>; RANKS as usize],
+        within: Vec<Range<u32>>,
+    ) -> Self {
+        Matches {
+            index,
+            found: Found::Listed(ranks),
+            within,
+        }
+    }
+
+    pub(super) fn word(
+        index: &'a SearchIndex,
+        prefix: Vec<[&'a [u32]; PLACES]>,
+        infix: Vec<[&'a [u32]; PLACES]>,
+        exact: bool,
+        within: Vec<Range<u32>>,
+    ) -> Self {
+        Matches {
+            index,
+            found: Found::Word {
+                prefix,
+                infix,
+                exact,
+            },
+            within,
+        }
+    }
+
+    /// How many hits there are.
+    pub fn len(&self) -> usize {
+        self.count(&self.found.level(RANKS - 1), 0..u32::MAX)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many hits come before the place of `at`: before the hit `(rank, doc)` if there
+    /// were one, whether or not there is.
+    pub fn count_before(&self, at: Hit) -> usize {
+        if at.rank >= RANKS {
+            return self.len();
+        }
+        let doc = self.index.position(at.doc);
+        let below = self.count(&self.found.level(at.rank), 0..doc);
+        let better_after = match at.rank {
+            0 => 0,
+            r => self.count(&self.found.level(r - 1), doc..u32::MAX),
+        };
+        below + better_after
+    }
+
+    /// Up to `n` hits from the place of `at` on, in order.
+    pub fn take_from(&self, at: Hit, n: usize) -> Vec<Hit> {
+        let mut out = Vec::new();
+        let doc = self.index.position(at.doc);
+        for rank in at.rank..RANKS {
+            if out.len() >= n {
+                break;
+            }
+            let from = if rank == at.rank { doc } else { 0 };
+            self.collect(rank, from..u32::MAX, true, n, &mut out);
+        }
+        out
+    }
+
+    /// Up to `n` hits before the place of `at`: the last ones, in order.
+    pub fn take_before(&self, at: Hit, n: usize) -> Vec<Hit> {
+        let mut out = Vec::new();
+        let doc = self.index.position(at.doc);
+        for rank in (0..at.rank.min(RANKS - 1) + 1).rev() {
+            if out.len() >= n {
+                break;
+            }
+            let to = if rank == at.rank { doc } else { u32::MAX };
+            self.collect(rank, 0..to, false, n, &mut out);
+        }
+        out.reverse();
+        out
+    }
+
+    /// The members of `set` in `span` and in the ranges hits are restricted to.
+    fn count(&self, set: &Union, span: Range<u32>) -> usize {
+        self.within
+            .iter()
+            .map(|r| set.count(&(r.start.max(span.start)..r.end.min(span.end))))
+            .sum()
+    }
+
+    /// Appends hits of `rank` in `span` to `out`, ascending or descending, until it holds `n`.
+    fn collect(&self, rank: u8, span: Range<u32>, ascending: bool, n: usize, out: &mut Vec<Hit>) {
+        let candidates = self.found.candidates(rank);
+        let better = self.found.better(rank);
+        let mut ranges: Vec<Range<u32>> = self
+            .within
+            .iter()
+            .map(|r| r.start.max(span.start)..r.end.min(span.end))
+            .filter(|r| !r.is_empty())
+            .collect();
+        if !ascending {
+            ranges.reverse();
+        }
+        for range in ranges {
+            let mut skip = Member::new(clip_all(&better.lists, &range), ascending);
+            for doc in Merge::new(clip_all(&candidates.lists, &range), ascending) {
+                if out.len() >= n {
+                    return;
+                }
+                if skip.contains(doc) {
+                    continue;
+                }
+                if let Some(&id) = self.index.doc_ids.get(doc as usize) {
+                    out.push(Hit { doc: id, rank });
+                }
+            }
+        }
+    }
+}
+
+/// The part of a sorted list that falls in `range`.
+fn clip<'a>(list: &'a [u32], range: &Range<u32>) -> &'a [u32] {
+    let start = list.partition_point(|&d| d < range.start);
+    let end = list.partition_point(|&d| d < range.end);
+    list.get(start..end).unwrap_or_default()
+}
+
+/// The non-empty parts of the lists that fall in `range`.
+fn clip_all<'a>(lists: &[&'a [u32]], range: &Range<u32>) -> Vec<&'a [u32]> {
+    if range.is_empty() {
+        return Vec::new();
+    }
+    lists
+        .iter()
+        .map(|l| clip(l, range))
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The number of distinct documents in sorted lists that may share some.
+fn union_len(lists: &[&[u32]]) -> usize {
+    let (Some(lo), Some(hi)) = (
+        lists.iter().filter_map(|l| l.first()).min().copied(),
+        lists.iter().filter_map(|l| l.last()).max().copied(),
+    ) else {
+        return 0;
+    };
+    let words = ((hi - lo) / 64) as usize + 1;
+    let postings: usize = lists.iter().map(|l| l.len()).sum();
+    if postings < words * POSTINGS_PER_WORD {
+        return Merge::new(lists.to_vec(), true).count();
+    }
+    let mut bits = vec![0u64; words];
+    for list in lists {
+        for &doc in *list {
+            let offset = doc - lo;
+            if let Some(word) = bits.get_mut((offset / 64) as usize) {
+                *word |= 1 << (offset % 64);
+            }
+        }
+    }
+    bits.iter().map(|w| w.count_ones() as usize).sum()
+}
+
+/// The documents of several sorted lists, each once, in ascending or descending order.
+pub(super) struct Merge<'a> {
+    lists: Vec<&'a [u32]>,
+    /// The next document of each list that has one, as `(doc ^ flip, list)`: a max-heap
+    /// pops the largest document, or with every bit flipped the smallest.
+    heap: BinaryHeap<(u32, usize)>,
+    flip: u32,
+    ascending: bool,
+    last: Option<u32>,
+}
+
+impl<'a> Merge<'a> {
+    pub(super) fn new(lists: Vec<&'a [u32]>, ascending: bool) -> Self {
+        let flip = if ascending { u32::MAX } else { 0 };
+        let heap = lists
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                let next = if ascending { l.first() } else { l.last() };
+                next.map(|d| (d ^ flip, i))
+            })
+            .collect();
+        Merge {
+            lists,
+            heap,
+            flip,
+            ascending,
+            last: None,
+        }
+    }
+}
+
+impl Iterator for Merge<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        loop {
+            let (key, i) = self.heap.pop()?;
+            let doc = key ^ self.flip;
+            if let Some(list) = self.lists.get_mut(i) {
+                let rest = if self.ascending {
+                    list.split_first().map(|(_, rest)| rest)
+                } else {
+                    list.split_last().map(|(_, rest)| rest)
+                };
+                *list = rest.unwrap_or_default();
+                let next = if self.ascending {
+                    list.first()
+                } else {
+                    list.last()
+                };
+                if let Some(d) = next {
+                    self.heap.push((d ^ self.flip, i));
+                }
+            }
+            if self.last != Some(doc) {
+                self.last = Some(doc);
+                return Some(doc);
+            }
+        }
+    }
+}
+
+/// Answers whether documents are in a union, for documents asked in ascending (or in
+/// descending) order: each list's remaining part shrinks as the questions go on, so a walk
+/// through many candidates costs a binary search per list and candidate at most.
+struct Member<'a> {
+    lists: Vec<&'a [u32]>,
+    ascending: bool,
+}
+
+impl<'a> Member<'a> {
+    fn new(lists: Vec<&'a [u32]>, ascending: bool) -> Self {
+        Member { lists, ascending }
+    }
+
+    fn contains(&mut self, doc: u32) -> bool {
+        let ascending = self.ascending;
+        self.lists.iter_mut().any(|list| {
+            if ascending {
+                let skip = list.partition_point(|&d| d < doc);
+                *list = list.get(skip..).unwrap_or_default();
+                list.first() == Some(&doc)
+            } else {
+                let keep = list.partition_point(|&d| d <= doc);
+                *list = list.get(..keep).unwrap_or_default();
+                list.last() == Some(&doc)
+            }
+        })
+    }
+}
