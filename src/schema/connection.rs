@@ -241,6 +241,83 @@ pub fn paginate<'a, T: Keyed>(
     })
 }
 
+/// A sorted list that is not held whole: it counts its items, finds the place a cursor
+/// points at, and lists the items on either side of a place. Search results are one, so
+/// that a page of a search with a million hits costs about a page rather than a million.
+pub trait Seek {
+    type Item: Keyed;
+    type Place: Copy;
+    fn len(&self) -> usize;
+    /// The places before the first item and after the last.
+    fn start(&self) -> Self::Place;
+    fn end(&self) -> Self::Place;
+    /// The place just after the items whose keys are less than `cursor` (or, with `equal`,
+    /// not greater), with the number of those items.
+    fn seek(&self, cursor: &Key, equal: bool) -> (Self::Place, usize);
+    /// Up to `n` items from `place` on, in order.
+    fn take_from(&self, place: Self::Place, n: usize) -> Vec<Self::Item>;
+    /// Up to `n` items before `place`: the last ones, in order.
+    fn take_before(&self, place: Self::Place, n: usize) -> Vec<Self::Item>;
+}
+
+/// Pages through a [`Seek`] list, ascending by `order`, selecting exactly what [`window`]
+/// selects from the whole list, but reading only the window and counting the rest.
+pub fn paginate_seek<'a, L: Seek>(
+    store: &'a Store,
+    list: &L,
+    order: Order,
+    args: &PageArgs,
+) -> Result<Paged<'a, L::Item>> {
+    let first = page_size(args.first, "first")?;
+    let last = page_size(args.last, "last")?;
+    let tag = order.tag();
+    let (mut from, mut start) = (list.start(), 0);
+    if let Some(after) = &args.after {
+        (from, start) = list.seek(&decode_cursor(tag, after, "after")?, true);
+    }
+    let (mut to, mut end) = (list.end(), None);
+    if let Some(before) = &args.before {
+        let (place, count) = list.seek(&decode_cursor(tag, before, "before")?, false);
+        (to, end) = if count < start {
+            (from, Some(start))
+        } else {
+            (place, Some(count))
+        };
+    }
+    let total = list.len();
+    let end = end.unwrap_or(total);
+    // The same arithmetic as `window`'s.
+    let window = match (first, last) {
+        (None, None) => Window {
+            start,
+            end: end.min(start + DEFAULT_PAGE),
+            total,
+        },
+        (first, last) => {
+            let stop = first.map_or(end, |n| end.min(start + n));
+            Window {
+                start: last.map_or(start, |n| start.max(stop.saturating_sub(n))),
+                end: stop,
+                total,
+            }
+        }
+    };
+    let items = match (first, last) {
+        (None, Some(_)) => list.take_before(to, window.end - window.start),
+        _ => {
+            let mut items = list.take_from(from, window.end - start);
+            items.drain(..(window.start - start).min(items.len()));
+            items
+        }
+    };
+    Ok(Paged {
+        store,
+        items,
+        window,
+        order,
+    })
+}
+
 /// Defines a connection type and its edge type for one kind of node. The edge may take extra
 /// fields (a cast member's character), written as methods after the node's constructor.
 macro_rules! connection {

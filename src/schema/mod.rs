@@ -15,6 +15,7 @@ mod nulls;
 mod person;
 mod provenance;
 pub mod query;
+mod search;
 mod source;
 mod team;
 mod track;

@@ -7,19 +7,20 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use super::album::{Album, AlbumConnection};
 use super::company::{Company, CompanyConnection};
 use super::competition::{Competition, CompetitionConnection};
-use super::connection::{Keyed, MAX_PAGE, PageArgs, connection, paginate};
+use super::connection::{MAX_PAGE, PageArgs, paginate, paginate_seek};
 use super::error::bad_input;
 use super::film::{Film, FilmConnection};
 use super::ids;
 use super::r#match::{Match, MatchConnection};
 use super::node::Node;
 use super::person::{Person, PersonConnection};
+use super::search::{Hits, SearchConnection};
 use super::source::{Source, SourceConnection};
 use super::team::{Team, TeamConnection};
 use super::track::{Track, TrackConnection};
 use crate::store::Store;
 use crate::store::model::{Idx, Kind, NodeRef};
-use crate::store::orders::{Key, Order, Part};
+use crate::store::orders::Order;
 use crate::store::search::fold;
 use crate::store::values::PartialDate;
 
@@ -250,40 +251,6 @@ impl NodeType {
         }
     }
 }
-
-/// A search hit: the node and how well it matched.
-#[derive(Clone, Copy)]
-pub struct Hit {
-    pub node: NodeRef,
-    pub rank: u8,
-}
-
-impl Keyed for Hit {
-    fn key(&self, store: &Store, _order: Order) -> Key {
-        vec![
-            Part::Int(i64::from(self.rank)),
-            Part::Int(self.node.kind as i64),
-            Part::Str(fold(store.label(self.node)).into()),
-            Part::Str(store.slug(self.node).into()),
-        ]
-    }
-}
-
-connection!(
-    SearchConnection,
-    SearchEdge,
-    Hit,
-    Node<'a>,
-    "search results",
-    |s, i| Node::new(s, i.node),
-    {
-        /// How well the node matched: 0 when a name equals the query, 1 when a name starts with
-        /// it, 2 when every word of the query starts a word of a name, 3 for a match inside a word.
-        async fn rank(&self) -> u8 {
-            self.item.rank
-        }
-    }
-);
 
 /// Keeps the indices of `list` (in its order) for which `keep` holds.
 fn filtered(list: &[Idx], keep: impl Fn(Idx) -> bool) -> Vec<Idx> {
@@ -742,20 +709,11 @@ impl Query {
             ));
         }
         let kinds: Option<Vec<Kind>> = types.map(|t| t.into_iter().map(NodeType::kind).collect());
-        // The index lists hits by rank, then by document number, and the store numbers
-        // documents by kind and label: that is already the order of `Hit::key`.
-        let hits: Vec<Hit> = s
-            .search
-            .search(&query)
-            .into_iter()
-            .filter_map(|h| s.node_at(h.doc).map(|node| Hit { node, rank: h.rank }))
-            .filter(|h| kinds.as_ref().is_none_or(|k| k.contains(&h.node.kind)))
-            .collect();
-        Ok(SearchConnection(paginate(
+        let hits = Hits::new(s, &query, kinds.as_deref());
+        Ok(SearchConnection(paginate_seek(
             s,
             &hits,
             Order::Search,
-            false,
             &args,
         )?))
     }

@@ -419,6 +419,11 @@ impl Store {
         None
     }
 
+    /// How many nodes there are, of every kind.
+    pub fn node_count(&self) -> usize {
+        Kind::ALL.iter().map(|k| self.len(*k)).sum()
+    }
+
     /// The search document numbers of the nodes of one kind, which are consecutive.
     pub fn docs_of(&self, kind: Kind) -> std::ops::Range<u32> {
         let start: usize = Kind::ALL
