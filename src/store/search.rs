@@ -19,8 +19,8 @@ use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
 
 mod matches;
 
-use matches::Merge;
 pub use matches::{Matches, RANKS};
+use matches::{Merge, Token};
 
 /// A name equals the query after folding.
 pub const RANK_EXACT: u8 = 0;
@@ -262,6 +262,12 @@ const PLACE_FIRST: u8 = 1;
 const PLACE_OTHER: u8 = 2;
 const PLACES: usize = 3;
 
+/// A token in at least one document in this many also gets a bitmap of its documents, which
+/// is then no larger than its postings. Counting a union of several tokens reads a bitmap a
+/// word per 64 documents instead of a posting per document: a common word is counted from
+/// its bitmap, and only the rarer tokens beside it are read posting by posting.
+const DENSE_SHARE: usize = 32;
+
 /// Accumulates `(key, doc)` pairs during the build, deduplicating repeated keys within a doc
 /// and keeping the best place the key has in that doc. Documents are visited in increasing
 /// order, so each key's documents arrive already sorted.
@@ -440,6 +446,21 @@ impl SearchIndexBuilder {
         drop(cursor);
         drop(position);
 
+        let bitmap_words = docs.len().div_ceil(64);
+        let mut dense_tokens = Vec::new();
+        let mut dense_bits: Vec<u64> = Vec::new();
+        for t in 0..vocab_len {
+            let list = &postings[vocab_post[t] as usize..vocab_post[t + 1] as usize];
+            if !list.is_empty() && list.len() * DENSE_SHARE >= docs.len() {
+                dense_tokens.push(t as u32);
+                let start = dense_bits.len();
+                dense_bits.resize(start + bitmap_words, 0);
+                for &d in list {
+                    dense_bits[start + d as usize / 64] |= 1 << (d % 64);
+                }
+            }
+        }
+
         let mut ngram_counts = vec![0u32; ngrams.keys.len()];
         for &(id, _) in &ngrams.pairs {
             ngram_counts[id as usize] += 1;
@@ -520,6 +541,8 @@ impl SearchIndexBuilder {
             vocab_start,
             vocab_post,
             vocab_runs,
+            dense_tokens,
+            dense_bits,
             suffixes: offsets,
             cjk,
             postings,
@@ -548,6 +571,10 @@ pub struct SearchIndex {
     /// Where the postings of token `t` that are first in a name, and those that are neither
     /// first nor a whole name, start (see [`SearchIndex::word_runs`]).
     vocab_runs: Vec<[u32; 2]>,
+    /// The tokens (sorted) that have a bitmap of their documents, see [`DENSE_SHARE`].
+    dense_tokens: Vec<u32>,
+    /// Those bitmaps, back to back, each a bit per document rounded up to whole words.
+    dense_bits: Vec<u64>,
     /// Offsets in `vocab_text` of token suffixes (not at a token start), sorted by suffix.
     suffixes: Vec<u32>,
     /// CJK unigram and bigram keys to `(start, len)` in `postings`.
@@ -632,8 +659,8 @@ impl SearchIndex {
             let exact = prefix.start < prefix.end && self.token(prefix.start) == piece.text;
             return Matches::word(
                 self,
-                prefix.map(|t| self.word_runs(t)).collect(),
-                infix.into_iter().map(|t| self.word_runs(t)).collect(),
+                prefix.map(|t| self.word_token(t)).collect(),
+                infix.into_iter().map(|t| self.word_token(t)).collect(),
                 exact,
                 within,
             );
@@ -758,7 +785,9 @@ impl SearchIndex {
             + self.vocab_post.capacity()
             + self.suffixes.capacity()
             + self.postings.capacity()
-            + self.vocab_runs.capacity() * 2;
+            + self.vocab_runs.capacity() * 2
+            + self.dense_tokens.capacity()
+            + self.dense_bits.capacity() * 2;
         // A hash map entry is the key and value plus one control byte.
         let map = self.cjk.capacity() * (size_of::<(u64, (u32, u32))>() + 1);
         u32s * 4 + self.text.capacity() + self.vocab_text.capacity() + map
@@ -784,6 +813,20 @@ impl SearchIndex {
         let [first, other] = self.vocab_runs[t];
         [start..first, first..other, other..end]
             .map(|r| &self.postings[r.start as usize..r.end as usize])
+    }
+
+    /// Token `t` as a query of one word reads it: its runs, and its bitmap if it has one.
+    fn word_token(&self, t: usize) -> Token<'_> {
+        let words = self.doc_ids.len().div_ceil(64);
+        let bits = self
+            .dense_tokens
+            .binary_search(&(t as u32))
+            .ok()
+            .and_then(|i| self.dense_bits.get(i * words..(i + 1) * words));
+        Token {
+            runs: self.word_runs(t),
+            bits,
+        }
     }
 
     fn ngram_postings(&self, key: u64) -> &[u32] {

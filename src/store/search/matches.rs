@@ -9,7 +9,8 @@
 //!
 //! Each set is the union of sorted posting lists. Counting a union of one token's lists (or
 //! of lists known to be disjoint) is a sum of binary searches; counting the union of several
-//! tokens' lists has to see each of their postings once, which a bitmap makes cheap.
+//! tokens' lists has to see each of their postings once, into a bitmap, except for common
+//! tokens, whose bitmaps the index keeps and which are read a word per 64 documents instead.
 
 use std::collections::BinaryHeap;
 use std::ops::Range;
@@ -24,9 +25,19 @@ pub const RANKS: u8 = RANK_SUBSTRING + 1;
 /// postings do not repay.
 const POSTINGS_PER_WORD: usize = 4;
 
-/// A set of documents: the union of sorted lists of document indexes.
+/// A token of a one-word query: its runs (see [`SearchIndex::word_runs`]) and, for a common
+/// token, a bitmap of all its documents.
+#[derive(Clone, Copy)]
+pub(super) struct Token<'a> {
+    pub(super) runs: [&'a [u32]; PLACES],
+    pub(super) bits: Option<&'a [u64]>,
+}
+
+/// A set of documents: the union of sorted lists of document indexes and of bitmaps.
 struct Union<'a> {
     lists: Vec<&'a [u32]>,
+    /// Sets of documents as bitmaps over every document: bit `d % 64` of word `d / 64`.
+    bitmaps: Vec<&'a [u64]>,
     /// The lists are known to share no document, so the set's size is the sum of theirs.
     disjoint: bool,
 }
@@ -35,13 +46,34 @@ impl<'a> Union<'a> {
     fn empty() -> Self {
         Union {
             lists: Vec::new(),
+            bitmaps: Vec::new(),
             disjoint: true,
         }
+    }
+
+    /// The union of tokens' first `places` runs. Each token's runs are disjoint; different
+    /// tokens can share documents. With `bitmaps`, a token wholly in the set that has a
+    /// bitmap is given by it, when there are others to count it with.
+    fn of(tokens: &[Token<'a>], places: usize, bitmaps: bool) -> Self {
+        let mut union = Union::empty();
+        union.disjoint = tokens.len() <= 1;
+        for token in tokens {
+            match token.bits {
+                Some(bits) if bitmaps && places == PLACES && !union.disjoint => {
+                    union.bitmaps.push(bits)
+                }
+                _ => union.lists.extend(token.runs.iter().take(places).copied()),
+            }
+        }
+        union
     }
 
     /// The members in `range`.
     fn count(&self, range: &Range<u32>) -> usize {
         let parts = clip_all(&self.lists, range);
+        if !self.bitmaps.is_empty() {
+            return bitmap_union_len(&self.bitmaps, &parts, range);
+        }
         match parts[..] {
             [] => 0,
             [one] => one.len(),
@@ -57,11 +89,10 @@ enum Found<'a> {
     Listed([Vec<u32>; RANKS as usize]),
     /// A query of one word, whose hits are ranked by the tokens they have and their places.
     Word {
-        /// The runs (see [`SearchIndex::word_runs`]) of each token the word is a prefix of:
-        /// the word itself first, when it is a token.
-        prefix: Vec<[&'a [u32]; PLACES]>,
-        /// The runs of each other token the word occurs in.
-        infix: Vec<[&'a [u32]; PLACES]>,
+        /// The tokens the word is a prefix of: the word itself first, when it is a token.
+        prefix: Vec<Token<'a>>,
+        /// The other tokens the word occurs in.
+        infix: Vec<Token<'a>>,
         /// Whether the first prefix token is the word itself, whose first run (the documents
         /// with a name that is exactly the word) is then the hits of rank 0.
         exact: bool,
@@ -78,41 +109,28 @@ impl<'a> Found<'a> {
                     .take(rank as usize + 1)
                     .map(Vec::as_slice)
                     .collect(),
+                bitmaps: Vec::new(),
                 disjoint: true,
             },
             Found::Word {
                 prefix,
                 infix,
                 exact,
-            } => {
-                // The runs of one token are disjoint; different tokens can share documents.
-                let runs = |tokens: &[[&'a [u32]; PLACES]], places: usize| -> Vec<&[u32]> {
-                    tokens
-                        .iter()
-                        .flat_map(|runs| runs.iter().take(places).copied())
-                        .collect()
-                };
-                let (lists, tokens) = match rank {
-                    0 if !exact => return Union::empty(),
-                    0 => (runs(prefix.get(..1).unwrap_or_default(), 1), 1),
-                    1 => (runs(prefix, 2), prefix.len()),
-                    2 => (runs(prefix, PLACES), prefix.len()),
-                    _ => {
-                        let mut lists = runs(prefix, PLACES);
-                        lists.extend(runs(infix, PLACES));
-                        (lists, prefix.len() + infix.len())
-                    }
-                };
-                Union {
-                    lists,
-                    disjoint: tokens <= 1,
+            } => match rank {
+                0 if !exact => Union::empty(),
+                0 => Union::of(prefix.get(..1).unwrap_or_default(), 1, false),
+                1 => Union::of(prefix, 2, true),
+                2 => Union::of(prefix, PLACES, true),
+                _ => {
+                    let tokens: Vec<Token> = prefix.iter().chain(infix).copied().collect();
+                    Union::of(&tokens, PLACES, true)
                 }
-            }
+            },
         }
     }
 
     /// Documents among which are all those of rank exactly `rank`, and others only of a
-    /// better rank.
+    /// better rank, as lists to walk through.
     fn candidates(&self, rank: u8) -> Union<'_> {
         match self {
             Found::Listed(ranks) => Union {
@@ -121,23 +139,19 @@ impl<'a> Found<'a> {
                     .map(Vec::as_slice)
                     .into_iter()
                     .collect(),
+                bitmaps: Vec::new(),
                 disjoint: true,
             },
+            Found::Word { .. } if rank == 0 => self.level(0),
+            Found::Word { prefix, .. } if rank == 1 => Union::of(prefix, 2, false),
             // Documents of rank 2 not in a better rank have one of the prefix tokens in a
             // third run, and those of rank 3 one of the infix tokens.
-            Found::Word { prefix, infix, .. } if rank >= 2 => {
-                let tokens = if rank == 2 { prefix } else { infix };
-                let lists: Vec<&[u32]> = if rank == 2 {
-                    tokens.iter().map(|runs| runs[PLACES - 1]).collect()
-                } else {
-                    tokens.iter().flatten().copied().collect()
-                };
-                Union {
-                    disjoint: tokens.len() <= 1,
-                    lists,
-                }
-            }
-            Found::Word { .. } => self.level(rank),
+            Found::Word { prefix, .. } if rank == 2 => Union {
+                lists: prefix.iter().map(|t| t.runs[PLACES - 1]).collect(),
+                bitmaps: Vec::new(),
+                disjoint: prefix.len() <= 1,
+            },
+            Found::Word { infix, .. } => Union::of(infix, PLACES, false),
         }
     }
 
@@ -175,8 +189,8 @@ impl<'a> Matches<'a> {
 
     pub(super) fn word(
         index: &'a SearchIndex,
-        prefix: Vec<[&'a [u32]; PLACES]>,
-        infix: Vec<[&'a [u32]; PLACES]>,
+        prefix: Vec<Token<'a>>,
+        infix: Vec<Token<'a>>,
         exact: bool,
         within: Vec<Range<u32>>,
     ) -> Self {
@@ -266,7 +280,8 @@ impl<'a> Matches<'a> {
             ranges.reverse();
         }
         for range in ranges {
-            let mut skip = Member::new(clip_all(&better.lists, &range), ascending);
+            let lists = clip_all(&better.lists, &range);
+            let mut skip = Member::new(lists, &better.bitmaps, ascending);
             for doc in Merge::new(clip_all(&candidates.lists, &range), ascending) {
                 if out.len() >= n {
                     return;
@@ -299,6 +314,47 @@ fn clip_all<'a>(lists: &[&'a [u32]], range: &Range<u32>) -> Vec<&'a [u32]> {
         .map(|l| clip(l, range))
         .filter(|l| !l.is_empty())
         .collect()
+}
+
+/// The number of distinct documents in `range` that are in any of `bitmaps` or of `lists`
+/// (which lie in `range`): the bitmaps' words are copied, the lists' postings set in them.
+fn bitmap_union_len(bitmaps: &[&[u64]], lists: &[&[u32]], range: &Range<u32>) -> usize {
+    let words = bitmaps.iter().map(|b| b.len()).min().unwrap_or(0);
+    if range.is_empty() || words == 0 {
+        return 0;
+    }
+    let first = (range.start / 64) as usize;
+    let last = ((range.end - 1) / 64) as usize;
+    let last = last.min(words - 1);
+    // Word by word over whole slices, which the compiler turns into plain copies and wide ORs.
+    let mut scratch: Vec<u64> = Vec::new();
+    for bitmap in bitmaps {
+        let words = bitmap.get(first..=last).unwrap_or_default();
+        if scratch.is_empty() {
+            scratch.extend_from_slice(words);
+        } else {
+            for (s, w) in scratch.iter_mut().zip(words) {
+                *s |= w;
+            }
+        }
+    }
+    if let Some(word) = scratch.first_mut() {
+        *word &= u64::MAX << (range.start % 64);
+    }
+    if range.end % 64 != 0
+        && last == ((range.end - 1) / 64) as usize
+        && let Some(word) = scratch.last_mut()
+    {
+        *word &= (1u64 << (range.end % 64)) - 1;
+    }
+    for list in lists {
+        for &doc in *list {
+            if let Some(word) = scratch.get_mut(doc as usize / 64 - first) {
+                *word |= 1 << (doc % 64);
+            }
+        }
+    }
+    scratch.iter().map(|w| w.count_ones() as usize).sum()
 }
 
 /// The number of distinct documents in sorted lists that may share some.
@@ -392,17 +448,29 @@ impl Iterator for Merge<'_> {
 /// Answers whether documents are in a union, for documents asked in ascending (or in
 /// descending) order: each list's remaining part shrinks as the questions go on, so a walk
 /// through many candidates costs a binary search per list and candidate at most.
-struct Member<'a> {
+struct Member<'a, 'b> {
     lists: Vec<&'a [u32]>,
+    bitmaps: &'b [&'a [u64]],
     ascending: bool,
 }
 
-impl<'a> Member<'a> {
-    fn new(lists: Vec<&'a [u32]>, ascending: bool) -> Self {
-        Member { lists, ascending }
+impl<'a, 'b> Member<'a, 'b> {
+    fn new(lists: Vec<&'a [u32]>, bitmaps: &'b [&'a [u64]], ascending: bool) -> Self {
+        Member {
+            lists,
+            bitmaps,
+            ascending,
+        }
     }
 
     fn contains(&mut self, doc: u32) -> bool {
+        let bit = |b: &&[u64]| {
+            b.get(doc as usize / 64)
+                .is_some_and(|w| w >> (doc % 64) & 1 == 1)
+        };
+        if self.bitmaps.iter().any(bit) {
+            return true;
+        }
         let ascending = self.ascending;
         self.lists.iter_mut().any(|list| {
             if ascending {
