@@ -247,7 +247,8 @@ pub fn paginate<'a, T: Keyed>(
 pub trait Seek {
     type Item: Keyed;
     type Place: Copy;
-    fn len(&self) -> usize;
+    /// How many items the whole list holds.
+    fn total(&self) -> usize;
     /// The places before the first item and after the last.
     fn start(&self) -> Self::Place;
     fn end(&self) -> Self::Place;
@@ -284,7 +285,7 @@ pub fn paginate_seek<'a, L: Seek>(
             (place, Some(count))
         };
     }
-    let total = list.len();
+    let total = list.total();
     let end = end.unwrap_or(total);
     // The same arithmetic as `window`'s.
     let window = match (first, last) {

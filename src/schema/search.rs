@@ -80,7 +80,7 @@ impl Seek for Hits<'_> {
     type Item = Hit;
     type Place = search::Hit;
 
-    fn len(&self) -> usize {
+    fn total(&self) -> usize {
         self.matches.len()
     }
 
@@ -232,7 +232,7 @@ mod tests {
             for kinds in kind_sets {
                 let all = reference(store, query, kinds);
                 let hits = Hits::new(store, query, kinds);
-                assert_eq!(hits.len(), all.len(), "{query:?} {kinds:?}");
+                assert_eq!(hits.total(), all.len(), "{query:?} {kinds:?}");
                 let cursors = cursors(store, &all, &mut rng);
                 let mut sampled: Vec<Option<String>> = vec![None];
                 sampled.extend(cursors.iter().cloned().map(Some));

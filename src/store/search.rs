@@ -713,7 +713,8 @@ impl SearchIndex {
     /// they overlap, without empty ones; every document when there are no ranges.
     fn positions(&self, within: Option<&[Range<u32>]>) -> Vec<Range<u32>> {
         let Some(ranges) = within else {
-            return vec![0..self.len() as u32];
+            let every = 0..self.len() as u32;
+            return vec![every];
         };
         let mut out: Vec<Range<u32>> = ranges
             .iter()

@@ -341,7 +341,7 @@ fn bitmap_union_len(bitmaps: &[&[u64]], lists: &[&[u32]], range: &Range<u32>) ->
     if let Some(word) = scratch.first_mut() {
         *word &= u64::MAX << (range.start % 64);
     }
-    if range.end % 64 != 0
+    if !range.end.is_multiple_of(64)
         && last == ((range.end - 1) / 64) as usize
         && let Some(word) = scratch.last_mut()
     {
