@@ -5,9 +5,14 @@
 //! binary searches, plus a suffix array over the vocabulary so that a query token of at least
 //! three characters also finds the tokens it occurs inside. CJK text has no spaces, so each
 //! CJK character and each pair of adjacent CJK characters is indexed as an n-gram instead.
-//! The index only produces candidates; each candidate is then verified and ranked against its
-//! stored folded names, which keeps the ranking rules in one place ([`rank_name`]) and makes
-//! the work per query proportional to the number of candidates rather than to the corpus.
+//!
+//! The ranking rules are defined once, by [`rank_name`] on one folded name. For a query of
+//! one word the postings alone decide them: each token's documents are kept apart by where
+//! the token stands in a name (a whole name, first, elsewhere), so the hits of each rank are
+//! unions and differences of posting lists, which [`Matches`] counts and pages without
+//! listing them. Any other query takes candidates from its most selective piece and verifies
+//! each against its stored folded names, so its work grows with its candidates, not with the
+//! corpus. Tests hold both ways to ranking every document with [`rank_name`].
 
 use std::collections::HashMap;
 use std::fmt;
@@ -20,7 +25,7 @@ use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
 mod matches;
 
 pub use matches::{Matches, RANKS};
-use matches::{Merge, Token};
+use matches::{Merge, Span, Token};
 
 /// A name equals the query after folding.
 pub const RANK_EXACT: u8 = 0;
@@ -261,6 +266,11 @@ const PLACE_NAME: u8 = 0;
 const PLACE_FIRST: u8 = 1;
 const PLACE_OTHER: u8 = 2;
 const PLACES: usize = 3;
+
+/// Another piece of a query filters its candidates when its postings number at most this
+/// many per candidate: setting a posting's bit costs far less than checking a candidate's
+/// names, so reading a few times more postings than there are candidates still pays.
+const PREFILTER_POSTINGS_PER_CANDIDATE: usize = 8;
 
 /// A token in at least one document in this many also gets a bitmap of its documents, which
 /// is then no larger than its postings. Counting a union of several tokens reads a bitmap a
@@ -600,6 +610,18 @@ impl Source<'_> {
         }
     }
 
+    /// Lists whose union holds every candidate: all of a union's, the shortest of an
+    /// intersection's.
+    fn superset(&self) -> &[&[u32]] {
+        match self {
+            Source::Union(lists) => lists,
+            Source::Intersection(lists) => {
+                let shortest = lists.iter().enumerate().min_by_key(|(_, l)| l.len());
+                shortest.map_or(&[], |(i, _)| lists.get(i..i + 1).unwrap_or_default())
+            }
+        }
+    }
+
     fn docs(self) -> Vec<u32> {
         match self {
             Source::Union(lists) => Merge::new(lists, true).collect(),
@@ -679,24 +701,30 @@ impl SearchIndex {
         let mut ranks: [Vec<u32>; RANKS as usize] = Default::default();
         // Generate candidates from the most selective piece only; the verification below
         // checks the other pieces anyway, and is cheaper than materialising every union.
-        let mut best: Option<Source> = None;
-        for piece in pieces {
-            let source = self.source(piece);
-            let cost = source.cost();
-            if cost == 0 {
-                return ranks;
-            }
-            if best.as_ref().is_none_or(|b| cost < b.cost()) {
-                best = Some(source);
-            }
+        let mut sources: Vec<Source> = pieces.iter().map(|p| self.source(p)).collect();
+        if sources.iter().any(|s| s.cost() == 0) {
+            return ranks;
         }
-        let Some(source) = best else {
+        let cheapest = sources.iter().enumerate().min_by_key(|(_, s)| s.cost());
+        let Some(best) = cheapest.map(|(i, _)| i) else {
             return ranks;
         };
-        for d in source.docs() {
-            if !within.iter().any(|r| r.contains(&d)) {
-                continue;
+        let source = sources.swap_remove(best);
+        let mut docs = source.docs();
+        docs.retain(|d| within.iter().any(|r| r.contains(d)));
+        // A hit has every piece somewhere in its names, so another piece's postings rule
+        // candidates out at a bit each, before the dearer check of every name. A piece is
+        // read only when its postings are not many more than the candidates it can remove.
+        for other in &sources {
+            let (Some(&lo), Some(&hi)) = (docs.first(), docs.last()) else {
+                return ranks;
+            };
+            if other.cost() <= docs.len() * PREFILTER_POSTINGS_PER_CANDIDATE {
+                let present = Span::of(other.superset(), lo..hi.saturating_add(1));
+                docs.retain(|&d| present.contains(d));
             }
+        }
+        for d in docs {
             let rank = self
                 .names_of(d as usize)
                 .filter_map(|name| rank_name(name, query, pieces))

@@ -20,10 +20,10 @@ use super::{Hit, PLACES, RANK_SUBSTRING, SearchIndex};
 /// The number of ranks. A place whose rank is this or more is after every hit.
 pub const RANKS: u8 = RANK_SUBSTRING + 1;
 
-/// Below this many postings per bitmap word, a union is counted by merging its lists
-/// instead: a bitmap costs a word per 64 documents of its span, which a few scattered
-/// postings do not repay.
-const POSTINGS_PER_WORD: usize = 4;
+/// A union with fewer postings than its span has bitmap words over this is counted by
+/// merging its lists instead: a bitmap costs a little per word of its span (64 documents)
+/// and per posting, a merge (through a heap) about this many words' worth per posting.
+const WORDS_PER_MERGED_POSTING: usize = 16;
 
 /// A token of a one-word query: its runs (see [`SearchIndex::word_runs`]) and, for a common
 /// token, a bitmap of all its documents.
@@ -367,7 +367,7 @@ fn union_len(lists: &[&[u32]]) -> usize {
     };
     let words = ((hi - lo) / 64) as usize + 1;
     let postings: usize = lists.iter().map(|l| l.len()).sum();
-    if postings < words * POSTINGS_PER_WORD {
+    if postings * WORDS_PER_MERGED_POSTING < words {
         return Merge::new(lists.to_vec(), true).count();
     }
     let mut bits = vec![0u64; words];
@@ -380,6 +380,39 @@ fn union_len(lists: &[&[u32]]) -> usize {
         }
     }
     bits.iter().map(|w| w.count_ones() as usize).sum()
+}
+
+/// The documents of sorted lists that fall in a range, as a bitmap over the range.
+pub(super) struct Span {
+    start: u32,
+    words: Vec<u64>,
+}
+
+impl Span {
+    pub(super) fn of(lists: &[&[u32]], range: Range<u32>) -> Self {
+        let len = range.end.saturating_sub(range.start) as usize;
+        let mut words = vec![0u64; len.div_ceil(64)];
+        for list in clip_all(lists, &range) {
+            for &doc in list {
+                let offset = doc - range.start;
+                if let Some(word) = words.get_mut((offset / 64) as usize) {
+                    *word |= 1 << (offset % 64);
+                }
+            }
+        }
+        Span {
+            start: range.start,
+            words,
+        }
+    }
+
+    pub(super) fn contains(&self, doc: u32) -> bool {
+        let Some(offset) = doc.checked_sub(self.start) else {
+            return false;
+        };
+        let word = self.words.get((offset / 64) as usize).copied().unwrap_or(0);
+        word >> (offset % 64) & 1 == 1
+    }
 }
 
 /// The documents of several sorted lists, each once, in ascending or descending order.
