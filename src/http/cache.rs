@@ -6,11 +6,13 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use async_graphql::parser::types::ExecutableDocument;
 use axum::body::Bytes;
 use rustc_hash::FxBuildHasher;
+
+use crate::exec::{Plan, Unsupported};
 
 /// Which request shape a key comes from; each has its own table so that a lookup needs no
 /// allocation to build a compound key.
@@ -152,8 +154,41 @@ fn evict(t: &mut Tables, count: usize) {
 /// parsed document costs far less than parsing it again (names are shared). Documents do
 /// not depend on the graph, so a reload keeps them.
 pub struct DocumentCache {
-    docs: RwLock<HashMap<Arc<str>, ExecutableDocument, FxBuildHasher>>,
+    docs: RwLock<HashMap<Arc<str>, Arc<Document>, FxBuildHasher>>,
     max_entries: usize,
+}
+
+/// A parsed document and, once async-graphql has validated it, its plan.
+pub struct Document {
+    pub doc: ExecutableDocument,
+    plan: OnceLock<Planned>,
+}
+
+/// The plan of one operation of a document, or why it has none.
+struct Planned {
+    operation_name: Option<Box<str>>,
+    plan: Result<Arc<Plan>, Unsupported>,
+}
+
+impl Document {
+    /// The plan for `operation_name`, if the document has been validated and has one.
+    pub fn plan(&self, operation_name: Option<&str>) -> Option<&Arc<Plan>> {
+        let planned = self.plan.get()?;
+        if planned.operation_name.as_deref() != operation_name {
+            return None;
+        }
+        planned.plan.as_ref().ok()
+    }
+
+    /// Compiles the plan of `operation_name`, once. Only for a document that async-graphql has
+    /// validated: a plan trusts its document. A document is compiled for the first operation
+    /// name it is validated with; the frontends send one operation per document.
+    pub fn validated(&self, operation_name: Option<&str>) {
+        self.plan.get_or_init(|| Planned {
+            operation_name: operation_name.map(Box::from),
+            plan: Plan::compile(&self.doc, operation_name).map(Arc::new),
+        });
+    }
 }
 
 impl DocumentCache {
@@ -164,17 +199,21 @@ impl DocumentCache {
         }
     }
 
-    pub fn get(&self, query: &str) -> Option<ExecutableDocument> {
+    pub fn get(&self, query: &str) -> Option<Arc<Document>> {
         self.docs.read().ok()?.get(query).cloned()
     }
 
     /// Keeps a document that parsed; when full, an arbitrary eighth of the others goes.
-    pub fn insert(&self, query: &str, doc: ExecutableDocument) {
+    pub fn insert(&self, query: &str, doc: ExecutableDocument) -> Arc<Document> {
+        let entry = Arc::new(Document {
+            doc,
+            plan: OnceLock::new(),
+        });
         if self.max_entries == 0 {
-            return;
+            return entry;
         }
         let Ok(mut docs) = self.docs.write() else {
-            return;
+            return entry;
         };
         if docs.len() >= self.max_entries {
             let victims: Vec<Arc<str>> = docs
@@ -186,7 +225,8 @@ impl DocumentCache {
                 docs.remove(&k);
             }
         }
-        docs.insert(Arc::from(query), doc);
+        docs.insert(Arc::from(query), entry.clone());
+        entry
     }
 
     pub fn len(&self) -> usize {

@@ -32,7 +32,12 @@ pub fn store<'a>(ctx: &Context<'a>) -> Result<&'a Store> {
 }
 
 /// Resolves a root lookup's `id` or `slug` (exactly one) to an entity of `kind`.
-fn lookup(store: &Store, kind: Kind, id: Option<ID>, slug: Option<String>) -> Result<Option<Idx>> {
+pub(crate) fn lookup(
+    store: &Store,
+    kind: Kind,
+    id: Option<ID>,
+    slug: Option<String>,
+) -> Result<Option<Idx>> {
     match (id, slug) {
         (Some(id), None) => match ids::decode(&id) {
             Some((k, slug)) if k == kind => Ok(store.find(kind, &slug)),
@@ -48,7 +53,7 @@ fn lookup(store: &Store, kind: Kind, id: Option<ID>, slug: Option<String>) -> Re
     }
 }
 
-fn node_by_id(store: &Store, id: &str) -> Result<Option<NodeRef>> {
+pub(crate) fn node_by_id(store: &Store, id: &str) -> Result<Option<NodeRef>> {
     let (kind, slug) = ids::decode(id)
         .ok_or_else(|| bad_input(format!("\"{}\" is not a valid id", truncate(id))))?;
     Ok(store.find(kind, &slug).map(|idx| NodeRef { kind, idx }))

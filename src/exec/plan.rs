@@ -1,0 +1,316 @@
+//! Compiling a validated document into a plan: the operation's variables, and for every
+//! selection the fields to write in order, each with its arguments and, below an object, the
+//! plan of its own selection for each object type it can be.
+//!
+//! The fields are collected the way the spec's CollectFields does it (fragments whose type
+//! condition applies, `@skip` and `@include` with literal conditions, fields of one response
+//! key merged in the order they first appear), which is the order async-graphql writes them in.
+//! Anything a plan does not handle (introspection, a condition held in a variable, a directive
+//! it does not know, a mutation) is refused here, and the request takes the general executor.
+
+use std::collections::HashSet;
+
+use async_graphql::Name;
+use async_graphql::Positioned;
+use async_graphql::Value as ConstValue;
+use async_graphql::parser::types::{
+    Directive, ExecutableDocument, Field as DocField, OperationType, Selection, SelectionSet, Type,
+};
+use async_graphql_value::Value as InputValue;
+
+use super::catalog::{CATALOG, Catalog, base_name};
+use super::fields::Fid;
+
+/// Why a document has no plan. Not an error: the general executor answers it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Unsupported(pub &'static str);
+
+/// One operation of a document, ready to run against any graph.
+pub struct Plan {
+    pub(super) vars: Vec<VarDef>,
+    pub(super) root: Vec<Field>,
+}
+
+pub(super) struct VarDef {
+    pub name: Name,
+    pub ty: Type,
+    pub default: Option<ConstValue>,
+}
+
+/// One field to write: its response key (already JSON, with the colon), what it is, its
+/// arguments, and what to write of its value.
+pub(super) struct Field {
+    pub key: Box<[u8]>,
+    pub fid: Fid,
+    pub args: Vec<(Name, Arg)>,
+    pub sub: Sub,
+}
+
+/// Where an argument's value comes from.
+pub(super) enum Arg {
+    /// A literal.
+    Const(ConstValue),
+    /// Exactly one variable (its index in the plan's variables).
+    Var(usize),
+    /// A literal list or object with variables inside.
+    Mixed(InputValue),
+}
+
+/// What to write of a field's value.
+pub(super) enum Sub {
+    /// A leaf: the value itself.
+    Leaf,
+    /// An object or interface: for each object type the value can be, the fields to write.
+    Objects(Vec<(Box<str>, Vec<Field>)>),
+}
+
+impl Sub {
+    pub fn fields_for(&self, object: &str) -> Option<&[Field]> {
+        match self {
+            Sub::Leaf => None,
+            Sub::Objects(by_type) => by_type
+                .iter()
+                .find(|(t, _)| &**t == object)
+                .map(|(_, f)| f.as_slice()),
+        }
+    }
+}
+
+/// The guard's limits bound documents, so a plan is small; this bounds the compiler's own
+/// recursion in case a caller hands it something that skipped the guard.
+const MAX_DEPTH: usize = 64;
+
+struct Compiler<'d> {
+    doc: &'d ExecutableDocument,
+    catalog: &'d Catalog,
+    vars: &'d [VarDef],
+}
+
+impl Plan {
+    /// Compiles the operation `operation_name` picks. The document must already have been
+    /// validated against our schema: the compiler trusts it to name only fields that exist
+    /// with arguments of the right types, and to merge only fields that may be merged.
+    pub fn compile(
+        doc: &ExecutableDocument,
+        operation_name: Option<&str>,
+    ) -> Result<Plan, Unsupported> {
+        let op = match operation_name {
+            Some(name) => doc
+                .operations
+                .iter()
+                .find(|(n, _)| n.map(|n| n.as_str()) == Some(name))
+                .map(|(_, op)| op),
+            None => {
+                let mut ops = doc.operations.iter();
+                match (ops.next(), ops.next()) {
+                    (Some((_, op)), None) => Some(op),
+                    _ => None,
+                }
+            }
+        }
+        .ok_or(Unsupported("no single operation to run"))?;
+        let op = &op.node;
+        if op.ty != OperationType::Query {
+            return Err(Unsupported("only queries have plans"));
+        }
+        if !op.directives.is_empty() {
+            return Err(Unsupported("directives on the operation"));
+        }
+        let vars: Vec<VarDef> = op
+            .variable_definitions
+            .iter()
+            .map(|v| {
+                if !v.node.directives.is_empty() {
+                    return Err(Unsupported("directives on a variable"));
+                }
+                Ok(VarDef {
+                    name: v.node.name.node.clone(),
+                    ty: v.node.var_type.node.clone(),
+                    default: v.node.default_value.as_ref().map(|d| d.node.clone()),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let compiler = Compiler {
+            doc,
+            catalog: &CATALOG,
+            vars: &vars,
+        };
+        let root = compiler.fields("Query", &[&op.selection_set.node], 0)?;
+        Ok(Plan { vars, root })
+    }
+}
+
+impl<'d> Compiler<'d> {
+    /// The fields to write for an object of type `object` selected by `sets`.
+    fn fields(
+        &self,
+        object: &str,
+        sets: &[&'d SelectionSet],
+        depth: usize,
+    ) -> Result<Vec<Field>, Unsupported> {
+        if depth > MAX_DEPTH {
+            return Err(Unsupported("too deep"));
+        }
+        let mut groups: Vec<(&'d Name, Vec<&'d DocField>)> = Vec::new();
+        let mut visited = HashSet::new();
+        for set in sets {
+            self.collect(object, set, &mut groups, &mut visited)?;
+        }
+        groups
+            .into_iter()
+            .map(|(key, fields)| self.field(object, key, &fields, depth))
+            .collect()
+    }
+
+    /// CollectFields: the fields of `set` that apply to `object`, grouped by response key.
+    fn collect(
+        &self,
+        object: &str,
+        set: &'d SelectionSet,
+        groups: &mut Vec<(&'d Name, Vec<&'d DocField>)>,
+        visited: &mut HashSet<&'d str>,
+    ) -> Result<(), Unsupported> {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    if !self.included(&f.node.directives)? {
+                        continue;
+                    }
+                    let key = &f.node.alias.as_ref().unwrap_or(&f.node.name).node;
+                    match groups.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, fields)) => fields.push(&f.node),
+                        None => groups.push((key, vec![&f.node])),
+                    }
+                }
+                Selection::FragmentSpread(s) => {
+                    if !self.included(&s.node.directives)? {
+                        continue;
+                    }
+                    let name = s.node.fragment_name.node.as_str();
+                    if !visited.insert(name) {
+                        continue;
+                    }
+                    let fragment = self
+                        .doc
+                        .fragments
+                        .get(name)
+                        .ok_or(Unsupported("an unknown fragment"))?;
+                    if !fragment.node.directives.is_empty() {
+                        return Err(Unsupported("directives on a fragment definition"));
+                    }
+                    let on = fragment.node.type_condition.node.on.node.as_str();
+                    if self.catalog.applies(on, object) {
+                        self.collect(object, &fragment.node.selection_set.node, groups, visited)?;
+                    }
+                }
+                Selection::InlineFragment(i) => {
+                    if !self.included(&i.node.directives)? {
+                        continue;
+                    }
+                    let applies = i
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .is_none_or(|c| self.catalog.applies(c.node.on.node.as_str(), object));
+                    if applies {
+                        self.collect(object, &i.node.selection_set.node, groups, visited)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `@skip`/`@include` keep a selection. Conditions in variables are refused, so
+    /// that one plan serves every request of its document.
+    fn included(&self, directives: &[Positioned<Directive>]) -> Result<bool, Unsupported> {
+        let mut keep = true;
+        for d in directives {
+            let name = d.node.name.node.as_str();
+            if name != "skip" && name != "include" {
+                return Err(Unsupported("a directive other than @skip and @include"));
+            }
+            let condition = match d.node.get_argument("if").map(|v| &v.node) {
+                Some(InputValue::Boolean(b)) => *b,
+                _ => return Err(Unsupported("a condition that is not a literal")),
+            };
+            keep &= if name == "skip" {
+                !condition
+            } else {
+                condition
+            };
+        }
+        Ok(keep)
+    }
+
+    /// One response key: the first field of the group decides what it is (validation made
+    /// the others the same field with the same arguments); their selections are merged.
+    fn field(
+        &self,
+        object: &str,
+        key: &Name,
+        fields: &[&'d DocField],
+        depth: usize,
+    ) -> Result<Field, Unsupported> {
+        let first = fields[0];
+        let name = first.name.node.as_str();
+        let key = serde_json::to_vec(key.as_str())
+            .map(|mut k| {
+                k.push(b':');
+                k.into_boxed_slice()
+            })
+            .map_err(|_| Unsupported("a key that is not JSON"))?;
+        if name == "__typename" {
+            return Ok(Field {
+                key,
+                fid: Fid::Typename,
+                args: Vec::new(),
+                sub: Sub::Leaf,
+            });
+        }
+        let fid = Fid::from_name(name).ok_or(Unsupported("a field plans do not know"))?;
+        let ty = self
+            .catalog
+            .field(object, name)
+            .ok_or(Unsupported("a field the schema does not have"))?;
+        let args = first
+            .arguments
+            .iter()
+            .map(|(n, v)| Ok((n.node.clone(), self.arg(&v.node)?)))
+            .collect::<Result<_, _>>()?;
+        let sub = match self.catalog.objects(base_name(ty)) {
+            None => Sub::Leaf,
+            Some(objects) => {
+                let sets: Vec<&'d SelectionSet> =
+                    fields.iter().map(|f| &f.selection_set.node).collect();
+                Sub::Objects(
+                    objects
+                        .into_iter()
+                        .map(|o| Ok((o.into(), self.fields(o, &sets, depth + 1)?)))
+                        .collect::<Result<_, _>>()?,
+                )
+            }
+        };
+        Ok(Field {
+            key,
+            fid,
+            args,
+            sub,
+        })
+    }
+
+    fn arg(&self, value: &InputValue) -> Result<Arg, Unsupported> {
+        if let InputValue::Variable(name) = value {
+            let i = self
+                .vars
+                .iter()
+                .position(|v| v.name == *name)
+                .ok_or(Unsupported("an undefined variable"))?;
+            return Ok(Arg::Var(i));
+        }
+        match value.clone().into_const() {
+            Some(c) => Ok(Arg::Const(c)),
+            None => Ok(Arg::Mixed(value.clone())),
+        }
+    }
+}
