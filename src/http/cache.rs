@@ -162,6 +162,14 @@ pub struct DocumentCache {
 pub struct Document {
     pub doc: ExecutableDocument,
     plan: OnceLock<Planned>,
+    guard: OnceLock<Guarded>,
+}
+
+/// The guard's verdict on a document that passed it without reading a variable, for one
+/// operation name: whether it measured the document (see `guard::Stats::parsed`).
+struct Guarded {
+    operation_name: Option<Box<str>>,
+    measured: bool,
 }
 
 /// The plan of one operation of a document, or why it has none.
@@ -171,6 +179,22 @@ struct Planned {
 }
 
 impl Document {
+    /// Whether the guard has passed this document for `operation_name` on its own, and if
+    /// so whether it measured it.
+    pub fn guard_passed(&self, operation_name: Option<&str>) -> Option<bool> {
+        let g = self.guard.get()?;
+        (g.operation_name.as_deref() == operation_name).then_some(g.measured)
+    }
+
+    /// Records that the guard passed the document for `operation_name` without reading any
+    /// variable, so that its verdict holds for every request with it.
+    pub fn passed_guard(&self, operation_name: Option<&str>, measured: bool) {
+        self.guard.get_or_init(|| Guarded {
+            operation_name: operation_name.map(Box::from),
+            measured,
+        });
+    }
+
     /// The plan for `operation_name`, if the document has been validated and has one.
     pub fn plan(&self, operation_name: Option<&str>) -> Option<&Arc<Plan>> {
         let planned = self.plan.get()?;
@@ -208,6 +232,7 @@ impl DocumentCache {
         let entry = Arc::new(Document {
             doc,
             plan: OnceLock::new(),
+            guard: OnceLock::new(),
         });
         if self.max_entries == 0 {
             return entry;

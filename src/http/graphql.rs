@@ -702,11 +702,22 @@ async fn run(
         Ok(p) => p,
         Err(e) => return e.answer(media),
     };
-    let measured = match check_document(state, &request) {
-        Ok(stats) => stats.parsed,
-        Err(e) => return e.answer(media),
-    };
     let document = state.documents.get(&request.query);
+    let operation_name = request.operation_name.as_deref();
+    // A document the guard has passed on its own (no limit read a variable) passes again.
+    let passed = document
+        .as_ref()
+        .and_then(|d| d.guard_passed(operation_name));
+    let (measured, by_document) = match passed {
+        Some(measured) => (measured, true),
+        None => match check_document(state, &request) {
+            Ok(verdict) => (verdict.stats.parsed, !verdict.read_variables),
+            Err(e) => return e.answer(media),
+        },
+    };
+    if by_document && let Some(d) = &document {
+        d.passed_guard(operation_name, measured);
+    }
     // The fast path: a document async-graphql has validated before has a plan, which writes
     // the answer straight from the store. It answers only requests that succeed; for anything
     // else it bails, and async-graphql gives the exact answer below.
@@ -917,18 +928,31 @@ fn take_permit(state: &AppState) -> Result<SemaphorePermit<'_>, RequestError> {
 /// Runs the linear-time guard, before async-graphql parses or validates anything (its own
 /// validation can be made to take seconds first). `Stats::parsed` says whether the guard
 /// measured the document; one it could not parse carries only its document-level counts.
-fn check_document(
-    state: &AppState,
-    request: &GraphqlRequest,
-) -> Result<guard::Stats, RequestError> {
-    let variable = |name: &str| request.variables.get(name).and_then(Value::as_i64);
-    guard::check(
+fn check_document(state: &AppState, request: &GraphqlRequest) -> Result<Guarded, RequestError> {
+    let read = std::cell::Cell::new(false);
+    let variable = |name: &str| {
+        read.set(true);
+        request.variables.get(name).and_then(Value::as_i64)
+    };
+    let stats = guard::check(
         &request.query,
         request.operation_name.as_deref(),
         &variable,
         &state.config.limits.document,
     )
-    .map_err(|r| RequestError::new(StatusCode::BAD_REQUEST, r.code, r.message))
+    .map_err(|r| RequestError::new(StatusCode::BAD_REQUEST, r.code, r.message))?;
+    Ok(Guarded {
+        stats,
+        read_variables: read.get(),
+    })
+}
+
+/// The guard's verdict on a request it let through.
+struct Guarded {
+    stats: guard::Stats,
+    /// Whether a limit read a variable (a page size): then the verdict holds for these
+    /// variables only, and the next request with the document is measured again.
+    read_variables: bool,
 }
 
 /// Whether the operation that would run is a mutation or subscription (GET allows queries only).
