@@ -182,6 +182,36 @@ impl<'s> Obj<'s> {
         }
     }
 
+    /// The entity this object is or leads to: itself, an edge's node, a credit's performer.
+    pub fn node(&self, store: &Store) -> Option<NodeRef> {
+        let of = |v: Val<'_>| match v {
+            Val::Obj(Obj::Node(n)) => Some(n),
+            _ => None,
+        };
+        match self {
+            Obj::Node(n) => Some(*n),
+            Obj::Edge(e) => of(edge_node(store, *e)),
+            Obj::Credit(c) => store
+                .credits
+                .get(*c as usize)
+                .and_then(|c| of(performer(c.performer))),
+            _ => None,
+        }
+    }
+
+    /// The credit this object is or links through.
+    pub fn credit(&self) -> Option<Idx> {
+        match self {
+            Obj::Credit(c) => Some(*c),
+            Obj::Edge(Edge {
+                kind: ConnKind::Cast | ConnKind::Credit,
+                item: Item::Idx(c),
+                ..
+            }) => Some(*c),
+            _ => None,
+        }
+    }
+
     /// The value of field `f` of this object.
     pub fn resolve(&self, cx: &Cx<'s>, f: &Field) -> R<'s> {
         let s = cx.store;

@@ -15,6 +15,7 @@
 mod catalog;
 mod fields;
 mod plan;
+mod warm;
 
 use async_graphql::Value as ConstValue;
 use serde_json::{Map, Value as Json};
@@ -90,6 +91,9 @@ fn write_fields<'s>(
     fields: &[Field],
     out: &mut Vec<u8>,
 ) -> Result<(), Bail> {
+    if let Obj::Node(n) = obj {
+        warm::entity(cx.store, *n);
+    }
     out.push(b'{');
     for (n, f) in fields.iter().enumerate() {
         if n > 0 {
@@ -123,6 +127,7 @@ fn write_value<'s>(cx: &Cx<'s>, value: Val<'s>, sub: &Sub, out: &mut Vec<u8>) ->
             write_fields(cx, &obj, fields, out)?;
         }
         Val::List(items) => {
+            warm::list(cx.store, &items);
             out.push(b'[');
             for (n, item) in items.into_iter().enumerate() {
                 if n > 0 {
