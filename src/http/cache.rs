@@ -32,6 +32,7 @@ pub enum Shape {
 #[derive(Clone, Debug)]
 pub struct Cached {
     pub body: Bytes,
+    /// Empty for an answer to a POST, which never carries one.
     pub etag: Bytes,
     /// The request's `operationName`, so that a served-again answer is counted under it.
     pub operation: Option<Arc<str>>,
@@ -90,11 +91,11 @@ impl ResponseCache {
         // A request body read off the wire is a view into the connection's read buffer, which
         // a cached key would keep alive whole (kilobytes for a few hundred bytes); the kept
         // key is an exact copy, so that the byte budget is what the cache really holds.
-        let key = Bytes::copy_from_slice(&key);
         let size = key.len() + value.body.len() + value.etag.len();
         if self.max_entries == 0 || size > self.max_entry_bytes {
             return;
         }
+        let key = Bytes::copy_from_slice(&key);
         let Ok(mut t) = self.tables.write() else {
             return;
         };

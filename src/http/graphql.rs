@@ -851,7 +851,12 @@ impl Success {
         headers: &HeaderMap,
     ) -> Answer {
         let cached = Cached {
-            etag: etag(&self.body),
+            // Only GET answers carry an ETag (a POST's key is its body, so POST entries are
+            // only ever served to POSTs).
+            etag: match transport {
+                Transport::Get => etag(&self.body),
+                Transport::Post => Bytes::new(),
+            },
             body: self.body,
             operation: self.operation,
         };
