@@ -1,85 +1,12 @@
-//! The plan executor against async-graphql, side by side: for every request, either both
-//! succeed with the very same bytes, or async-graphql answers with errors and the plan
-//! bails. A plan that succeeds where async-graphql fails would be a wrong answer; one that
-//! bails where async-graphql succeeds would only be slow, and is counted so that the suite
-//! also shows the plan executor covers what it claims to.
+//! The plan executor against async-graphql, side by side (the helper is in
+//! `tests/common/plans.rs`): the frontend operations, and requests that must make the plan
+//! bail. `tests/plans_generated.rs` covers every field and random documents.
 
-use std::sync::{Arc, LazyLock};
+mod common;
 
+use common::plans::{BUNDLED, SYNTHETIC, Verdict, check};
 use leap_graphql::exec::Plan;
-use leap_graphql::schema::{self, LeapSchema};
-use leap_graphql::store::Store;
 use serde_json::{Value, json};
-
-static SCHEMA: LazyLock<LeapSchema> = LazyLock::new(schema::build);
-static BUNDLED: LazyLock<Arc<Store>> =
-    LazyLock::new(|| Arc::new(leap_graphql::seed::load_bundled().expect("the bundled seed loads")));
-static SYNTHETIC: LazyLock<Arc<Store>> = LazyLock::new(|| {
-    let dir = tempfile::tempdir().unwrap();
-    leap_graphql::synth::generate(dir.path(), 120, 5).unwrap();
-    Arc::new(leap_graphql::seed::load_dir(dir.path()).expect("the synthetic seed loads"))
-});
-
-/// What async-graphql answers: the body of a clean answer, or None when it has errors.
-fn reference(store: &Arc<Store>, query: &str, variables: &Value) -> Option<String> {
-    let request = async_graphql::Request::new(query)
-        .variables(async_graphql::Variables::from_json(variables.clone()))
-        .data(store.clone());
-    let response = futures_lite_block_on(SCHEMA.execute(request));
-    response.errors.is_empty().then(|| {
-        format!(
-            "{{\"data\":{}}}",
-            serde_json::to_string(&response.data).unwrap()
-        )
-    })
-}
-
-fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum Verdict {
-    /// Both answered, the same bytes.
-    Same,
-    /// async-graphql answered with errors and the plan bailed.
-    BothRefused,
-    /// The document has no plan (introspection, say); async-graphql answers it alone.
-    NoPlan,
-    /// async-graphql answered and the plan bailed: correct, but the slow path.
-    Bailed,
-}
-
-/// Runs one request both ways and panics on any disagreement.
-fn check(store: &Arc<Store>, query: &str, variables: Value) -> Verdict {
-    let expected = reference(store, query, &variables);
-    let doc = async_graphql::parser::parse_query(query).expect("the test's query parses");
-    let plan = match Plan::compile(&doc, None) {
-        Ok(plan) => plan,
-        Err(_) => return Verdict::NoPlan,
-    };
-    let vars = match &variables {
-        Value::Object(m) => m.clone(),
-        _ => Default::default(),
-    };
-    let got = plan
-        .execute(store, &vars)
-        .map(|b| String::from_utf8(b).expect("plans write UTF-8"));
-    match (expected, got) {
-        (Some(e), Ok(g)) => {
-            assert_eq!(g, e, "different answers to {query} with {variables}");
-            Verdict::Same
-        }
-        (None, Err(_)) => Verdict::BothRefused,
-        (Some(_), Err(_)) => Verdict::Bailed,
-        (None, Ok(g)) => {
-            panic!("the plan answered {g} where async-graphql has errors: {query} {variables}")
-        }
-    }
-}
 
 fn operation(name: &str) -> String {
     std::fs::read_to_string(format!("tests/operations/{name}.graphql")).unwrap()
