@@ -130,3 +130,24 @@ fn documents_without_plans_are_left_to_async_graphql() {
         assert!(Plan::compile(&doc, None).is_err(), "{query}");
     }
 }
+
+/// async-graphql writes an object of which nothing is selected (every field skipped, or no
+/// fragment applying to its type) as null, even in a non-null position, and merges the later
+/// fields of a response key into the first one's answer, so that a first one selecting
+/// nothing makes the object null. The plan wrote `{}` and merged the selections.
+#[test]
+fn objects_with_nothing_selected_are_null() {
+    for query in [
+        r#"{ film(slug: "leap") { title @skip(if: true) } }"#,
+        r#"{ film(slug: "leap") @skip(if: true) { title } }"#,
+        r#"{ film(slug: "leap") { ...F @include(if: false) } } fragment F on Film { title }"#,
+        r#"{ search(query: "leap") { nodes { ... on Film { title } } } }"#,
+        r#"{ film(slug: "leap") { cast { nodes { ... on Team { name } } totalCount } } }"#,
+        r#"{ a: film(slug: "leap") { ... on Film @skip(if: true) { title } } a: film(slug: "leap") { id } }"#,
+        r#"{ a: film(slug: "leap") { id } a: film(slug: "leap") { title @skip(if: true) } }"#,
+        r#"{ search(query: "leap") { nodes { ... on Person { name } } nodes { __typename } } }"#,
+        r#"{ search(query: "leap") { nodes { __typename } nodes { ... on Person { name } } } }"#,
+    ] {
+        assert_eq!(check(&BUNDLED, query, json!({})), Verdict::Same, "{query}");
+    }
+}

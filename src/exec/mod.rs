@@ -91,6 +91,12 @@ fn write_fields<'s>(
     fields: &[Field],
     out: &mut Vec<u8>,
 ) -> Result<(), Bail> {
+    // async-graphql answers an object with no field selected with null, even where the
+    // schema says it is non-null (and `data` itself when the root selects nothing).
+    if fields.is_empty() {
+        out.extend_from_slice(b"null");
+        return Ok(());
+    }
     if let Obj::Node(n) = obj {
         warm::entity(cx.store, *n);
     }

@@ -60,7 +60,8 @@ pub(super) enum Arg {
 pub(super) enum Sub {
     /// A leaf: the value itself.
     Leaf,
-    /// An object or interface: for each object type the value can be, the fields to write.
+    /// An object or interface: for each object type the value can be, the fields to write;
+    /// none means the object is written as null, as async-graphql writes it.
     Objects(Vec<(Box<str>, Vec<Field>)>),
 }
 
@@ -221,6 +222,14 @@ impl<'d> Compiler<'d> {
         Ok(())
     }
 
+    /// Whether `set` selects no field of an object of type `object` (every field skipped, or
+    /// no fragment applying to the type).
+    fn selects_nothing(&self, object: &str, set: &'d SelectionSet) -> Result<bool, Unsupported> {
+        let mut groups = Vec::new();
+        self.collect(object, set, &mut groups, &mut HashSet::new())?;
+        Ok(groups.is_empty())
+    }
+
     /// Whether `@skip`/`@include` keep a selection. Conditions in variables are refused, so
     /// that one plan serves every request of its document.
     fn included(&self, directives: &[Positioned<Directive>]) -> Result<bool, Unsupported> {
@@ -286,7 +295,17 @@ impl<'d> Compiler<'d> {
                 Sub::Objects(
                     objects
                         .into_iter()
-                        .map(|o| Ok((o.into(), self.fields(o, &sets, depth + 1)?)))
+                        .map(|o| {
+                            // async-graphql resolves each field of a response key on its own
+                            // and merges the later answers into the first: an object of which
+                            // the first selects nothing is null, whatever the others select.
+                            let fields = if self.selects_nothing(o, &first.selection_set.node)? {
+                                Vec::new()
+                            } else {
+                                self.fields(o, &sets, depth + 1)?
+                            };
+                            Ok((o.into(), fields))
+                        })
                         .collect::<Result<_, _>>()?,
                 )
             }
