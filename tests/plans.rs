@@ -151,3 +151,30 @@ fn objects_with_nothing_selected_are_null() {
         assert_eq!(check(&BUNDLED, query, json!({})), Verdict::Same, "{query}");
     }
 }
+
+/// async-graphql's validation compares the fields of one response key only within one
+/// selection set and type condition, and its executor resolves each of them with its own
+/// arguments and merges the answers. The plan answered them all with the first one's.
+#[test]
+fn fields_of_one_key_that_differ_have_no_plan() {
+    for query in [
+        r#"{ film(slug: "leap") { cast(first: 2) { edges { cursor } } ... on Film { cast(first: 1) { edges { node { id } } } } } }"#,
+        r#"{ film(slug: "leap") { cast(first: 2) { totalCount } } film(slug: "leap") { cast(first: 1) { edges { cursor } } } }"#,
+        r#"{ film(slug: "leap") { x: soundtrack { title } ... on Film { x: albums { id } } } }"#,
+        r#"{ a: film(slug: "leap") { title } ... on Query { a: film(slug: "no") { id } } }"#,
+        r#"{ a: film(slug: "leap") { title } ...Q } fragment Q on Query { a: film(id: "RmlsbTpsZWFw") { id } }"#,
+    ] {
+        assert_eq!(
+            check(&BUNDLED, query, json!({})),
+            Verdict::NoPlan,
+            "{query}"
+        );
+    }
+    // The same field with the same arguments, in any order, is merged.
+    for query in [
+        r#"{ film(slug: "leap") { cast(first: 2, last: 1) { totalCount } ... on Film { cast(last: 1, first: 2) { edges { cursor } } } } }"#,
+        r#"{ film(slug: "leap") { t: title ... on Work { t: title } } }"#,
+    ] {
+        assert_eq!(check(&BUNDLED, query, json!({})), Verdict::Same, "{query}");
+    }
+}

@@ -90,7 +90,8 @@ struct Compiler<'d> {
 impl Plan {
     /// Compiles the operation `operation_name` picks. The document must already have been
     /// validated against our schema: the compiler trusts it to name only fields that exist
-    /// with arguments of the right types, and to merge only fields that may be merged.
+    /// with arguments of the right types (but not to merge only fields that may be merged,
+    /// which async-graphql checks only in part).
     pub fn compile(
         doc: &ExecutableDocument,
         operation_name: Option<&str>,
@@ -252,8 +253,8 @@ impl<'d> Compiler<'d> {
         Ok(keep)
     }
 
-    /// One response key: the first field of the group decides what it is (validation made
-    /// the others the same field with the same arguments); their selections are merged.
+    /// One response key: the first field of the group decides what it is, the others being
+    /// the same field with the same arguments; their selections are merged.
     fn field(
         &self,
         object: &str,
@@ -262,6 +263,17 @@ impl<'d> Compiler<'d> {
         depth: usize,
     ) -> Result<Field, Unsupported> {
         let first = fields[0];
+        // async-graphql's validation compares the fields of a response key only within one
+        // selection set and type condition, so a document may give one key two fields or
+        // two sets of arguments (`cast(first: 2)` beside `... on Film { cast(first: 1) }`).
+        // It then resolves each on its own and merges the answers, which a plan of one
+        // field cannot do.
+        if fields
+            .iter()
+            .any(|f| f.name.node != first.name.node || !same_arguments(first, f))
+        {
+            return Err(Unsupported("fields of one response key that differ"));
+        }
         let name = first.name.node.as_str();
         let key = serde_json::to_vec(key.as_str())
             .map(|mut k| {
@@ -332,4 +344,12 @@ impl<'d> Compiler<'d> {
             None => Ok(Arg::Mixed(value.clone())),
         }
     }
+}
+
+/// Whether two fields have the same arguments with the same values, in any order.
+fn same_arguments(a: &DocField, b: &DocField) -> bool {
+    a.arguments.len() == b.arguments.len()
+        && a.arguments
+            .iter()
+            .all(|(n, v)| b.get_argument(&n.node).is_some_and(|w| w.node == v.node))
 }
