@@ -4,7 +4,11 @@
 //! bails where async-graphql succeeds would only be slow, and is counted so that the suites
 //! also show the plan executor covers what it claims to.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
+
+use async_graphql::Positioned;
+use async_graphql::parser::types::{BaseType, Type};
 
 use leap_graphql::exec::Plan;
 use leap_graphql::schema::{self, LeapSchema};
@@ -112,4 +116,171 @@ pub fn check_answered(
         ),
     };
     (verdict, expected.body)
+}
+
+/// The schema as the plan tests read it, from the SDL the server prints: every named type
+/// with its fields and their arguments.
+pub struct Model {
+    pub types: BTreeMap<String, TypeDef>,
+}
+
+#[derive(Default)]
+pub struct TypeDef {
+    pub kind: TypeKind,
+    /// Output fields, in the SDL's order; input fields for an input object.
+    pub fields: Vec<FieldDef>,
+    /// The interfaces an object implements.
+    pub implements: Vec<String>,
+    /// The objects that implement an interface.
+    pub implementers: Vec<String>,
+    /// The values of an enum.
+    pub values: Vec<String>,
+}
+
+#[derive(Default, PartialEq, Eq, Clone, Copy, Debug)]
+pub enum TypeKind {
+    Object,
+    Interface,
+    Enum,
+    Input,
+    #[default]
+    Scalar,
+}
+
+pub struct FieldDef {
+    pub name: String,
+    pub ty: Type,
+    pub args: Vec<ArgDef>,
+    pub has_default: bool,
+}
+
+pub struct ArgDef {
+    pub name: String,
+    pub ty: Type,
+    pub has_default: bool,
+}
+
+pub static MODEL: LazyLock<Model> = LazyLock::new(|| Model::from_sdl(&schema::sdl()));
+
+impl Model {
+    fn from_sdl(sdl: &str) -> Model {
+        use async_graphql::parser::types::{TypeKind as K, TypeSystemDefinition};
+        let doc = async_graphql::parser::parse_schema(sdl).expect("the SDL parses");
+        let mut types: BTreeMap<String, TypeDef> = BTreeMap::new();
+        for name in ["String", "Int", "Float", "Boolean", "ID"] {
+            types.insert(name.to_owned(), TypeDef::default());
+        }
+        for def in &doc.definitions {
+            let TypeSystemDefinition::Type(t) = def else {
+                continue;
+            };
+            let t = &t.node;
+            let output =
+                |fields: &[Positioned<async_graphql::parser::types::FieldDefinition>]| {
+                    fields
+                        .iter()
+                        .map(|f| FieldDef {
+                            name: f.node.name.node.to_string(),
+                            ty: f.node.ty.node.clone(),
+                            args: f
+                                .node
+                                .arguments
+                                .iter()
+                                .map(|a| ArgDef {
+                                    name: a.node.name.node.to_string(),
+                                    ty: a.node.ty.node.clone(),
+                                    has_default: a.node.default_value.is_some(),
+                                })
+                                .collect(),
+                            has_default: false,
+                        })
+                        .collect()
+                };
+            let def = match &t.kind {
+                K::Object(o) => TypeDef {
+                    kind: TypeKind::Object,
+                    fields: output(&o.fields),
+                    implements: o.implements.iter().map(|i| i.node.to_string()).collect(),
+                    ..TypeDef::default()
+                },
+                K::Interface(i) => TypeDef {
+                    kind: TypeKind::Interface,
+                    fields: output(&i.fields),
+                    ..TypeDef::default()
+                },
+                K::Enum(e) => TypeDef {
+                    kind: TypeKind::Enum,
+                    values: e
+                        .values
+                        .iter()
+                        .map(|v| v.node.value.node.to_string())
+                        .collect(),
+                    ..TypeDef::default()
+                },
+                K::InputObject(i) => TypeDef {
+                    kind: TypeKind::Input,
+                    fields: i
+                        .fields
+                        .iter()
+                        .map(|f| FieldDef {
+                            name: f.node.name.node.to_string(),
+                            ty: f.node.ty.node.clone(),
+                            args: Vec::new(),
+                            has_default: f.node.default_value.is_some(),
+                        })
+                        .collect(),
+                    ..TypeDef::default()
+                },
+                K::Scalar | K::Union(_) => TypeDef::default(),
+            };
+            types.insert(t.name.node.to_string(), def);
+        }
+        let pairs: Vec<(String, String)> = types
+            .iter()
+            .flat_map(|(name, t)| t.implements.iter().map(move |i| (i.clone(), name.clone())))
+            .collect();
+        for (interface, object) in pairs {
+            if let Some(i) = types.get_mut(&interface) {
+                i.implementers.push(object);
+            }
+        }
+        Model { types }
+    }
+
+    pub fn get(&self, name: &str) -> &TypeDef {
+        &self.types[name]
+    }
+
+    /// The object and interface types.
+    pub fn composites(&self) -> impl Iterator<Item = (&str, &TypeDef)> {
+        self.types
+            .iter()
+            .filter(|(_, t)| matches!(t.kind, TypeKind::Object | TypeKind::Interface))
+            .map(|(n, t)| (n.as_str(), t))
+    }
+
+    /// Whether the named type is an object or an interface (has a selection).
+    pub fn is_composite(&self, name: &str) -> bool {
+        matches!(
+            self.types.get(name).map(|t| t.kind),
+            Some(TypeKind::Object | TypeKind::Interface)
+        )
+    }
+
+    /// The object types a value of the named type can be.
+    pub fn possible(&self, name: &str) -> Vec<String> {
+        let t = self.get(name);
+        match t.kind {
+            TypeKind::Interface => t.implementers.clone(),
+            _ => vec![name.to_owned()],
+        }
+    }
+}
+
+/// The named type at the bottom of a type's wrappers (`[Person!]!` is `Person`).
+pub fn base_name(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(n) => n.as_str(),
+        BaseType::List(item) => base_name(item),
+    }
 }
