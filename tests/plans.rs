@@ -498,3 +498,24 @@ fn every_field_of_every_type_agrees() {
         synthetic.len()
     );
 }
+
+/// async-graphql folds the answers of a key's fields into the first one's, those of each
+/// selection among themselves first. A field that selects nothing answers null, and a null
+/// swallows whatever is folded into it: the second `a` below adds no `note`, since its own
+/// first `facts` selects nothing. The plan merged every selection, as if the folds were one.
+#[test]
+fn a_field_selecting_nothing_after_the_first_has_no_plan() {
+    for query in [
+        r#"{ a: film(slug: "leap") { facts { editorial } } a: film(slug: "leap") { facts { field @skip(if: true) } facts { note } } }"#,
+        r#"{ film(slug: "leap") { cast { totalCount } } film(slug: "leap") { cast { edges @skip(if: true) { cursor } } cast { edges { cursor } } } }"#,
+    ] {
+        assert_eq!(
+            check(&BUNDLED, query, json!({})),
+            Verdict::NoPlan,
+            "{query}"
+        );
+    }
+    // After the first, a field selecting nothing that nothing follows changes nothing.
+    let query = r#"{ film(slug: "leap") { facts { editorial } facts { note @skip(if: true) } } }"#;
+    assert_eq!(check(&BUNDLED, query, json!({})), Verdict::Same, "{query}");
+}

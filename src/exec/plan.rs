@@ -311,12 +311,20 @@ impl<'d> Compiler<'d> {
                             // async-graphql resolves each field of a response key on its own
                             // and merges the later answers into the first: an object of which
                             // the first selects nothing is null, whatever the others select.
-                            let fields = if self.selects_nothing(o, &first.selection_set.node)? {
-                                Vec::new()
-                            } else {
-                                self.fields(o, &sets, depth + 1)?
-                            };
-                            Ok((o.into(), fields))
+                            let empty = sets
+                                .iter()
+                                .map(|set| self.selects_nothing(o, set))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            if empty[0] {
+                                return Ok((o.into(), Vec::new()));
+                            }
+                            // It merges the fields of each selection among themselves first,
+                            // so a null in the middle swallows some of the later answers and
+                            // not others; merged selections cannot say which.
+                            if empty.iter().skip_while(|e| !**e).any(|e| !e) {
+                                return Err(Unsupported("a field selecting nothing, merged"));
+                            }
+                            Ok((o.into(), self.fields(o, &sets, depth + 1)?))
                         })
                         .collect::<Result<_, _>>()?,
                 )
