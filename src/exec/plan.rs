@@ -223,6 +223,32 @@ impl<'d> Compiler<'d> {
         Ok(())
     }
 
+    /// The fields to write for an object of type `object` that the fields of one response
+    /// key select with `sets`. async-graphql resolves each of those fields on its own and
+    /// merges the later answers into the first, those of each selection among themselves
+    /// first. A field that selects nothing answers null, and a null swallows what is merged
+    /// into it, though the errors of the fields it swallows still count. Merged selections can
+    /// say that only where the fields selecting nothing come last; when all of them do, the
+    /// object is null (no fields).
+    fn merged(
+        &self,
+        object: &str,
+        sets: &[&'d SelectionSet],
+        depth: usize,
+    ) -> Result<Vec<Field>, Unsupported> {
+        let empty = sets
+            .iter()
+            .map(|set| self.selects_nothing(object, set))
+            .collect::<Result<Vec<_>, _>>()?;
+        match empty.iter().position(|e| *e) {
+            Some(i) if empty[i..].iter().any(|e| !e) => Err(Unsupported(
+                "a field selecting nothing merged before another",
+            )),
+            Some(0) => Ok(Vec::new()),
+            _ => self.fields(object, sets, depth),
+        }
+    }
+
     /// Whether `set` selects no field of an object of type `object` (every field skipped, or
     /// no fragment applying to the type).
     fn selects_nothing(&self, object: &str, set: &'d SelectionSet) -> Result<bool, Unsupported> {
@@ -307,25 +333,7 @@ impl<'d> Compiler<'d> {
                 Sub::Objects(
                     objects
                         .into_iter()
-                        .map(|o| {
-                            // async-graphql resolves each field of a response key on its own
-                            // and merges the later answers into the first: an object of which
-                            // the first selects nothing is null, whatever the others select.
-                            let empty = sets
-                                .iter()
-                                .map(|set| self.selects_nothing(o, set))
-                                .collect::<Result<Vec<_>, _>>()?;
-                            if empty[0] {
-                                return Ok((o.into(), Vec::new()));
-                            }
-                            // It merges the fields of each selection among themselves first,
-                            // so a null in the middle swallows some of the later answers and
-                            // not others; merged selections cannot say which.
-                            if empty.iter().skip_while(|e| !**e).any(|e| !e) {
-                                return Err(Unsupported("a field selecting nothing, merged"));
-                            }
-                            Ok((o.into(), self.fields(o, &sets, depth + 1)?))
-                        })
+                        .map(|o| Ok((o.into(), self.merged(o, &sets, depth + 1)?)))
                         .collect::<Result<_, _>>()?,
                 )
             }
