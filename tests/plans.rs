@@ -523,3 +523,21 @@ fn fields_selecting_nothing_before_others_have_no_plan() {
     let query = r#"{ film(slug: "leap") { facts { editorial } facts { note @skip(if: true) } } }"#;
     assert_eq!(check(&BUNDLED, query, json!({})), Verdict::Same, "{query}");
 }
+
+/// async-graphql checks every variable given against every argument it is used in, even one
+/// that is never resolved (skipped here), and its `ID` is a string or an `i64`. The plan took
+/// a `u64` beyond `i64` for an `ID`, and answered.
+#[test]
+fn an_id_beyond_i64_makes_the_plan_bail() {
+    let query = "query($id: ID!) { film(id: $id) @skip(if: true) { title } __typename }";
+    for id in [json!(u64::MAX), json!(9_223_372_036_854_775_808u64)] {
+        let v = json!({ "id": id });
+        assert_eq!(
+            check(&BUNDLED, query, v.clone()),
+            Verdict::BothRefused,
+            "{v}"
+        );
+    }
+    let v = json!({"id": 5});
+    assert_eq!(check(&BUNDLED, query, v), Verdict::Same);
+}

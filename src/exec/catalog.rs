@@ -181,7 +181,8 @@ impl Catalog {
             ("Int", Value::Number(n)) => n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
             ("Float", Value::Number(_)) => true,
             ("ID", Value::String(_)) => true,
-            ("ID", Value::Number(n)) => n.is_i64() || n.is_u64(),
+            // async-graphql's `ID` takes an integer only as an `i64`.
+            ("ID", Value::Number(n)) => n.is_i64(),
             ("String" | "Boolean" | "Int" | "Float" | "ID", _) => false,
             _ => match self.types.get(name) {
                 Some(Named::Enum(values)) => match value {
