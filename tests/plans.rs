@@ -541,3 +541,70 @@ fn an_id_beyond_i64_makes_the_plan_bail() {
     let v = json!({"id": 5});
     assert_eq!(check(&BUNDLED, query, v), Verdict::Same);
 }
+
+/// async-graphql lets a nullable variable stand where a non-null value goes (and a `[ID]`
+/// where a `[ID!]` goes), and checks the value given against each place the variable is
+/// used in, resolved or not; the plan checked it against the variable's own type. So a null
+/// given for these variables was answered by the plan where async-graphql refuses it.
+#[test]
+fn variables_that_do_not_fit_where_they_are_used_have_no_plan() {
+    let cases: &[(&str, Value)] = &[
+        (
+            r#"query($q: String = "leap") { search(query: $q) @skip(if: true) { totalCount } __typename }"#,
+            json!({"q": null}),
+        ),
+        (
+            "query($q: String) { search(query: $q) @skip(if: true) { totalCount } __typename }",
+            json!({"q": null}),
+        ),
+        (
+            "query($q: [ID] = []) { nodes(ids: $q) @skip(if: true) { id } __typename }",
+            json!({"q": [null]}),
+        ),
+        (
+            "query($q: [ID!]) { nodes(ids: $q) @skip(if: true) { id } __typename }",
+            json!({"q": null}),
+        ),
+        (
+            "query($a: ID) { nodes(ids: [$a]) @skip(if: true) { id } __typename }",
+            json!({"a": null}),
+        ),
+        (
+            "query($f: FilmOrderField = YEAR) { films(orderBy: {field: $f}) @skip(if: true) { totalCount } __typename }",
+            json!({"f": null}),
+        ),
+    ];
+    for (query, vars) in cases {
+        assert_eq!(
+            check(&BUNDLED, query, vars.clone()),
+            Verdict::NoPlan,
+            "{query}"
+        );
+    }
+    // Variables that fit, stricter or not, still have plans.
+    let cases: &[(&str, Value)] = &[
+        (
+            "query($a: ID!) { nodes(ids: [$a]) { id } }",
+            json!({"a": "RmlsbTpsZWFw"}),
+        ),
+        (
+            "query($n: Int!) { films(first: $n) { totalCount } }",
+            json!({"n": 1}),
+        ),
+        (
+            "query($f: FilmOrderField!) { films(orderBy: {field: $f}) { totalCount } }",
+            json!({"f": "YEAR"}),
+        ),
+        (
+            "query($t: [NodeType!]!) { search(query: \"leap\", types: $t) { totalCount } }",
+            json!({"t": "FILM"}),
+        ),
+    ];
+    for (query, vars) in cases {
+        assert_eq!(
+            check(&BUNDLED, query, vars.clone()),
+            Verdict::Same,
+            "{query}"
+        );
+    }
+}

@@ -6,7 +6,9 @@
 use std::collections::{HashMap, HashSet};
 
 use async_graphql::Value;
-use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+use async_graphql::parser::types::{
+    BaseType, InterfaceType, ObjectType, Type, TypeKind, TypeSystemDefinition,
+};
 use std::sync::LazyLock;
 
 /// A named type of the schema, as far as plans need it.
@@ -33,6 +35,8 @@ pub struct InputField {
 
 pub struct Catalog {
     types: HashMap<String, Named>,
+    /// The arguments of each field of each object and interface, with their types.
+    arguments: HashMap<String, HashMap<String, HashMap<String, Type>>>,
 }
 
 /// The catalog of our schema, read once.
@@ -47,8 +51,9 @@ impl Catalog {
         for name in ["String", "Int", "Float", "Boolean", "ID"] {
             types.insert(name.to_owned(), Named::Scalar);
         }
+        let mut arguments = HashMap::new();
         let Ok(doc) = async_graphql::parser::parse_schema(sdl) else {
-            return Catalog { types };
+            return Catalog { types, arguments };
         };
         let mut implementers: HashMap<String, Vec<String>> = HashMap::new();
         for def in &doc.definitions {
@@ -65,6 +70,22 @@ impl Catalog {
                     .map(|f| (f.node.name.node.to_string(), f.node.ty.node.clone()))
                     .collect()
             };
+            if let TypeKind::Object(ObjectType { fields, .. })
+            | TypeKind::Interface(InterfaceType { fields, .. }) = &t.kind
+            {
+                let by_field = fields
+                    .iter()
+                    .map(|f| {
+                        let args = f
+                            .node
+                            .arguments
+                            .iter()
+                            .map(|a| (a.node.name.node.to_string(), a.node.ty.node.clone()));
+                        (f.node.name.node.to_string(), args.collect())
+                    })
+                    .collect();
+                arguments.insert(name.clone(), by_field);
+            }
             let named = match &t.kind {
                 TypeKind::Object(o) => {
                     let implements: Vec<String> =
@@ -109,13 +130,26 @@ impl Catalog {
                 *o = objects;
             }
         }
-        Catalog { types }
+        Catalog { types, arguments }
     }
 
     /// The type of `field` on the object or interface `ty`.
     pub fn field(&self, ty: &str, field: &str) -> Option<&Type> {
         match self.types.get(ty)? {
             Named::Object { fields, .. } | Named::Interface { fields, .. } => fields.get(field),
+            _ => None,
+        }
+    }
+
+    /// The type of argument `arg` of `field` on the object or interface `ty`.
+    pub fn argument(&self, ty: &str, field: &str, arg: &str) -> Option<&Type> {
+        self.arguments.get(ty)?.get(field)?.get(arg)
+    }
+
+    /// The type of field `name` of the input object `input`.
+    pub fn input_field(&self, input: &str, name: &str) -> Option<&Type> {
+        match self.types.get(input)? {
+            Named::Input(fields) => fields.iter().find(|f| f.name == name).map(|f| &f.ty),
             _ => None,
         }
     }
@@ -214,4 +248,18 @@ pub fn base_name(ty: &Type) -> &str {
         BaseType::Named(n) => n.as_str(),
         BaseType::List(item) => base_name(item),
     }
+}
+
+/// Whether a variable of type `var` may stand where a value of type `location` goes: the
+/// spec's rule, without its leave for a nullable variable with a default in a non-null place
+/// (a client may still send null). async-graphql lets a nullable variable stand anywhere and
+/// checks the value given against each place it is used in, where a plan checks the value
+/// against the variable's type once; the two agree where the variable fits.
+pub fn fits(var: &Type, location: &Type) -> bool {
+    (location.nullable || !var.nullable)
+        && match (&var.base, &location.base) {
+            (BaseType::List(v), BaseType::List(l)) => fits(v, l),
+            (BaseType::Named(v), BaseType::Named(l)) => v == l,
+            _ => false,
+        }
 }

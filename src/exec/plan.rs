@@ -14,11 +14,12 @@ use async_graphql::Name;
 use async_graphql::Positioned;
 use async_graphql::Value as ConstValue;
 use async_graphql::parser::types::{
-    Directive, ExecutableDocument, Field as DocField, OperationType, Selection, SelectionSet, Type,
+    BaseType, Directive, ExecutableDocument, Field as DocField, OperationType, Selection,
+    SelectionSet, Type,
 };
 use async_graphql_value::Value as InputValue;
 
-use super::catalog::{CATALOG, Catalog, base_name};
+use super::catalog::{CATALOG, Catalog, base_name, fits};
 use super::fields::Fid;
 
 /// Why a document has no plan. Not an error: the general executor answers it.
@@ -137,6 +138,7 @@ impl Plan {
             catalog: &CATALOG,
             vars: &vars,
         };
+        compiler.variables_fit_everywhere(&op.selection_set.node)?;
         let root = compiler.fields("Query", &[&op.selection_set.node], 0)?;
         Ok(Plan { vars, root })
     }
@@ -344,6 +346,90 @@ impl<'d> Compiler<'d> {
             args,
             sub,
         })
+    }
+
+    /// Refuses the document if a variable does not fit an argument it is used in, anywhere in
+    /// the operation or its fragments, resolved or skipped: async-graphql checks the value
+    /// given for a variable against every argument it is used in.
+    fn variables_fit_everywhere(&self, operation: &'d SelectionSet) -> Result<(), Unsupported> {
+        self.arguments_fit("Query", operation, 0)?;
+        for fragment in self.doc.fragments.values() {
+            let on = fragment.node.type_condition.node.on.node.as_str();
+            self.arguments_fit(on, &fragment.node.selection_set.node, 0)?;
+        }
+        Ok(())
+    }
+
+    /// [`Self::variables_fit_everywhere`] for `set` on `ty`, fragment spreads left to the
+    /// fragments' own definitions.
+    fn arguments_fit(&self, ty: &str, set: &SelectionSet, depth: usize) -> Result<(), Unsupported> {
+        if depth > MAX_DEPTH {
+            return Err(Unsupported("too deep"));
+        }
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    let name = f.node.name.node.as_str();
+                    if name == "__typename" {
+                        continue;
+                    }
+                    let field_ty = self
+                        .catalog
+                        .field(ty, name)
+                        .ok_or(Unsupported("a field the schema does not have"))?;
+                    for (arg, value) in &f.node.arguments {
+                        let location = self
+                            .catalog
+                            .argument(ty, name, arg.node.as_str())
+                            .ok_or(Unsupported("an argument the schema does not have"))?;
+                        self.variables_fit(&value.node, location)?;
+                    }
+                    self.arguments_fit(base_name(field_ty), &f.node.selection_set.node, depth + 1)?;
+                }
+                Selection::InlineFragment(i) => {
+                    let on = i
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(ty, |c| c.node.on.node.as_str());
+                    self.arguments_fit(on, &i.node.selection_set.node, depth + 1)?;
+                }
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a variable in `value` whose type does not fit where it is used (see
+    /// [`fits`]), `value` going where a value of type `location` goes.
+    fn variables_fit(&self, value: &InputValue, location: &Type) -> Result<(), Unsupported> {
+        match (value, &location.base) {
+            (InputValue::Variable(name), _) => match self.vars.iter().find(|v| v.name == *name) {
+                Some(var) if fits(&var.ty, location) => Ok(()),
+                Some(_) => Err(Unsupported(
+                    "a variable whose type does not fit where it is used",
+                )),
+                None => Err(Unsupported("an undefined variable")),
+            },
+            (InputValue::List(items), BaseType::List(item)) => {
+                items.iter().try_for_each(|v| self.variables_fit(v, item))
+            }
+            // A single value stands for a list of one.
+            (_, BaseType::List(item)) => self.variables_fit(value, item),
+            (InputValue::Object(fields), BaseType::Named(input)) => {
+                fields.iter().try_for_each(|(k, v)| {
+                    let ty = self
+                        .catalog
+                        .input_field(input, k.as_str())
+                        .ok_or(Unsupported("an input field the schema does not have"))?;
+                    self.variables_fit(v, ty)
+                })
+            }
+            (InputValue::List(_), BaseType::Named(_)) => {
+                Err(Unsupported("a list where the schema has none"))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn arg(&self, value: &InputValue) -> Result<Arg, Unsupported> {
