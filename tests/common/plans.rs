@@ -105,7 +105,12 @@ pub fn check_answered(
         .map(|b| String::from_utf8(b).expect("plans write UTF-8"));
     let verdict = match (&expected.body, got) {
         (Some(e), Ok(g)) => {
-            assert_eq!(&g, e, "different answers to {query} with {variables}");
+            if &g != e {
+                panic!(
+                    "different answers to {query} with {variables}:\n{}",
+                    difference(&g, e)
+                );
+            }
             Verdict::Same
         }
         (None, Err(_)) => Verdict::BothRefused,
@@ -116,6 +121,31 @@ pub fn check_answered(
         ),
     };
     (verdict, expected.body)
+}
+
+/// Where two answers part, with some of each around it.
+fn difference(plan: &str, reference: &str) -> String {
+    let at = plan
+        .bytes()
+        .zip(reference.bytes())
+        .position(|(a, b)| a != b)
+        .unwrap_or(plan.len().min(reference.len()));
+    let around = |s: &str| {
+        let mut start = at.saturating_sub(200).min(s.len());
+        while !s.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (at + 200).min(s.len());
+        while !s.is_char_boundary(end) {
+            end += 1;
+        }
+        s[start..end].to_owned()
+    };
+    format!(
+        "at byte {at}\n  plan:         …{}…\n  async-graphql: …{}…",
+        around(plan),
+        around(reference)
+    )
 }
 
 /// The schema as the plan tests read it, from the SDL the server prints: every named type
