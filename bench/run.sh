@@ -104,6 +104,29 @@ for op in FilmPage AlbumPage PersonPage TeamPage NodeLookup Search Catalogue Mat
 done
 stop
 
+# Memory: resident set of the server on the bundled seed as shipped, at start and once 3000
+# distinct requests (filling the response cache) and 3000 distinct documents (filling the
+# document and plan caches) have been answered.
+start "$bin" serve --listen 127.0.0.1:0
+pid="${pids[-1]}"
+rss() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status"; }
+at_start="$(rss)"
+python3 - "$url" <<'PY'
+import http.client, json, sys, urllib.parse
+url = urllib.parse.urlparse(sys.argv[1])
+conn = http.client.HTTPConnection(url.hostname, url.port)
+film = open("tests/operations/FilmPage.graphql").read()
+def post(body):
+    conn.request("POST", url.path, json.dumps(body), {"content-type": "application/json"})
+    conn.getresponse().read()
+for i in range(3000):
+    post({"query": film, "variables": {"slug": f"film-{i}"}})
+for i in range(3000):
+    post({"query": "{ a%d: film(slug: \"leap\") { title } }" % i})
+PY
+printf '\nresident memory, bundled seed: %s MB at start, %s MB with its caches full\n' "$at_start" "$(rss)"
+stop
+
 # Cache-miss path: a synthetic catalogue, a different film each request.
 catalogue="bench/.data/films-$films"
 if [ ! -f "$catalogue/films.json" ]; then
