@@ -1,5 +1,6 @@
 //! In-process costs of each frontend operation: the guard, async-graphql's parse, and a
-//! whole execution (parse, validate, execute, serialise) against the bundled seed.
+//! whole execution (parse, validate, execute, serialise) against the bundled seed, and the
+//! plan executor's execution of the same operation.
 //! `cargo bench --bench operations`.
 
 use std::sync::Arc;
@@ -73,6 +74,18 @@ fn bench(c: &mut Criterion) {
                     .data(store.clone());
                 let response = rt.block_on(bare.execute(request));
                 assert!(response.errors.is_empty());
+            })
+        });
+        // The plan executor on the same operation: what the cache-miss path runs once a
+        // document has been validated.
+        let plan =
+            leap_graphql::exec::Plan::compile(&parsed, None).expect("the operation has a plan");
+        let plan_vars = vars.as_object().cloned().unwrap_or_default();
+        c.bench_function(&format!("{name}/plan"), |b| {
+            b.iter(|| {
+                plan.execute(&store, &plan_vars)
+                    .map(|v| v.len())
+                    .expect("the plan answers")
             })
         });
         c.bench_function(&format!("{name}/guard"), |b| {

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod exec;
 pub mod guard;
 pub mod http;
 pub mod reload;

@@ -204,3 +204,66 @@ async fn a_document_is_parsed_once_for_any_variables() {
     );
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 }
+
+/// The guard's verdict is kept with a document only when no limit read a variable: a page
+/// size in a variable is measured again on every request.
+#[tokio::test]
+async fn a_known_document_is_guarded_again_when_its_cost_is_in_variables() {
+    let (s, _state) = common::spawn_state(common::config()).await;
+    let query = "query ($n: Int) { films(first: $n) { nodes { cast(first: $n) { nodes { \
+                 ... on Person { credits(first: $n) { totalCount } } } } } } }";
+    for n in [1, 2, 3] {
+        let (status, text) =
+            post_raw(&s, &json!({ "query": query, "variables": { "n": n } })).await;
+        assert_eq!(status, 200, "{text}");
+    }
+    let (status, text) = post_raw(&s, &json!({ "query": query, "variables": { "n": 100 } })).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("TOO_COSTLY"), "{text}");
+}
+
+/// Once async-graphql has validated a document, its plan answers the next requests with it,
+/// the same bytes, and errors still come from async-graphql.
+#[tokio::test]
+async fn plans_answer_validated_documents() {
+    // With the response cache off, every request reaches an executor.
+    let mut config = common::config();
+    config.caches.response_entries = 0;
+    let (s, state) = common::spawn_state(config).await;
+    let query =
+        "query ($slug: String!) { film(slug: $slug) { title cast(first: 2) { totalCount } } }";
+    let body = |slug: &str| json!({ "query": query, "variables": { "slug": slug } });
+    let plans = || {
+        let text = state.metrics.render();
+        let count = |result: &str| {
+            let series =
+                format!("leap_graphql_cache_lookups_total{{cache=\"plan\",result=\"{result}\"}} ");
+            text.lines()
+                .find_map(|l| l.strip_prefix(&series))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap()
+        };
+        (count("hit"), count("miss"))
+    };
+    let first = post_raw(&s, &body("leap")).await;
+    assert_eq!(plans(), (0, 0), "the first request validates the document");
+    let second = post_raw(&s, &body("leap")).await;
+    assert_eq!(first, second, "both executors give the same bytes");
+    assert_eq!(plans(), (1, 0));
+    let (status, text) = post_raw(&s, &body("no-such-film")).await;
+    assert_eq!((status, text.as_str()), (200, "{\"data\":{\"film\":null}}"));
+    assert_eq!(plans(), (2, 0));
+    // A bad cursor: the plan bails and async-graphql answers with the error.
+    let bad =
+        "query ($slug: String!) { film(slug: $slug) { cast(after: \"nope\") { totalCount } } }";
+    for _ in 0..2 {
+        let (status, text) = post_raw(
+            &s,
+            &json!({ "query": bad, "variables": { "slug": "leap" } }),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(text.contains("not a cursor"), "{text}");
+    }
+    assert_eq!(plans(), (2, 1), "the second time, the plan bailed");
+}

@@ -6,11 +6,13 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use async_graphql::parser::types::ExecutableDocument;
 use axum::body::Bytes;
 use rustc_hash::FxBuildHasher;
+
+use crate::exec::{Plan, Unsupported};
 
 /// Which request shape a key comes from; each has its own table so that a lookup needs no
 /// allocation to build a compound key.
@@ -30,6 +32,7 @@ pub enum Shape {
 #[derive(Clone, Debug)]
 pub struct Cached {
     pub body: Bytes,
+    /// Empty for an answer to a POST, which never carries one.
     pub etag: Bytes,
     /// The request's `operationName`, so that a served-again answer is counted under it.
     pub operation: Option<Arc<str>>,
@@ -88,11 +91,11 @@ impl ResponseCache {
         // A request body read off the wire is a view into the connection's read buffer, which
         // a cached key would keep alive whole (kilobytes for a few hundred bytes); the kept
         // key is an exact copy, so that the byte budget is what the cache really holds.
-        let key = Bytes::copy_from_slice(&key);
         let size = key.len() + value.body.len() + value.etag.len();
         if self.max_entries == 0 || size > self.max_entry_bytes {
             return;
         }
+        let key = Bytes::copy_from_slice(&key);
         let Ok(mut t) = self.tables.write() else {
             return;
         };
@@ -152,8 +155,65 @@ fn evict(t: &mut Tables, count: usize) {
 /// parsed document costs far less than parsing it again (names are shared). Documents do
 /// not depend on the graph, so a reload keeps them.
 pub struct DocumentCache {
-    docs: RwLock<HashMap<Arc<str>, ExecutableDocument, FxBuildHasher>>,
+    docs: RwLock<HashMap<Arc<str>, Arc<Document>, FxBuildHasher>>,
     max_entries: usize,
+}
+
+/// A parsed document and, once async-graphql has validated it, its plan.
+pub struct Document {
+    pub doc: ExecutableDocument,
+    plan: OnceLock<Planned>,
+    guard: OnceLock<Guarded>,
+}
+
+/// The guard's verdict on a document that passed it without reading a variable, for one
+/// operation name: whether it measured the document (see `guard::Stats::parsed`).
+struct Guarded {
+    operation_name: Option<Box<str>>,
+    measured: bool,
+}
+
+/// The plan of one operation of a document, or why it has none.
+struct Planned {
+    operation_name: Option<Box<str>>,
+    plan: Result<Arc<Plan>, Unsupported>,
+}
+
+impl Document {
+    /// Whether the guard has passed this document for `operation_name` on its own, and if
+    /// so whether it measured it.
+    pub fn guard_passed(&self, operation_name: Option<&str>) -> Option<bool> {
+        let g = self.guard.get()?;
+        (g.operation_name.as_deref() == operation_name).then_some(g.measured)
+    }
+
+    /// Records that the guard passed the document for `operation_name` without reading any
+    /// variable, so that its verdict holds for every request with it.
+    pub fn passed_guard(&self, operation_name: Option<&str>, measured: bool) {
+        self.guard.get_or_init(|| Guarded {
+            operation_name: operation_name.map(Box::from),
+            measured,
+        });
+    }
+
+    /// The plan for `operation_name`, if the document has been validated and has one.
+    pub fn plan(&self, operation_name: Option<&str>) -> Option<&Arc<Plan>> {
+        let planned = self.plan.get()?;
+        if planned.operation_name.as_deref() != operation_name {
+            return None;
+        }
+        planned.plan.as_ref().ok()
+    }
+
+    /// Compiles the plan of `operation_name`, once. Only for a document that async-graphql has
+    /// validated: a plan trusts its document. A document is compiled for the first operation
+    /// name it is validated with; the frontends send one operation per document.
+    pub fn validated(&self, operation_name: Option<&str>) {
+        self.plan.get_or_init(|| Planned {
+            operation_name: operation_name.map(Box::from),
+            plan: Plan::compile(&self.doc, operation_name).map(Arc::new),
+        });
+    }
 }
 
 impl DocumentCache {
@@ -164,17 +224,22 @@ impl DocumentCache {
         }
     }
 
-    pub fn get(&self, query: &str) -> Option<ExecutableDocument> {
+    pub fn get(&self, query: &str) -> Option<Arc<Document>> {
         self.docs.read().ok()?.get(query).cloned()
     }
 
     /// Keeps a document that parsed; when full, an arbitrary eighth of the others goes.
-    pub fn insert(&self, query: &str, doc: ExecutableDocument) {
+    pub fn insert(&self, query: &str, doc: ExecutableDocument) -> Arc<Document> {
+        let entry = Arc::new(Document {
+            doc,
+            plan: OnceLock::new(),
+            guard: OnceLock::new(),
+        });
         if self.max_entries == 0 {
-            return;
+            return entry;
         }
         let Ok(mut docs) = self.docs.write() else {
-            return;
+            return entry;
         };
         if docs.len() >= self.max_entries {
             let victims: Vec<Arc<str>> = docs
@@ -186,7 +251,8 @@ impl DocumentCache {
                 docs.remove(&k);
             }
         }
-        docs.insert(Arc::from(query), doc);
+        docs.insert(Arc::from(query), entry.clone());
+        entry
     }
 
     pub fn len(&self) -> usize {

@@ -702,26 +702,57 @@ async fn run(
         Ok(p) => p,
         Err(e) => return e.answer(media),
     };
-    let measured = match check_document(state, &request) {
-        Ok(stats) => stats.parsed,
-        Err(e) => return e.answer(media),
+    let document = state.documents.get(&request.query);
+    let operation_name = request.operation_name.as_deref();
+    // A document the guard has passed on its own (no limit read a variable) passes again.
+    let passed = document
+        .as_ref()
+        .and_then(|d| d.guard_passed(operation_name));
+    let (measured, by_document) = match passed {
+        Some(measured) => (measured, true),
+        None => match check_document(state, &request) {
+            Ok(verdict) => (verdict.stats.parsed, !verdict.read_variables),
+            Err(e) => return e.answer(media),
+        },
     };
-    let variables = async_graphql::Variables::from_json(Value::Object(request.variables));
-    let cached_doc = state.documents.get(&request.query);
-    if cached_doc.is_some() {
+    if by_document && let Some(d) = &document {
+        d.passed_guard(operation_name, measured);
+    }
+    // The fast path: a document async-graphql has validated before has a plan, which writes
+    // the answer straight from the store. It answers only requests that succeed; for anything
+    // else it bails, and async-graphql gives the exact answer below.
+    if let Some(plan) = document
+        .as_ref()
+        .and_then(|d| d.plan(request.operation_name.as_deref()))
+    {
+        match plan.execute(&graph.store, &request.variables) {
+            Ok(mut body) => {
+                state.metrics.cache_hit("plan");
+                // Kept in the response cache: no spare capacity.
+                body.shrink_to_fit();
+                let answer = Success {
+                    body: Bytes::from(body),
+                    operation,
+                };
+                return answer.keep(state, &graph, key, media, transport, headers);
+            }
+            Err(crate::exec::Bail) => state.metrics.cache_miss("plan"),
+        }
+    }
+    if document.is_some() {
         state.metrics.cache_hit("document");
     } else {
         state.metrics.cache_miss("document");
     }
-    let fresh = cached_doc.is_none();
+    let variables = async_graphql::Variables::from_json(Value::Object(request.variables));
     let retry = Operation {
         query: request.query,
         variables,
         operation_name: request.operation_name,
     };
     let mut gql = retry.clone().request(graph.store.clone());
-    if let Some(doc) = cached_doc {
-        gql.set_parsed_query(doc);
+    if let Some(d) = &document {
+        gql.set_parsed_query(d.doc.clone());
     }
     // Parsed here, once: async-graphql executes the parsed document it is handed, and the
     // parser's own verdict is what tells a parse error from a validation error (the guard
@@ -754,11 +785,12 @@ async fn run(
             .with_header(header::ALLOW, "POST")
             .answer(media);
         }
-        Ok(doc) => fresh.then(|| doc.clone()),
+        Ok(doc) => document.is_none().then(|| doc.clone()),
     };
-    if let Some(doc) = parsed {
-        state.documents.insert(&gql.query, doc);
-    }
+    let document = match parsed {
+        Some(doc) => Some(state.documents.insert(&gql.query, doc)),
+        None => document,
+    };
     let timeout = state.config.limits.request_timeout;
     let run = async {
         let response = state.fast_schema.execute(gql).await;
@@ -783,23 +815,59 @@ async fn run(
             .answer(media);
         }
     };
+    // The document validated (a request error is the only sign it did not), so it may have
+    // a plan from now on.
+    if !is_request_error(&response)
+        && let Some(d) = &document
+    {
+        d.validated(operation_name.as_deref());
+    }
     if !response.errors.is_empty() {
         return respond(media, response);
     }
-    // A clean answer depends only on the request and the graph, so it can be served again.
-    let body = success_body(&response.data);
-    let cached = Cached {
-        etag: etag(&body),
-        body,
+    let answer = Success {
+        body: success_body(&response.data),
         operation,
     };
-    state
-        .responses
-        .insert(graph.generation, key.shape, key.bytes, cached.clone());
-    Answer {
-        response: cached_response(media, cached, transport, headers),
-        operation: None,
-        outcome: Outcome::Ok,
+    answer.keep(state, &graph, key, media, transport, headers)
+}
+
+/// A clean answer, from either executor.
+struct Success {
+    body: Bytes,
+    operation: Option<Arc<str>>,
+}
+
+impl Success {
+    /// Keeps the answer for next time (it depends only on the request and the graph) and
+    /// sends it.
+    fn keep(
+        self,
+        state: &AppState,
+        graph: &super::Graph,
+        key: CacheKey,
+        media: Media,
+        transport: Transport,
+        headers: &HeaderMap,
+    ) -> Answer {
+        let cached = Cached {
+            // Only GET answers carry an ETag (a POST's key is its body, so POST entries are
+            // only ever served to POSTs).
+            etag: match transport {
+                Transport::Get => etag(&self.body),
+                Transport::Post => Bytes::new(),
+            },
+            body: self.body,
+            operation: self.operation,
+        };
+        state
+            .responses
+            .insert(graph.generation, key.shape, key.bytes, cached.clone());
+        Answer {
+            response: cached_response(media, cached, transport, headers),
+            operation: None,
+            outcome: Outcome::Ok,
+        }
     }
 }
 
@@ -865,18 +933,31 @@ fn take_permit(state: &AppState) -> Result<SemaphorePermit<'_>, RequestError> {
 /// Runs the linear-time guard, before async-graphql parses or validates anything (its own
 /// validation can be made to take seconds first). `Stats::parsed` says whether the guard
 /// measured the document; one it could not parse carries only its document-level counts.
-fn check_document(
-    state: &AppState,
-    request: &GraphqlRequest,
-) -> Result<guard::Stats, RequestError> {
-    let variable = |name: &str| request.variables.get(name).and_then(Value::as_i64);
-    guard::check(
+fn check_document(state: &AppState, request: &GraphqlRequest) -> Result<Guarded, RequestError> {
+    let read = std::cell::Cell::new(false);
+    let variable = |name: &str| {
+        read.set(true);
+        request.variables.get(name).and_then(Value::as_i64)
+    };
+    let stats = guard::check(
         &request.query,
         request.operation_name.as_deref(),
         &variable,
         &state.config.limits.document,
     )
-    .map_err(|r| RequestError::new(StatusCode::BAD_REQUEST, r.code, r.message))
+    .map_err(|r| RequestError::new(StatusCode::BAD_REQUEST, r.code, r.message))?;
+    Ok(Guarded {
+        stats,
+        read_variables: read.get(),
+    })
+}
+
+/// The guard's verdict on a request it let through.
+struct Guarded {
+    stats: guard::Stats,
+    /// Whether a limit read a variable (a page size): then the verdict holds for these
+    /// variables only, and the next request with the document is measured again.
+    read_variables: bool,
 }
 
 /// Whether the operation that would run is a mutation or subscription (GET allows queries only).

@@ -20,7 +20,7 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// The caches that exist (or will), registered up front so that their series read 0 rather
 /// than being absent before the first lookup.
-const CACHES: [&str; 2] = ["response", "document"];
+const CACHES: [&str; 3] = ["response", "document", "plan"];
 
 /// How one GraphQL request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,13 +7,14 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use super::album::{Album, AlbumConnection};
 use super::company::{Company, CompanyConnection};
 use super::competition::{Competition, CompetitionConnection};
-use super::connection::{MAX_PAGE, PageArgs, paginate, paginate_seek};
+use super::connection::{MAX_PAGE, PageArgs, Paged, paginate, paginate_seek};
 use super::error::bad_input;
 use super::film::{Film, FilmConnection};
 use super::ids;
 use super::r#match::{Match, MatchConnection};
 use super::node::Node;
 use super::person::{Person, PersonConnection};
+pub(crate) use super::search::Hit;
 use super::search::{Hits, SearchConnection};
 use super::source::{Source, SourceConnection};
 use super::team::{Team, TeamConnection};
@@ -33,7 +34,12 @@ pub fn store<'a>(ctx: &Context<'a>) -> Result<&'a Store> {
 }
 
 /// Resolves a root lookup's `id` or `slug` (exactly one) to an entity of `kind`.
-fn lookup(store: &Store, kind: Kind, id: Option<ID>, slug: Option<String>) -> Result<Option<Idx>> {
+pub(crate) fn lookup(
+    store: &Store,
+    kind: Kind,
+    id: Option<ID>,
+    slug: Option<String>,
+) -> Result<Option<Idx>> {
     match (id, slug) {
         (Some(id), None) => match ids::decode(&id) {
             Some((k, slug)) if k == kind => Ok(store.find(kind, &slug)),
@@ -49,7 +55,7 @@ fn lookup(store: &Store, kind: Kind, id: Option<ID>, slug: Option<String>) -> Re
     }
 }
 
-fn node_by_id(store: &Store, id: &str) -> Result<Option<NodeRef>> {
+pub(crate) fn node_by_id(store: &Store, id: &str) -> Result<Option<NodeRef>> {
     let (kind, slug) = ids::decode(id)
         .ok_or_else(|| bad_input(format!("\"{}\" is not a valid id", truncate(id))))?;
     Ok(store.find(kind, &slug).map(|idx| NodeRef { kind, idx }))
@@ -261,6 +267,208 @@ fn parse_date(text: &str, arg: &str) -> Result<PartialDate> {
     PartialDate::parse(text).map_err(|e| bad_input(format!("`{arg}`: {e}")))
 }
 
+/// The page of `films` the arguments select; `Query::films` and the plan executor share it.
+pub(crate) fn films_page<'a>(
+    s: &'a Store,
+    args: &PageArgs,
+    filter: Option<FilmFilter>,
+    order_by: Option<FilmOrder>,
+) -> Result<Paged<'a, Idx>> {
+    let order_by = order_by.unwrap_or_default();
+    let (list, order) = match order_by.field {
+        FilmOrderField::Title => (s.orders.label(Kind::Film), Order::Label(Kind::Film)),
+        FilmOrderField::Year => (s.orders.films_by_year.as_slice(), Order::FilmYear),
+    };
+    let desc = order_by.direction.descending();
+    let Some(filter) = filter else {
+        return paginate(s, list, order, desc, args);
+    };
+    let title = filter
+        .title_contains
+        .as_deref()
+        .map(|t| filter_text(t, "titleContains"))
+        .transpose()?;
+    let list = filtered(list, |i| {
+        let f = &s.films[i as usize];
+        filter.year.is_none_or(|y| f.year.map(i32::from) == Some(y))
+            && title.as_deref().is_none_or(|t| {
+                fold(&f.title).contains(t)
+                    || f.original_title
+                        .as_deref()
+                        .is_some_and(|o| fold(o).contains(t))
+            })
+    });
+    paginate(s, &list, order, desc, args)
+}
+
+/// The page of `people` the arguments select; `Query::people` and the plan executor share it.
+pub(crate) fn people_page<'a>(
+    s: &'a Store,
+    args: &PageArgs,
+    filter: Option<PersonFilter>,
+    order_by: Option<PersonOrder>,
+) -> Result<Paged<'a, Idx>> {
+    let order_by = order_by.unwrap_or_default();
+    let (list, order) = (s.orders.label(Kind::Person), Order::Label(Kind::Person));
+    let desc = order_by.direction.descending();
+    match filter.and_then(|f| f.name_contains) {
+        None => paginate(s, list, order, desc, args),
+        Some(name) => {
+            let name = filter_text(&name, "nameContains")?;
+            let list = filtered(list, |i| fold(&s.people[i as usize].name).contains(&name));
+            paginate(s, &list, order, desc, args)
+        }
+    }
+}
+
+/// The page of `teams` the arguments select; `Query::teams` and the plan executor share it.
+pub(crate) fn teams_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
+    paginate(
+        s,
+        s.orders.label(Kind::Team),
+        Order::Label(Kind::Team),
+        false,
+        args,
+    )
+}
+
+/// The page of `matches` the arguments select; `Query::matches` and the plan executor share it.
+pub(crate) fn matches_page<'a>(
+    s: &'a Store,
+    args: &PageArgs,
+    filter: Option<MatchFilter>,
+    order_by: Option<MatchOrder>,
+) -> Result<Paged<'a, Idx>> {
+    let order_by = order_by.unwrap_or_default();
+    let (list, order) = match order_by.field {
+        MatchOrderField::Date => (s.orders.matches_by_date.as_slice(), Order::MatchDate),
+        MatchOrderField::Title => (s.orders.label(Kind::Match), Order::Label(Kind::Match)),
+    };
+    let desc = order_by.direction.descending();
+    let Some(f) = filter else {
+        return paginate(s, list, order, desc, args);
+    };
+    let from = f
+        .from
+        .as_deref()
+        .map(|d| parse_date(d, "from"))
+        .transpose()?;
+    let to = f.to.as_deref().map(|d| parse_date(d, "to")).transpose()?;
+    // A slug that names nothing matches nothing; it is not an error, as with lookups.
+    let team = f.team.as_deref().map(|t| s.find(Kind::Team, t));
+    let competition = f
+        .competition
+        .as_deref()
+        .map(|c| s.find(Kind::Competition, c));
+    let list = filtered(list, |i| {
+        let m = &s.matches[i as usize];
+        let date = m.date;
+        f.year
+            .is_none_or(|y| date.is_some_and(|d| i32::from(d.year) == y))
+            && from.is_none_or(|from| date.is_some_and(|d| d >= from || from.contains(&d)))
+            && to.is_none_or(|to| date.is_some_and(|d| d <= to || to.contains(&d)))
+            && team.is_none_or(|t| t.is_some_and(|t| m.teams.contains(&t)))
+            && competition.is_none_or(|c| c.is_some() && m.competition == c)
+    });
+    paginate(s, &list, order, desc, args)
+}
+
+/// The page of `albums` the arguments select; `Query::albums` and the plan executor share it.
+pub(crate) fn albums_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
+    paginate(
+        s,
+        s.orders.label(Kind::Album),
+        Order::Label(Kind::Album),
+        false,
+        args,
+    )
+}
+
+/// The page of `tracks` the arguments select; `Query::tracks` and the plan executor share it.
+pub(crate) fn tracks_page<'a>(
+    s: &'a Store,
+    args: &PageArgs,
+    filter: Option<TrackFilter>,
+    order_by: Option<TrackOrder>,
+) -> Result<Paged<'a, Idx>> {
+    let order_by = order_by.unwrap_or_default();
+    let (list, order) = match order_by.field {
+        TrackOrderField::Number => (s.orders.tracks_by_number.as_slice(), Order::TrackNumber),
+        TrackOrderField::Title => (s.orders.tracks_by_title.as_slice(), Order::TrackTitle),
+        TrackOrderField::Duration => (s.orders.tracks_by_duration.as_slice(), Order::TrackDuration),
+    };
+    let desc = order_by.direction.descending();
+    let Some(f) = filter else {
+        return paginate(s, list, order, desc, args);
+    };
+    let title = f
+        .title_contains
+        .as_deref()
+        .map(|t| filter_text(t, "titleContains"))
+        .transpose()?;
+    let album = f.album.as_deref().map(|a| s.find(Kind::Album, a));
+    let list = filtered(list, |i| {
+        let t = &s.tracks[i as usize];
+        let secs = i64::from(t.duration.seconds);
+        album.is_none_or(|a| a == Some(t.album))
+            && title.as_deref().is_none_or(|q| fold(&t.title).contains(q))
+            && f.min_duration_seconds.is_none_or(|m| secs >= i64::from(m))
+            && f.max_duration_seconds.is_none_or(|m| secs <= i64::from(m))
+    });
+    paginate(s, &list, order, desc, args)
+}
+
+/// The page of `companies` the arguments select; `Query::companies` and the plan executor share it.
+pub(crate) fn companies_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
+    paginate(
+        s,
+        s.orders.label(Kind::Company),
+        Order::Label(Kind::Company),
+        false,
+        args,
+    )
+}
+
+/// The page of `competitions` the arguments select; `Query::competitions` and the plan executor share it.
+pub(crate) fn competitions_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
+    paginate(
+        s,
+        s.orders.label(Kind::Competition),
+        Order::Label(Kind::Competition),
+        false,
+        args,
+    )
+}
+
+/// The page of `sources` the arguments select; `Query::sources` and the plan executor share it.
+pub(crate) fn sources_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
+    paginate(
+        s,
+        s.orders.label(Kind::Source),
+        Order::Label(Kind::Source),
+        false,
+        args,
+    )
+}
+
+/// The page of `search` the arguments select; `Query::search` and the plan executor share it.
+pub(crate) fn search_page<'a>(
+    s: &'a Store,
+    args: &PageArgs,
+    query: String,
+    types: Option<Vec<NodeType>>,
+) -> Result<Paged<'a, Hit>> {
+    let folded = filter_text(&query, "query")?;
+    if folded.trim().is_empty() {
+        return Err(bad_input(
+            "`query` must contain a letter, a digit or a CJK character",
+        ));
+    }
+    let kinds: Option<Vec<Kind>> = types.map(|t| t.into_iter().map(NodeType::kind).collect());
+    let hits = Hits::new(s, &query, kinds.as_deref());
+    paginate_seek(s, &hits, Order::Search, args)
+}
+
 /// The root of every query.
 pub struct Query;
 
@@ -413,31 +621,7 @@ impl Query {
     ) -> Result<FilmConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        let order_by = order_by.unwrap_or_default();
-        let (list, order) = match order_by.field {
-            FilmOrderField::Title => (s.orders.label(Kind::Film), Order::Label(Kind::Film)),
-            FilmOrderField::Year => (s.orders.films_by_year.as_slice(), Order::FilmYear),
-        };
-        let desc = order_by.direction.descending();
-        let Some(filter) = filter else {
-            return Ok(FilmConnection(paginate(s, list, order, desc, &args)?));
-        };
-        let title = filter
-            .title_contains
-            .as_deref()
-            .map(|t| filter_text(t, "titleContains"))
-            .transpose()?;
-        let list = filtered(list, |i| {
-            let f = &s.films[i as usize];
-            filter.year.is_none_or(|y| f.year.map(i32::from) == Some(y))
-                && title.as_deref().is_none_or(|t| {
-                    fold(&f.title).contains(t)
-                        || f.original_title
-                            .as_deref()
-                            .is_some_and(|o| fold(o).contains(t))
-                })
-        });
-        Ok(FilmConnection(paginate(s, &list, order, desc, &args)?))
+        Ok(FilmConnection(films_page(s, &args, filter, order_by)?))
     }
 
     /// Every person, by name.
@@ -457,17 +641,7 @@ impl Query {
     ) -> Result<PersonConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        let order_by = order_by.unwrap_or_default();
-        let (list, order) = (s.orders.label(Kind::Person), Order::Label(Kind::Person));
-        let desc = order_by.direction.descending();
-        match filter.and_then(|f| f.name_contains) {
-            None => Ok(PersonConnection(paginate(s, list, order, desc, &args)?)),
-            Some(name) => {
-                let name = filter_text(&name, "nameContains")?;
-                let list = filtered(list, |i| fold(&s.people[i as usize].name).contains(&name));
-                Ok(PersonConnection(paginate(s, &list, order, desc, &args)?))
-            }
-        }
+        Ok(PersonConnection(people_page(s, &args, filter, order_by)?))
     }
 
     /// Every team, by name.
@@ -484,13 +658,7 @@ impl Query {
     ) -> Result<TeamConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(TeamConnection(paginate(
-            s,
-            s.orders.label(Kind::Team),
-            Order::Label(Kind::Team),
-            false,
-            &args,
-        )?))
+        Ok(TeamConnection(teams_page(s, &args)?))
     }
 
     /// Every match, by date unless `orderBy` says otherwise.
@@ -510,38 +678,7 @@ impl Query {
     ) -> Result<MatchConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        let order_by = order_by.unwrap_or_default();
-        let (list, order) = match order_by.field {
-            MatchOrderField::Date => (s.orders.matches_by_date.as_slice(), Order::MatchDate),
-            MatchOrderField::Title => (s.orders.label(Kind::Match), Order::Label(Kind::Match)),
-        };
-        let desc = order_by.direction.descending();
-        let Some(f) = filter else {
-            return Ok(MatchConnection(paginate(s, list, order, desc, &args)?));
-        };
-        let from = f
-            .from
-            .as_deref()
-            .map(|d| parse_date(d, "from"))
-            .transpose()?;
-        let to = f.to.as_deref().map(|d| parse_date(d, "to")).transpose()?;
-        // A slug that names nothing matches nothing; it is not an error, as with lookups.
-        let team = f.team.as_deref().map(|t| s.find(Kind::Team, t));
-        let competition = f
-            .competition
-            .as_deref()
-            .map(|c| s.find(Kind::Competition, c));
-        let list = filtered(list, |i| {
-            let m = &s.matches[i as usize];
-            let date = m.date;
-            f.year
-                .is_none_or(|y| date.is_some_and(|d| i32::from(d.year) == y))
-                && from.is_none_or(|from| date.is_some_and(|d| d >= from || from.contains(&d)))
-                && to.is_none_or(|to| date.is_some_and(|d| d <= to || to.contains(&d)))
-                && team.is_none_or(|t| t.is_some_and(|t| m.teams.contains(&t)))
-                && competition.is_none_or(|c| c.is_some() && m.competition == c)
-        });
-        Ok(MatchConnection(paginate(s, &list, order, desc, &args)?))
+        Ok(MatchConnection(matches_page(s, &args, filter, order_by)?))
     }
 
     /// Every album, by title.
@@ -558,13 +695,7 @@ impl Query {
     ) -> Result<AlbumConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(AlbumConnection(paginate(
-            s,
-            s.orders.label(Kind::Album),
-            Order::Label(Kind::Album),
-            false,
-            &args,
-        )?))
+        Ok(AlbumConnection(albums_page(s, &args)?))
     }
 
     /// Every track of every album, by number unless `orderBy` says otherwise.
@@ -584,33 +715,7 @@ impl Query {
     ) -> Result<TrackConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        let order_by = order_by.unwrap_or_default();
-        let (list, order) = match order_by.field {
-            TrackOrderField::Number => (s.orders.tracks_by_number.as_slice(), Order::TrackNumber),
-            TrackOrderField::Title => (s.orders.tracks_by_title.as_slice(), Order::TrackTitle),
-            TrackOrderField::Duration => {
-                (s.orders.tracks_by_duration.as_slice(), Order::TrackDuration)
-            }
-        };
-        let desc = order_by.direction.descending();
-        let Some(f) = filter else {
-            return Ok(TrackConnection(paginate(s, list, order, desc, &args)?));
-        };
-        let title = f
-            .title_contains
-            .as_deref()
-            .map(|t| filter_text(t, "titleContains"))
-            .transpose()?;
-        let album = f.album.as_deref().map(|a| s.find(Kind::Album, a));
-        let list = filtered(list, |i| {
-            let t = &s.tracks[i as usize];
-            let secs = i64::from(t.duration.seconds);
-            album.is_none_or(|a| a == Some(t.album))
-                && title.as_deref().is_none_or(|q| fold(&t.title).contains(q))
-                && f.min_duration_seconds.is_none_or(|m| secs >= i64::from(m))
-                && f.max_duration_seconds.is_none_or(|m| secs <= i64::from(m))
-        });
-        Ok(TrackConnection(paginate(s, &list, order, desc, &args)?))
+        Ok(TrackConnection(tracks_page(s, &args, filter, order_by)?))
     }
 
     /// Every company, by name.
@@ -627,13 +732,7 @@ impl Query {
     ) -> Result<CompanyConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(CompanyConnection(paginate(
-            s,
-            s.orders.label(Kind::Company),
-            Order::Label(Kind::Company),
-            false,
-            &args,
-        )?))
+        Ok(CompanyConnection(companies_page(s, &args)?))
     }
 
     /// Every competition, by name.
@@ -650,13 +749,7 @@ impl Query {
     ) -> Result<CompetitionConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(CompetitionConnection(paginate(
-            s,
-            s.orders.label(Kind::Competition),
-            Order::Label(Kind::Competition),
-            false,
-            &args,
-        )?))
+        Ok(CompetitionConnection(competitions_page(s, &args)?))
     }
 
     /// Every source document, by title.
@@ -673,13 +766,7 @@ impl Query {
     ) -> Result<SourceConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(SourceConnection(paginate(
-            s,
-            s.orders.label(Kind::Source),
-            Order::Label(Kind::Source),
-            false,
-            &args,
-        )?))
+        Ok(SourceConnection(sources_page(s, &args)?))
     }
 
     /// Searches the names and titles of every node, ignoring case and accents; works for
@@ -702,19 +789,6 @@ impl Query {
     ) -> Result<SearchConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        let folded = filter_text(&query, "query")?;
-        if folded.trim().is_empty() {
-            return Err(bad_input(
-                "`query` must contain a letter, a digit or a CJK character",
-            ));
-        }
-        let kinds: Option<Vec<Kind>> = types.map(|t| t.into_iter().map(NodeType::kind).collect());
-        let hits = Hits::new(s, &query, kinds.as_deref());
-        Ok(SearchConnection(paginate_seek(
-            s,
-            &hits,
-            Order::Search,
-            &args,
-        )?))
+        Ok(SearchConnection(search_page(s, &args, query, types)?))
     }
 }

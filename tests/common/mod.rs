@@ -12,6 +12,8 @@ use leap_graphql::http::{AppState, Server};
 use leap_graphql::reload::Reloader;
 use serde_json::{Value, json};
 
+pub mod plans;
+
 pub struct TestServer {
     pub addr: SocketAddr,
     pub client: reqwest::Client,

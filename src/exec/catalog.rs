@@ -1,0 +1,265 @@
+//! What the plan compiler knows of the schema: each object's fields and their types, which
+//! objects an interface stands for, and the input types a variable may carry. All of it is
+//! read from the SDL async-graphql prints for our schema, so that it cannot disagree with the
+//! schema the server validates against.
+
+use std::collections::{HashMap, HashSet};
+
+use async_graphql::Value;
+use async_graphql::parser::types::{
+    BaseType, InterfaceType, ObjectType, Type, TypeKind, TypeSystemDefinition,
+};
+use std::sync::LazyLock;
+
+/// A named type of the schema, as far as plans need it.
+pub enum Named {
+    Object {
+        fields: HashMap<String, Type>,
+        implements: Vec<String>,
+    },
+    Interface {
+        fields: HashMap<String, Type>,
+        /// The objects that implement it, in the SDL's order.
+        objects: Vec<String>,
+    },
+    Enum(HashSet<String>),
+    Input(Vec<InputField>),
+    Scalar,
+}
+
+pub struct InputField {
+    pub name: String,
+    pub ty: Type,
+    pub has_default: bool,
+}
+
+pub struct Catalog {
+    types: HashMap<String, Named>,
+    /// The arguments of each field of each object and interface, with their types.
+    arguments: HashMap<String, HashMap<String, HashMap<String, Type>>>,
+}
+
+/// The catalog of our schema, read once.
+pub static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog::from_sdl(&crate::schema::sdl()));
+
+impl Catalog {
+    /// Reads the catalog from SDL. The SDL is the one the schema prints, so a parse failure
+    /// is a bug in async-graphql's printer, and the catalog comes out empty: every plan is
+    /// then refused and every request takes the general executor.
+    pub fn from_sdl(sdl: &str) -> Catalog {
+        let mut types = HashMap::new();
+        for name in ["String", "Int", "Float", "Boolean", "ID"] {
+            types.insert(name.to_owned(), Named::Scalar);
+        }
+        let mut arguments = HashMap::new();
+        let Ok(doc) = async_graphql::parser::parse_schema(sdl) else {
+            return Catalog { types, arguments };
+        };
+        let mut implementers: HashMap<String, Vec<String>> = HashMap::new();
+        for def in &doc.definitions {
+            let TypeSystemDefinition::Type(t) = def else {
+                continue;
+            };
+            let t = &t.node;
+            let name = t.name.node.to_string();
+            let fields_of = |fields: &[async_graphql::Positioned<
+                async_graphql::parser::types::FieldDefinition,
+            >]| {
+                fields
+                    .iter()
+                    .map(|f| (f.node.name.node.to_string(), f.node.ty.node.clone()))
+                    .collect()
+            };
+            if let TypeKind::Object(ObjectType { fields, .. })
+            | TypeKind::Interface(InterfaceType { fields, .. }) = &t.kind
+            {
+                let by_field = fields
+                    .iter()
+                    .map(|f| {
+                        let args = f
+                            .node
+                            .arguments
+                            .iter()
+                            .map(|a| (a.node.name.node.to_string(), a.node.ty.node.clone()));
+                        (f.node.name.node.to_string(), args.collect())
+                    })
+                    .collect();
+                arguments.insert(name.clone(), by_field);
+            }
+            let named = match &t.kind {
+                TypeKind::Object(o) => {
+                    let implements: Vec<String> =
+                        o.implements.iter().map(|i| i.node.to_string()).collect();
+                    for i in &implements {
+                        implementers
+                            .entry(i.clone())
+                            .or_default()
+                            .push(name.clone());
+                    }
+                    Named::Object {
+                        fields: fields_of(&o.fields),
+                        implements,
+                    }
+                }
+                TypeKind::Interface(i) => Named::Interface {
+                    fields: fields_of(&i.fields),
+                    objects: Vec::new(),
+                },
+                TypeKind::Enum(e) => Named::Enum(
+                    e.values
+                        .iter()
+                        .map(|v| v.node.value.node.to_string())
+                        .collect(),
+                ),
+                TypeKind::InputObject(i) => Named::Input(
+                    i.fields
+                        .iter()
+                        .map(|f| InputField {
+                            name: f.node.name.node.to_string(),
+                            ty: f.node.ty.node.clone(),
+                            has_default: f.node.default_value.is_some(),
+                        })
+                        .collect(),
+                ),
+                TypeKind::Scalar | TypeKind::Union(_) => Named::Scalar,
+            };
+            types.insert(name, named);
+        }
+        for (interface, objects) in implementers {
+            if let Some(Named::Interface { objects: o, .. }) = types.get_mut(&interface) {
+                *o = objects;
+            }
+        }
+        Catalog { types, arguments }
+    }
+
+    /// The type of `field` on the object or interface `ty`.
+    pub fn field(&self, ty: &str, field: &str) -> Option<&Type> {
+        match self.types.get(ty)? {
+            Named::Object { fields, .. } | Named::Interface { fields, .. } => fields.get(field),
+            _ => None,
+        }
+    }
+
+    /// The type of argument `arg` of `field` on the object or interface `ty`.
+    pub fn argument(&self, ty: &str, field: &str, arg: &str) -> Option<&Type> {
+        self.arguments.get(ty)?.get(field)?.get(arg)
+    }
+
+    /// The type of field `name` of the input object `input`.
+    pub fn input_field(&self, input: &str, name: &str) -> Option<&Type> {
+        match self.types.get(input)? {
+            Named::Input(fields) => fields.iter().find(|f| f.name == name).map(|f| &f.ty),
+            _ => None,
+        }
+    }
+
+    /// Whether a fragment on `condition` applies to an object of type `object`.
+    pub fn applies(&self, condition: &str, object: &str) -> bool {
+        condition == object
+            || matches!(self.types.get(object), Some(Named::Object { implements, .. })
+                if implements.iter().any(|i| i == condition))
+    }
+
+    /// The object types a value of the named output type can be: itself for an object, its
+    /// implementers for an interface, none for a leaf.
+    pub fn objects(&self, name: &str) -> Option<Vec<&str>> {
+        let (name, named) = self.types.get_key_value(name)?;
+        match named {
+            Named::Object { .. } => Some(vec![name.as_str()]),
+            Named::Interface { objects, .. } => Some(objects.iter().map(|o| &**o).collect()),
+            _ => None,
+        }
+    }
+
+    /// Every object type, with its fields (for the coverage test).
+    pub fn object_fields(&self) -> Vec<(&str, Vec<&str>)> {
+        let mut out: Vec<(&str, Vec<&str>)> = self
+            .types
+            .iter()
+            .filter_map(|(name, t)| match t {
+                Named::Object { fields, .. } => {
+                    let mut f: Vec<&str> = fields.keys().map(|k| &**k).collect();
+                    f.sort_unstable();
+                    Some((&**name, f))
+                }
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Whether `value` is a valid input for `ty`. Stricter, where it differs at all, than the
+    /// rules async-graphql validates by: a value refused here only sends the request to the
+    /// general executor, which then gives the exact answer; a value let through that
+    /// async-graphql would refuse would be a wrong answer.
+    pub fn accepts(&self, ty: &Type, value: &Value) -> bool {
+        if let Value::Null = value {
+            return ty.nullable;
+        }
+        match &ty.base {
+            BaseType::List(item) => match value {
+                Value::List(items) => items.iter().all(|v| self.accepts(item, v)),
+                // A single value stands for a list of one (input coercion of lists).
+                v => self.accepts(item, v),
+            },
+            BaseType::Named(name) => self.accepts_named(name, value),
+        }
+    }
+
+    fn accepts_named(&self, name: &str, value: &Value) -> bool {
+        match (name, value) {
+            ("String", Value::String(_)) => true,
+            ("Boolean", Value::Boolean(_)) => true,
+            ("Int", Value::Number(n)) => n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            ("Float", Value::Number(_)) => true,
+            ("ID", Value::String(_)) => true,
+            // async-graphql's `ID` takes an integer only as an `i64`.
+            ("ID", Value::Number(n)) => n.is_i64(),
+            ("String" | "Boolean" | "Int" | "Float" | "ID", _) => false,
+            _ => match self.types.get(name) {
+                Some(Named::Enum(values)) => match value {
+                    Value::Enum(v) => values.contains(v.as_str()),
+                    Value::String(v) => values.contains(v.as_str()),
+                    _ => false,
+                },
+                Some(Named::Input(fields)) => {
+                    let Value::Object(given) = value else {
+                        return false;
+                    };
+                    given
+                        .keys()
+                        .all(|k| fields.iter().any(|f| f.name == k.as_str()))
+                        && fields.iter().all(|f| match given.get(f.name.as_str()) {
+                            Some(v) => self.accepts(&f.ty, v),
+                            None => f.ty.nullable || f.has_default,
+                        })
+                }
+                _ => false,
+            },
+        }
+    }
+}
+
+/// The named type at the bottom of a type's wrappers (`[Person!]!` is `Person`).
+pub fn base_name(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(n) => n.as_str(),
+        BaseType::List(item) => base_name(item),
+    }
+}
+
+/// Whether a variable of type `var` may stand where a value of type `location` goes: the
+/// spec's rule, without its leave for a nullable variable with a default in a non-null place
+/// (a client may still send null). async-graphql lets a nullable variable stand anywhere and
+/// checks the value given against each place it is used in, where a plan checks the value
+/// against the variable's type once; the two agree where the variable fits.
+pub fn fits(var: &Type, location: &Type) -> bool {
+    (location.nullable || !var.nullable)
+        && match (&var.base, &location.base) {
+            (BaseType::List(v), BaseType::List(l)) => fits(v, l),
+            (BaseType::Named(v), BaseType::Named(l)) => v == l,
+            _ => false,
+        }
+}

@@ -1,0 +1,894 @@
+//! The fields of every type, resolved straight from the store: what `src/schema` answers for
+//! each field, without futures, `Value` trees or per-field context. Every field here must
+//! answer exactly what its resolver in `src/schema` answers; `tests/plans.rs` runs both
+//! executors side by side over every field of every type and compares the bytes.
+//!
+//! Where a resolver does more than read a record (paging, lookups, filters, search), both
+//! executors call the same function of `src/schema`, so that the two cannot drift.
+
+use async_graphql::{EnumType, ID, InputType};
+
+use super::plan::{Arg, Field};
+use super::{Bail, Cx};
+use crate::schema::connection::{Keyed, PageArgs, Paged, encode_cursor, paginate};
+use crate::schema::credit::Role;
+use crate::schema::ids;
+use crate::schema::provenance::ReleaseKind;
+use crate::schema::query::{self as q, Hit};
+use crate::schema::source::{SourceKind, Supported};
+use crate::store::Store;
+use crate::store::model::{self, Idx, Kind, NodeRef, Performer, Work};
+use crate::store::orders::Order;
+
+/// Declares the field names plans know, each once, whatever types have it.
+macro_rules! fids {
+    ($($variant:ident = $name:literal,)*) => {
+        /// A field, by name; which type it is on is the object's business.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Fid {
+            /// `__typename`, which every object has.
+            Typename,
+            $($variant,)*
+        }
+
+        impl Fid {
+            pub fn from_name(name: &str) -> Option<Fid> {
+                match name {
+                    $($name => Some(Fid::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+fids! {
+    Album = "album", Albums = "albums", Aliases = "aliases", Amount = "amount",
+    Author = "author", Authored = "authored", Awards = "awards", Billing = "billing",
+    Cast = "cast", Category = "category", Ceremony = "ceremony", Character = "character",
+    City = "city", Coaches = "coaches", Coaching = "coaching", Commentated = "commentated",
+    Commentators = "commentators", Companies = "companies", Company = "company",
+    Competition = "competition", Competitions = "competitions", Composer = "composer",
+    Composers = "composers", Credits = "credits", Crew = "crew", Currency = "currency",
+    Cursor = "cursor", Date = "date", Depicts = "depicts", Directors = "directors",
+    Duration = "duration", DurationSeconds = "durationSeconds", During = "during",
+    Edges = "edges", EditionSize = "editionSize", Editorial = "editorial",
+    EditorialNote = "editorialNote", EndCursor = "endCursor", Facts = "facts",
+    FieldName = "field", File = "file", Film = "film", Films = "films", Format = "format",
+    From = "from", Genres = "genres", HasNextPage = "hasNextPage",
+    HasPreviousPage = "hasPreviousPage", Id = "id", Isbn = "isbn", Kind = "kind",
+    Label = "label", Match = "match", Matches = "matches", Name = "name", Node = "node",
+    Nodes = "nodes", Note = "note", Notes = "notes", Number = "number",
+    Numbering = "numbering", OriginalTitle = "originalTitle", PageInfo = "pageInfo",
+    People = "people", Performer = "performer", Person = "person", Platforms = "platforms",
+    Price = "price", Producers = "producers", ProductionCompanies = "productionCompanies",
+    Productions = "productions", Publisher = "publisher", Rank = "rank",
+    Recognition = "recognition", Region = "region", Releases = "releases", Role = "role",
+    RuntimeMinutes = "runtimeMinutes", Search = "search", Section = "section", Sku = "sku",
+    Slug = "slug", Soundtrack = "soundtrack", Source = "source", Sources = "sources",
+    Stage = "stage", StartCursor = "startCursor", Streams = "streams",
+    Supports = "supports", Synopses = "synopses", Synopsis = "synopsis", Team = "team",
+    Teams = "teams", Text = "text", Title = "title", To = "to", TotalCount = "totalCount",
+    TotalDurationSeconds = "totalDurationSeconds", Tournament = "tournament",
+    Track = "track", Tracks = "tracks", Url = "url", Winner = "winner", Work = "work",
+    Writers = "writers", Year = "year",
+}
+
+/// An object being written.
+pub enum Obj<'s> {
+    Query,
+    /// Any entity with a global id.
+    Node(NodeRef),
+    Credit(Idx),
+    Coaching(Idx),
+    Release(&'s model::Release),
+    Award(&'s model::Award),
+    Statement(&'s model::Text),
+    Fact(&'s model::Fact),
+    Money(&'s crate::store::values::Money),
+    Conn(Box<Conn<'s>>),
+    Edge(Edge),
+    PageInfo(Box<Conn<'s>>),
+}
+
+/// Which connection type a page is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ConnKind {
+    /// The connection of one kind of entity (`FilmConnection`).
+    Of(Kind),
+    /// `NodeConnection`: what a source supports.
+    Node,
+    Search,
+    Cast,
+    Credit,
+}
+
+impl ConnKind {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            ConnKind::Of(Kind::Film) => ("FilmConnection", "FilmEdge"),
+            ConnKind::Of(Kind::Person) => ("PersonConnection", "PersonEdge"),
+            ConnKind::Of(Kind::Team) => ("TeamConnection", "TeamEdge"),
+            ConnKind::Of(Kind::Match) => ("MatchConnection", "MatchEdge"),
+            ConnKind::Of(Kind::Album) => ("AlbumConnection", "AlbumEdge"),
+            ConnKind::Of(Kind::Track) => ("TrackConnection", "TrackEdge"),
+            ConnKind::Of(Kind::Company) => ("CompanyConnection", "CompanyEdge"),
+            ConnKind::Of(Kind::Competition) => ("CompetitionConnection", "CompetitionEdge"),
+            ConnKind::Of(Kind::Source) => ("SourceConnection", "SourceEdge"),
+            ConnKind::Node => ("NodeConnection", "NodeEdge"),
+            ConnKind::Search => ("SearchConnection", "SearchEdge"),
+            ConnKind::Cast => ("CastConnection", "CastEdge"),
+            ConnKind::Credit => ("CreditConnection", "CreditEdge"),
+        }
+    }
+}
+
+/// One page of a connection.
+pub struct Conn<'s> {
+    kind: ConnKind,
+    page: Page<'s>,
+}
+
+/// The page itself, by the type of its items.
+enum Page<'s> {
+    Idx(Paged<'s, Idx>),
+    Hit(Paged<'s, Hit>),
+    Supported(Paged<'s, Supported>),
+}
+
+/// One item of a page, with what its cursor needs.
+#[derive(Clone, Copy)]
+pub struct Edge {
+    kind: ConnKind,
+    order: Order,
+    item: Item,
+}
+
+#[derive(Clone, Copy)]
+enum Item {
+    Idx(Idx),
+    Hit(Hit),
+    Supported(Supported),
+}
+
+/// A field's value, before it is written.
+pub enum Val<'s> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(&'s str),
+    String(String),
+    Obj(Obj<'s>),
+    List(Vec<Val<'s>>),
+}
+
+type R<'s> = Result<Val<'s>, Bail>;
+
+impl<'s> Obj<'s> {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Obj::Query => "Query",
+            Obj::Node(n) => n.kind.name(),
+            Obj::Credit(_) => "Credit",
+            Obj::Coaching(_) => "Coaching",
+            Obj::Release(_) => "Release",
+            Obj::Award(_) => "Award",
+            Obj::Statement(_) => "Statement",
+            Obj::Fact(_) => "Fact",
+            Obj::Money(_) => "Money",
+            Obj::Conn(c) => c.kind.names().0,
+            Obj::Edge(e) => e.kind.names().1,
+            Obj::PageInfo(_) => "PageInfo",
+        }
+    }
+
+    /// The entity this object is or leads to: itself, an edge's node, a credit's performer.
+    pub fn node(&self, store: &Store) -> Option<NodeRef> {
+        let of = |v: Val<'_>| match v {
+            Val::Obj(Obj::Node(n)) => Some(n),
+            _ => None,
+        };
+        match self {
+            Obj::Node(n) => Some(*n),
+            Obj::Edge(e) => of(edge_node(store, *e)),
+            Obj::Credit(c) => store
+                .credits
+                .get(*c as usize)
+                .and_then(|c| of(performer(c.performer))),
+            _ => None,
+        }
+    }
+
+    /// The credit this object is or links through.
+    pub fn credit(&self) -> Option<Idx> {
+        match self {
+            Obj::Credit(c) => Some(*c),
+            Obj::Edge(Edge {
+                kind: ConnKind::Cast | ConnKind::Credit,
+                item: Item::Idx(c),
+                ..
+            }) => Some(*c),
+            _ => None,
+        }
+    }
+
+    /// The value of field `f` of this object.
+    pub fn resolve(&self, cx: &Cx<'s>, f: &Field) -> R<'s> {
+        let s = cx.store;
+        match self {
+            Obj::Query => query(cx, f),
+            Obj::Node(n) => node(s, *n, cx, f),
+            Obj::Credit(i) => credit(s, *i, f.fid),
+            Obj::Coaching(i) => coaching(s, *i, f.fid),
+            Obj::Release(r) => Ok(match f.fid {
+                Fid::Date => Val::String(r.date.to_string()),
+                Fid::Year => Val::Int(i64::from(r.date.year)),
+                Fid::Kind => enum_name(ReleaseKind::from(r.kind)),
+                Fid::Region => opt_str(&r.region),
+                Fid::City => opt_str(&r.city),
+                Fid::Note => opt_str(&r.note),
+                Fid::Sources => sources(&r.sources),
+                _ => return Err(Bail),
+            }),
+            Obj::Award(a) => Ok(match f.fid {
+                Fid::Ceremony => Val::Str(&a.ceremony),
+                Fid::Category => opt_str(&a.category),
+                Fid::Recognition => Val::Str(&a.recognition),
+                Fid::Sources => sources(&a.sources),
+                _ => return Err(Bail),
+            }),
+            Obj::Statement(t) => Ok(match f.fid {
+                Fid::Text => Val::Str(&t.text),
+                Fid::Sources => sources(&t.sources),
+                Fid::EditorialNote => opt_str(&t.editorial),
+                _ => return Err(Bail),
+            }),
+            Obj::Fact(fact) => Ok(match f.fid {
+                Fid::FieldName => Val::Str(fact.field),
+                Fid::Sources => sources(&fact.sources),
+                Fid::Editorial => Val::Bool(fact.editorial.is_some()),
+                Fid::Note => opt_str(&fact.editorial),
+                _ => return Err(Bail),
+            }),
+            Obj::Money(m) => Ok(match f.fid {
+                Fid::Amount => Val::Str(&m.amount),
+                Fid::Currency => Val::Str(&m.currency),
+                _ => return Err(Bail),
+            }),
+            Obj::Conn(c) => conn(s, c, f.fid),
+            Obj::Edge(e) => edge(s, *e, f.fid),
+            Obj::PageInfo(c) => page_info(s, c, f.fid),
+        }
+    }
+}
+
+fn opt_str(v: &Option<Box<str>>) -> Val<'_> {
+    v.as_deref().map_or(Val::Null, Val::Str)
+}
+
+fn opt_int<T: Into<i64>>(v: Option<T>) -> Val<'static> {
+    v.map_or(Val::Null, |n| Val::Int(n.into()))
+}
+
+fn date(d: Option<crate::store::values::PartialDate>) -> Val<'static> {
+    d.map_or(Val::Null, |d| Val::String(d.to_string()))
+}
+
+/// The name async-graphql gives an enum value, from the enum's own list of items.
+fn enum_name<E: EnumType + PartialEq>(value: E) -> Val<'static> {
+    E::items()
+        .iter()
+        .find(|item| item.value == value)
+        .map_or(Val::Null, |item| Val::Str(item.name))
+}
+
+fn nodes(kind: Kind, list: &[Idx]) -> Val<'static> {
+    Val::List(
+        list.iter()
+            .map(|&idx| Val::Obj(Obj::Node(NodeRef { kind, idx })))
+            .collect(),
+    )
+}
+
+fn one(kind: Kind, idx: Option<Idx>) -> Val<'static> {
+    idx.map_or(Val::Null, |idx| Val::Obj(Obj::Node(NodeRef { kind, idx })))
+}
+
+fn sources(list: &[Idx]) -> Val<'static> {
+    nodes(Kind::Source, list)
+}
+
+fn facts(list: &[model::Fact]) -> Val<'_> {
+    Val::List(list.iter().map(|f| Val::Obj(Obj::Fact(f))).collect())
+}
+
+fn statements(list: &[model::Text]) -> Val<'_> {
+    Val::List(list.iter().map(|t| Val::Obj(Obj::Statement(t))).collect())
+}
+
+fn strs(list: &[Box<str>]) -> Val<'_> {
+    Val::List(list.iter().map(|s| Val::Str(s)).collect())
+}
+
+fn page<'s>(kind: ConnKind, paged: async_graphql::Result<Paged<'s, Idx>>) -> R<'s> {
+    let paged = paged.map_err(|_| Bail)?;
+    Ok(Val::Obj(Obj::Conn(Box::new(Conn {
+        kind,
+        page: Page::Idx(paged),
+    }))))
+}
+
+/// A list of one kind of entity, paged by `order`.
+fn paged<'s>(cx: &Cx<'s>, f: &Field, kind: ConnKind, list: &[Idx], order: Order) -> R<'s> {
+    let args = cx.page_args(f)?;
+    page(kind, paginate(cx.store, list, order, false, &args))
+}
+
+fn performer(p: Performer) -> Val<'static> {
+    Val::Obj(Obj::Node(match p {
+        Performer::Person(idx) => NodeRef {
+            kind: Kind::Person,
+            idx,
+        },
+        Performer::Team(idx) => NodeRef {
+            kind: Kind::Team,
+            idx,
+        },
+    }))
+}
+
+fn work(w: Work) -> Val<'static> {
+    Val::Obj(Obj::Node(match w {
+        Work::Film(idx) => NodeRef {
+            kind: Kind::Film,
+            idx,
+        },
+        Work::Album(idx) => NodeRef {
+            kind: Kind::Album,
+            idx,
+        },
+    }))
+}
+
+/// The people credited in `role` among `credits`, as `Film::directors` and
+/// `Album::composers` list them (teams are left out).
+fn people_in(s: &Store, credits: &[Idx], role: model::Role) -> Vec<Val<'static>> {
+    credits
+        .iter()
+        .map(|c| &s.credits[*c as usize])
+        .filter(|c| c.role == role)
+        .filter_map(|c| match c.performer {
+            Performer::Person(idx) => Some(Val::Obj(Obj::Node(NodeRef {
+                kind: Kind::Person,
+                idx,
+            }))),
+            Performer::Team(_) => None,
+        })
+        .collect()
+}
+
+fn query<'s>(cx: &Cx<'s>, f: &Field) -> R<'s> {
+    let s = cx.store;
+    let lookup = |kind: Kind| -> R<'s> {
+        let id: Option<ID> = cx.arg(f, "id")?;
+        let slug: Option<String> = cx.arg(f, "slug")?;
+        let found = q::lookup(s, kind, id, slug).map_err(|_| Bail)?;
+        Ok(one(kind, found))
+    };
+    match f.fid {
+        Fid::Node => {
+            let id: ID = cx.arg(f, "id")?;
+            let found = q::node_by_id(s, &id).map_err(|_| Bail)?;
+            Ok(found.map_or(Val::Null, |n| Val::Obj(Obj::Node(n))))
+        }
+        Fid::Nodes => {
+            let ids: Vec<ID> = cx.arg(f, "ids")?;
+            if ids.len() > crate::schema::connection::MAX_PAGE {
+                return Err(Bail);
+            }
+            ids.iter()
+                .map(|id| {
+                    let found = q::node_by_id(s, id).map_err(|_| Bail)?;
+                    Ok(found.map_or(Val::Null, |n| Val::Obj(Obj::Node(n))))
+                })
+                .collect::<Result<_, _>>()
+                .map(Val::List)
+        }
+        Fid::Film => lookup(Kind::Film),
+        Fid::Person => lookup(Kind::Person),
+        Fid::Team => lookup(Kind::Team),
+        Fid::Match => lookup(Kind::Match),
+        Fid::Album => lookup(Kind::Album),
+        Fid::Track => lookup(Kind::Track),
+        Fid::Company => lookup(Kind::Company),
+        Fid::Competition => lookup(Kind::Competition),
+        Fid::Source => lookup(Kind::Source),
+        Fid::Films => {
+            let args = cx.page_args(f)?;
+            let page_of = q::films_page(s, &args, cx.arg(f, "filter")?, cx.arg(f, "orderBy")?);
+            page(ConnKind::Of(Kind::Film), page_of)
+        }
+        Fid::People => {
+            let args = cx.page_args(f)?;
+            let page_of = q::people_page(s, &args, cx.arg(f, "filter")?, cx.arg(f, "orderBy")?);
+            page(ConnKind::Of(Kind::Person), page_of)
+        }
+        Fid::Teams => page(
+            ConnKind::Of(Kind::Team),
+            q::teams_page(s, &cx.page_args(f)?),
+        ),
+        Fid::Matches => {
+            let args = cx.page_args(f)?;
+            let page_of = q::matches_page(s, &args, cx.arg(f, "filter")?, cx.arg(f, "orderBy")?);
+            page(ConnKind::Of(Kind::Match), page_of)
+        }
+        Fid::Albums => page(
+            ConnKind::Of(Kind::Album),
+            q::albums_page(s, &cx.page_args(f)?),
+        ),
+        Fid::Tracks => {
+            let args = cx.page_args(f)?;
+            let page_of = q::tracks_page(s, &args, cx.arg(f, "filter")?, cx.arg(f, "orderBy")?);
+            page(ConnKind::Of(Kind::Track), page_of)
+        }
+        Fid::Companies => page(
+            ConnKind::Of(Kind::Company),
+            q::companies_page(s, &cx.page_args(f)?),
+        ),
+        Fid::Competitions => page(
+            ConnKind::Of(Kind::Competition),
+            q::competitions_page(s, &cx.page_args(f)?),
+        ),
+        Fid::Sources => page(
+            ConnKind::Of(Kind::Source),
+            q::sources_page(s, &cx.page_args(f)?),
+        ),
+        Fid::Search => {
+            let args = cx.page_args(f)?;
+            let paged = q::search_page(s, &args, cx.arg(f, "query")?, cx.arg(f, "types")?)
+                .map_err(|_| Bail)?;
+            Ok(Val::Obj(Obj::Conn(Box::new(Conn {
+                kind: ConnKind::Search,
+                page: Page::Hit(paged),
+            }))))
+        }
+        _ => Err(Bail),
+    }
+}
+
+/// A field of an entity: the fields every entity has, then its own.
+fn node<'s>(s: &'s Store, n: NodeRef, cx: &Cx<'s>, f: &Field) -> R<'s> {
+    let meta = s.meta(n);
+    match f.fid {
+        Fid::Id => return Ok(Val::String(ids::encode(n.kind, &meta.slug))),
+        Fid::Slug => return Ok(Val::Str(&meta.slug)),
+        Fid::Facts => return Ok(facts(&meta.facts)),
+        // A source's `sources` would be itself; it has no such field.
+        Fid::Sources if n.kind != Kind::Source => return Ok(sources(&meta.sources)),
+        _ => {}
+    }
+    let i = n.idx as usize;
+    match n.kind {
+        Kind::Film => film(cx, &s.films[i], f),
+        Kind::Person => person(cx, &s.people[i], f),
+        Kind::Team => team(cx, &s.teams[i], f),
+        Kind::Match => match_(s, &s.matches[i], f.fid),
+        Kind::Album => album(cx, &s.albums[i], f),
+        Kind::Track => track(&s.tracks[i], f.fid),
+        Kind::Company => company(&s.companies[i], f.fid),
+        Kind::Competition => competition(&s.competitions[i], f.fid),
+        Kind::Source => source(cx, &s.sources[i], f),
+    }
+}
+
+fn film<'s>(cx: &Cx<'s>, r: &'s model::Film, f: &Field) -> R<'s> {
+    let s = cx.store;
+    Ok(match f.fid {
+        Fid::Title => Val::Str(&r.title),
+        Fid::OriginalTitle => opt_str(&r.original_title),
+        Fid::Genres => strs(&r.genres),
+        Fid::RuntimeMinutes => opt_int(r.runtime_minutes),
+        Fid::Year => opt_int(r.year),
+        Fid::Synopsis => r.synopses.first().map_or(Val::Null, |t| Val::Str(&t.text)),
+        Fid::Synopses => statements(&r.synopses),
+        Fid::Releases => Val::List(
+            r.releases
+                .iter()
+                .map(|x| Val::Obj(Obj::Release(x)))
+                .collect(),
+        ),
+        Fid::Awards => Val::List(r.awards.iter().map(|x| Val::Obj(Obj::Award(x))).collect()),
+        Fid::Notes => statements(&r.notes),
+        Fid::Directors => Val::List(people_in(s, &r.crew, model::Role::Director)),
+        Fid::Writers => Val::List(people_in(s, &r.crew, model::Role::Writer)),
+        Fid::Producers => Val::List(people_in(s, &r.crew, model::Role::Producer)),
+        Fid::Composers => Val::List(people_in(s, &r.crew, model::Role::Composer)),
+        Fid::Crew => Val::List(r.crew.iter().map(|c| Val::Obj(Obj::Credit(*c))).collect()),
+        Fid::ProductionCompanies => nodes(Kind::Company, &r.production_companies),
+        Fid::Platforms => nodes(Kind::Company, &r.platforms),
+        Fid::Cast => return paged(cx, f, ConnKind::Cast, &r.cast, Order::Cast),
+        Fid::Soundtrack => one(Kind::Album, r.albums.first().copied()),
+        Fid::Albums => nodes(Kind::Album, &r.albums),
+        Fid::Matches => {
+            return paged(
+                cx,
+                f,
+                ConnKind::Of(Kind::Match),
+                &r.matches,
+                Order::MatchDate,
+            );
+        }
+        _ => return Err(Bail),
+    })
+}
+
+fn person<'s>(cx: &Cx<'s>, r: &'s model::Person, f: &Field) -> R<'s> {
+    Ok(match f.fid {
+        Fid::Name => Val::Str(&r.name),
+        Fid::Notes => statements(&r.notes),
+        Fid::Credits => {
+            return paged(cx, f, ConnKind::Credit, &r.credits, Order::PersonCredits);
+        }
+        Fid::Albums => nodes(Kind::Album, &r.albums),
+        Fid::Coaching => Val::List(
+            r.coaching
+                .iter()
+                .map(|c| Val::Obj(Obj::Coaching(*c)))
+                .collect(),
+        ),
+        Fid::Commentated => nodes(Kind::Match, &r.commentated),
+        Fid::Authored => nodes(Kind::Source, &r.authored),
+        _ => return Err(Bail),
+    })
+}
+
+fn team<'s>(cx: &Cx<'s>, r: &'s model::Team, f: &Field) -> R<'s> {
+    let s = cx.store;
+    Ok(match f.fid {
+        Fid::Name => Val::Str(&r.name),
+        Fid::Aliases => strs(&r.aliases),
+        Fid::Notes => statements(&r.notes),
+        Fid::Coaches => Val::List(
+            r.coaches
+                .iter()
+                .map(|c| Val::Obj(Obj::Coaching(*c)))
+                .collect(),
+        ),
+        Fid::Matches => {
+            return paged(
+                cx,
+                f,
+                ConnKind::Of(Kind::Match),
+                &r.matches,
+                Order::MatchDate,
+            );
+        }
+        Fid::Films => Val::List(
+            r.credits
+                .iter()
+                .filter_map(|c| match s.credits[*c as usize].work {
+                    Work::Film(idx) => Some(Val::Obj(Obj::Node(NodeRef {
+                        kind: Kind::Film,
+                        idx,
+                    }))),
+                    Work::Album(_) => None,
+                })
+                .collect(),
+        ),
+        _ => return Err(Bail),
+    })
+}
+
+fn match_<'s>(s: &'s Store, r: &'s model::Match, fid: Fid) -> R<'s> {
+    Ok(match fid {
+        Fid::Title => Val::Str(&r.title),
+        Fid::Year => opt_int(r.date.map(|d| d.year)),
+        Fid::Date => date(r.date),
+        Fid::Kind => opt_str(&r.kind),
+        Fid::Competition => r
+            .competition
+            .map_or(Val::Null, |c| Val::Str(&s.competitions[c as usize].name)),
+        Fid::Tournament => one(Kind::Competition, r.competition),
+        Fid::Stage => opt_str(&r.stage),
+        Fid::City => opt_str(&r.city),
+        Fid::Teams => nodes(Kind::Team, &r.teams),
+        Fid::Winner => one(Kind::Team, r.winner),
+        Fid::Commentators => nodes(Kind::Person, &r.commentators),
+        Fid::Films => nodes(Kind::Film, &r.films),
+        Fid::Tracks => nodes(Kind::Track, &r.tracks),
+        Fid::Notes => statements(&r.notes),
+        _ => return Err(Bail),
+    })
+}
+
+fn album<'s>(cx: &Cx<'s>, r: &'s model::Album, f: &Field) -> R<'s> {
+    let s = cx.store;
+    Ok(match f.fid {
+        Fid::Title => Val::Str(&r.title),
+        Fid::Composer => people_in(s, &r.credits, model::Role::Composer)
+            .into_iter()
+            .next()
+            .unwrap_or(Val::Null),
+        Fid::Composers => Val::List(people_in(s, &r.credits, model::Role::Composer)),
+        Fid::Credits => Val::List(
+            r.credits
+                .iter()
+                .map(|c| Val::Obj(Obj::Credit(*c)))
+                .collect(),
+        ),
+        Fid::Label => one(Kind::Company, r.label),
+        Fid::Format => opt_str(&r.format),
+        Fid::Sku => opt_str(&r.sku),
+        Fid::Isbn => opt_str(&r.isbn),
+        Fid::Price => r
+            .price
+            .as_ref()
+            .map_or(Val::Null, |m| Val::Obj(Obj::Money(m))),
+        Fid::EditionSize => opt_int(r.edition_size),
+        Fid::Numbering => opt_str(&r.numbering),
+        Fid::TotalDurationSeconds => {
+            Val::Int(i64::try_from(r.total_duration_seconds).map_err(|_| Bail)?)
+        }
+        Fid::Film => one(Kind::Film, r.film),
+        Fid::Tracks => {
+            return paged(
+                cx,
+                f,
+                ConnKind::Of(Kind::Track),
+                &r.tracks,
+                Order::TrackNumber,
+            );
+        }
+        Fid::Notes => statements(&r.notes),
+        _ => return Err(Bail),
+    })
+}
+
+fn track(r: &model::Track, fid: Fid) -> R<'_> {
+    Ok(match fid {
+        Fid::Number => Val::Int(i64::from(r.number)),
+        Fid::Title => Val::Str(&r.title),
+        Fid::Duration => Val::Str(&r.duration.text),
+        Fid::DurationSeconds => Val::Int(i64::from(r.duration.seconds)),
+        Fid::Album => one(Kind::Album, Some(r.album)),
+        Fid::Depicts => nodes(Kind::Match, &r.depicts),
+        _ => return Err(Bail),
+    })
+}
+
+fn company(r: &model::Company, fid: Fid) -> R<'_> {
+    Ok(match fid {
+        Fid::Name => Val::Str(&r.name),
+        Fid::Productions => nodes(Kind::Film, &r.produced),
+        Fid::Streams => nodes(Kind::Film, &r.streams),
+        Fid::Albums => nodes(Kind::Album, &r.labelled),
+        _ => return Err(Bail),
+    })
+}
+
+fn competition(r: &model::Competition, fid: Fid) -> R<'_> {
+    Ok(match fid {
+        Fid::Name => Val::Str(&r.name),
+        Fid::Date => date(r.date),
+        Fid::Year => opt_int(r.date.map(|d| d.year)),
+        Fid::City => opt_str(&r.city),
+        Fid::Matches => nodes(Kind::Match, &r.matches),
+        _ => return Err(Bail),
+    })
+}
+
+fn source<'s>(cx: &Cx<'s>, r: &'s model::Source, f: &Field) -> R<'s> {
+    Ok(match f.fid {
+        Fid::Title => Val::Str(&r.title),
+        Fid::Kind => enum_name(match r.kind {
+            model::SourceKind::StorePage => SourceKind::StorePage,
+            model::SourceKind::ListEntry => SourceKind::ListEntry,
+            model::SourceKind::Article => SourceKind::Article,
+        }),
+        Fid::Publisher => opt_str(&r.publisher),
+        Fid::Section => opt_str(&r.section),
+        Fid::Author => one(Kind::Person, r.author),
+        Fid::File => opt_str(&r.file),
+        Fid::Url => opt_str(&r.url),
+        Fid::Supports => {
+            let args = cx.page_args(f)?;
+            let list: Vec<Supported> = r.supports.iter().copied().map(Supported).collect();
+            let paged =
+                paginate(cx.store, &list, Order::Supports, false, &args).map_err(|_| Bail)?;
+            Val::Obj(Obj::Conn(Box::new(Conn {
+                kind: ConnKind::Node,
+                page: Page::Supported(paged),
+            })))
+        }
+        _ => return Err(Bail),
+    })
+}
+
+fn credit(s: &Store, i: Idx, fid: Fid) -> R<'_> {
+    let c = &s.credits[i as usize];
+    Ok(match fid {
+        Fid::Role => enum_name(Role::from(c.role)),
+        Fid::Performer => performer(c.performer),
+        Fid::Work => work(c.work),
+        Fid::Character => opt_str(&c.character),
+        Fid::Sources => sources(&c.sources),
+        Fid::Facts => facts(&c.facts),
+        _ => return Err(Bail),
+    })
+}
+
+fn coaching(s: &Store, i: Idx, fid: Fid) -> R<'_> {
+    let c = &s.coaching[i as usize];
+    Ok(match fid {
+        Fid::Person => one(Kind::Person, Some(c.person)),
+        Fid::Team => one(Kind::Team, Some(c.team)),
+        Fid::From => date(c.from),
+        Fid::To => date(c.to),
+        Fid::During => date(c.during),
+        Fid::Note => opt_str(&c.note),
+        Fid::Sources => sources(&c.sources),
+        Fid::Facts => facts(&c.facts),
+        _ => return Err(Bail),
+    })
+}
+
+impl Conn<'_> {
+    fn window(&self) -> crate::schema::connection::Window {
+        match &self.page {
+            Page::Idx(p) => p.window,
+            Page::Hit(p) => p.window,
+            Page::Supported(p) => p.window,
+        }
+    }
+
+    fn order(&self) -> Order {
+        match &self.page {
+            Page::Idx(p) => p.order,
+            Page::Hit(p) => p.order,
+            Page::Supported(p) => p.order,
+        }
+    }
+
+    fn items(&self) -> Vec<Item> {
+        match &self.page {
+            Page::Idx(p) => p.items.iter().map(|i| Item::Idx(*i)).collect(),
+            Page::Hit(p) => p.items.iter().map(|i| Item::Hit(*i)).collect(),
+            Page::Supported(p) => p.items.iter().map(|i| Item::Supported(*i)).collect(),
+        }
+    }
+
+    fn edge(&self, item: Item) -> Edge {
+        Edge {
+            kind: self.kind,
+            order: self.order(),
+            item,
+        }
+    }
+}
+
+fn conn<'s>(s: &'s Store, c: &Conn<'s>, fid: Fid) -> R<'s> {
+    Ok(match fid {
+        Fid::TotalCount => Val::Int(i64::try_from(c.window().total).map_err(|_| Bail)?),
+        Fid::Edges => Val::List(
+            c.items()
+                .into_iter()
+                .map(|item| Val::Obj(Obj::Edge(c.edge(item))))
+                .collect(),
+        ),
+        Fid::Nodes => Val::List(
+            c.items()
+                .into_iter()
+                .map(|item| edge_node(s, c.edge(item)))
+                .collect(),
+        ),
+        Fid::PageInfo => Val::Obj(Obj::PageInfo(Box::new(Conn {
+            kind: c.kind,
+            page: match &c.page {
+                Page::Idx(p) => Page::Idx(copy_paged(p)),
+                Page::Hit(p) => Page::Hit(copy_paged(p)),
+                Page::Supported(p) => Page::Supported(copy_paged(p)),
+            },
+        }))),
+        _ => return Err(Bail),
+    })
+}
+
+/// A page's window and its first and last items: all that `pageInfo` reads.
+fn copy_paged<'s, T: Keyed>(p: &Paged<'s, T>) -> Paged<'s, T> {
+    let ends = match (p.items.first(), p.items.last()) {
+        (Some(a), Some(b)) => vec![*a, *b],
+        _ => Vec::new(),
+    };
+    Paged {
+        store: p.store,
+        items: ends,
+        window: p.window,
+        order: p.order,
+    }
+}
+
+fn page_info<'s>(s: &'s Store, c: &Conn<'s>, fid: Fid) -> R<'s> {
+    let w = c.window();
+    let items = c.items();
+    let cursor =
+        |item: Option<&Item>| item.map_or(Val::Null, |i| Val::String(cursor_of(s, c.order(), *i)));
+    Ok(match fid {
+        Fid::HasNextPage => Val::Bool(w.has_next()),
+        Fid::HasPreviousPage => Val::Bool(w.has_previous()),
+        Fid::StartCursor => cursor(items.first()),
+        Fid::EndCursor => cursor(items.last()),
+        _ => return Err(Bail),
+    })
+}
+
+fn cursor_of(s: &Store, order: Order, item: Item) -> String {
+    let key = match item {
+        Item::Idx(i) => i.key(s, order),
+        Item::Hit(h) => h.key(s, order),
+        Item::Supported(x) => x.key(s, order),
+    };
+    encode_cursor(order.tag(), &key)
+}
+
+fn edge_node(s: &Store, e: Edge) -> Val<'static> {
+    match (e.kind, e.item) {
+        (ConnKind::Of(kind), Item::Idx(idx)) => Val::Obj(Obj::Node(NodeRef { kind, idx })),
+        (ConnKind::Cast, Item::Idx(c)) => performer(s.credits[c as usize].performer),
+        (ConnKind::Credit, Item::Idx(c)) => work(s.credits[c as usize].work),
+        (ConnKind::Search, Item::Hit(h)) => Val::Obj(Obj::Node(h.node)),
+        (ConnKind::Node, Item::Supported(x)) => Val::Obj(Obj::Node(x.0)),
+        // The pairs above are the only ones `Conn` is ever built with.
+        _ => Val::Null,
+    }
+}
+
+fn edge(s: &Store, e: Edge, fid: Fid) -> R<'_> {
+    match fid {
+        Fid::Cursor => return Ok(Val::String(cursor_of(s, e.order, e.item))),
+        Fid::Node => return Ok(edge_node(s, e)),
+        _ => {}
+    }
+    Ok(match (e.kind, e.item, fid) {
+        (ConnKind::Search, Item::Hit(h), Fid::Rank) => Val::Int(i64::from(h.rank)),
+        (ConnKind::Cast | ConnKind::Credit, Item::Idx(i), fid) => {
+            let c = &s.credits[i as usize];
+            match (e.kind, fid) {
+                (_, Fid::Character) => opt_str(&c.character),
+                (_, Fid::Sources) => sources(&c.sources),
+                (_, Fid::Facts) => facts(&c.facts),
+                (ConnKind::Cast, Fid::Billing) => opt_int(c.billing),
+                (ConnKind::Credit, Fid::Role) => enum_name(Role::from(c.role)),
+                _ => return Err(Bail),
+            }
+        }
+        _ => return Err(Bail),
+    })
+}
+
+impl<'s> Cx<'s> {
+    /// The value of argument `name` of `f`, coerced by the argument's own Rust type, as
+    /// async-graphql coerces it for the resolver.
+    pub(super) fn arg<T: InputType>(&self, f: &Field, name: &str) -> Result<T, Bail> {
+        let value = match f.args.iter().find(|(n, _)| n.as_str() == name) {
+            None => None,
+            Some((_, Arg::Const(v))) => Some(v.clone()),
+            Some((_, Arg::Var(i))) => Some(self.vars.get(*i).ok_or(Bail)?.clone()),
+            Some((_, Arg::Mixed(v))) => Some(
+                v.clone()
+                    .into_const_with(|var| self.var(var.as_str()).cloned().ok_or(()))
+                    .map_err(|()| Bail)?,
+            ),
+        };
+        T::parse(value).map_err(|_| Bail)
+    }
+
+    /// The Relay arguments of a connection field.
+    pub(super) fn page_args(&self, f: &Field) -> Result<PageArgs, Bail> {
+        Ok(PageArgs::new(
+            self.arg(f, "first")?,
+            self.arg(f, "after")?,
+            self.arg(f, "last")?,
+            self.arg(f, "before")?,
+        ))
+    }
+}
