@@ -396,6 +396,7 @@ async fn answer_request(
     let graph = state.current();
     if let Some(hit) = state.responses.get(graph.generation, key.shape, &key.bytes) {
         state.metrics.cache_hit("response");
+        super::middleware::record_operation(hit.operation.as_ref());
         let operation = hit.operation.clone();
         return Answer {
             response: cached_response(media, hit, transport, headers),
@@ -408,6 +409,8 @@ async fn answer_request(
         Ok(r) => r,
         Err(e) => return e.answer(media),
     };
+    let operation: Option<Arc<str>> = request.operation_name.as_deref().map(Arc::from);
+    super::middleware::record_operation(operation.as_ref());
     let job = Job {
         request,
         transport,

@@ -3,6 +3,7 @@
 pub mod cache;
 mod graphql;
 pub mod metrics;
+pub mod middleware;
 pub mod persisted;
 pub mod playground;
 pub mod request_id;
@@ -13,22 +14,16 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
-use tower::util::MapRequestLayer;
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::SizeAbove;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 use crate::config::{Config, SeedSource};
 use crate::reload::{self, Hangup, Reloader};
@@ -172,52 +167,23 @@ pub fn routes(state: AppState) -> Router {
 /// (one that panics, say) in exactly the stack the server uses.
 pub fn layers(router: Router, http: &crate::config::Http) -> Router {
     let cors = cors_layer(&http.cors_origins);
+    let above = SizeAbove::new(http.compress_above_bytes);
     let compression = CompressionLayer::new()
         .gzip(true)
         .br(true)
-        .compress_when(SizeAbove::new(http.compress_above_bytes));
+        .compress_when(above);
     router
-        // Outermost first: a request id exists before the span that carries it, the span
-        // covers CORS, compression and panics, and every response (a preflight, a 500) gets
-        // the id back; a panic becomes a 500 that says nothing of the internals.
+        // Outermost first: the request id and the log context exist before anything else
+        // runs, so every response (a preflight, a 500) gets the id back and one access line;
+        // CORS covers compressed answers and 500s alike; a panic becomes a 500 that says
+        // nothing of the internals. See `middleware` for why these are not tower-http's.
         .layer(
             ServiceBuilder::new()
-                .layer(MapRequestLayer::new(request_id::drop_insane))
-                .layer(SetRequestIdLayer::new(
-                    X_REQUEST_ID,
-                    request_id::MakeId::default(),
-                ))
-                .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
-                // One line per request, when it is answered, inside a span naming the method,
-                // path, request id and operation; the span is at INFO so that the default
-                // filter keeps it.
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(request_span)
-                        .on_request(())
-                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
-                )
+                .layer(middleware::AccessLayer::default())
                 .option_layer(cors)
-                .layer(compression)
-                .layer(CatchPanicLayer::custom(graphql::panic_response)),
+                .layer(middleware::CompressLayer::new(compression, above))
+                .layer(middleware::CatchPanicLayer::new(graphql::panic_response)),
         )
-}
-
-/// The span of one request. `operation` is filled in by the GraphQL handler once it has read
-/// the request; the query string is left out, as it can be long and hold variables.
-fn request_span(request: &Request<Body>) -> tracing::Span {
-    let id = request
-        .headers()
-        .get(X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    tracing::info_span!(
-        "request",
-        method = %request.method(),
-        path = request.uri().path(),
-        request_id = id,
-        operation = tracing::field::Empty,
-    )
 }
 
 /// CORS for the configured origins, or no layer at all (and so no CORS header) without any.
