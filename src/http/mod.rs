@@ -116,6 +116,15 @@ impl AppState {
         }
     }
 
+    /// The current graph's generation, without taking a reference to the graph: all that a
+    /// response-cache lookup needs.
+    pub fn generation(&self) -> u64 {
+        match self.graph.read() {
+            Ok(g) => g.generation,
+            Err(poisoned) => poisoned.into_inner().generation,
+        }
+    }
+
     /// The current graph.
     pub fn graph(&self) -> Arc<Store> {
         self.current().store
