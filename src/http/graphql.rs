@@ -481,7 +481,9 @@ async fn answer_request(
             bytes: owned(),
         },
     };
-    execute(state, media, headers, job).await
+    // Boxed: the executor's future is many kilobytes, and inline it would make every
+    // request's future (a hit's too) as large, to be copied whenever it moves.
+    Box::pin(execute(state, media, headers, job)).await
 }
 
 /// Anything but GET and POST on `/graphql`.
