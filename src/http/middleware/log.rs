@@ -28,8 +28,15 @@ use tracing_subscriber::registry::LookupSpan;
 
 use super::RequestContext;
 
+/// The target of the access line, as a literal for `concat!`.
+macro_rules! access_target {
+    () => {
+        "leap_graphql::http::access"
+    };
+}
+
 /// The target of the access line, for filters (`LEAP_LOG=info,leap_graphql::http::access=off`).
-pub const ACCESS_TARGET: &str = "leap_graphql::http::access";
+pub const ACCESS_TARGET: &str = access_target!();
 
 /// How long a line may wait in memory before it is written.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -78,7 +85,7 @@ impl Clock {
             second: u64::MAX,
             text: [0; 20],
         };
-        clock.set_second(unix_micros(wall) / 1_000_000);
+        clock.set_second(wall.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()));
         clock
     }
 
@@ -93,21 +100,16 @@ impl Clock {
             Some(d) => self.wall + d,
             None => self.wall - self.at.duration_since(at),
         };
-        let micros = unix_micros(wall);
-        if micros / 1_000_000 != self.second {
-            self.set_second(micros / 1_000_000);
+        let since = wall.duration_since(UNIX_EPOCH).unwrap_or_default();
+        if since.as_secs() != self.second {
+            self.set_second(since.as_secs());
         }
-        out.extend_from_slice(&self.text);
-        let mut frac = [0u8; 6];
-        digits(&mut frac, micros % 1_000_000);
-        out.extend_from_slice(&frac);
-        out.push(b'Z');
+        let mut text = [0u8; 27];
+        text[..20].copy_from_slice(&self.text);
+        digits(&mut text[20..26], u64::from(since.subsec_micros()));
+        text[26] = b'Z';
+        out.extend_from_slice(&text);
     }
-}
-
-fn unix_micros(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.` for a Unix time in seconds (Howard Hinnant's `civil_from_days`).
@@ -343,6 +345,26 @@ fn access_human(
     micros: u64,
     ansi: bool,
 ) {
+    if !ansi {
+        // Off a terminal (a pipe, a file, the journal): the same line in as few copies as
+        // can be.
+        clock.write(out, now);
+        out.extend_from_slice(b"  INFO ");
+        human_span(out, request, false);
+        out.extend_from_slice(
+            concat!(
+                " ",
+                access_target!(),
+                ": finished processing request latency="
+            )
+            .as_bytes(),
+        );
+        decimal(out, micros);
+        out.extend_from_slice(" μs status=".as_bytes());
+        decimal(out, u64::from(status.as_u16()));
+        out.push(b'\n');
+        return;
+    }
     let style = Style(ansi);
     style.dimmed(out, |out| clock.write(out, now));
     out.push(b' ');
@@ -439,6 +461,20 @@ fn level(out: &mut Vec<u8>, level: Level, ansi: bool) {
 /// `request{method=POST path="/graphql" request_id="…" operation="…"}:`, as the span was
 /// printed.
 fn human_span(out: &mut Vec<u8>, request: &RequestContext, ansi: bool) {
+    if !ansi {
+        out.extend_from_slice(b"request{method=");
+        out.extend_from_slice(request.method.as_str().as_bytes());
+        out.extend_from_slice(b" path=");
+        debug_str(out, request.path());
+        out.extend_from_slice(b" request_id=");
+        debug_str(out, request.id());
+        if let Some(op) = request.operation.as_deref() {
+            out.extend_from_slice(b" operation=");
+            debug_str(out, op);
+        }
+        out.extend_from_slice(b"}:");
+        return;
+    }
     let style = Style(ansi);
     style.bold(out, |out| out.extend_from_slice(b"request"));
     style.bold(out, |out| out.push(b'{'));
@@ -672,6 +708,74 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.len(), 27, "{text}");
         assert!(text.ends_with('Z'), "{text}");
+    }
+
+    fn request() -> RequestContext {
+        RequestContext {
+            method: axum::http::Method::POST,
+            path: Some(axum::http::uri::PathAndQuery::from_static("/graphql?q=1")),
+            id: axum::http::HeaderValue::from_static("abc\"d"),
+            operation: Some("Hello".into()),
+            started: Instant::now(),
+        }
+    }
+
+    /// A line without its timestamp (and, for the human format, its ANSI escapes).
+    fn line(json: bool, ansi: bool) -> String {
+        let mut clock = Clock::new();
+        let at = clock.at;
+        let mut out = Vec::new();
+        if json {
+            access_json(&mut out, &mut clock, at, &request(), StatusCode::OK, 123);
+        } else {
+            access_human(
+                &mut out,
+                &mut clock,
+                at,
+                &request(),
+                StatusCode::OK,
+                123,
+                ansi,
+            );
+        }
+        let text = String::from_utf8(out).unwrap();
+        let mut plain = String::new();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find('\x1b') {
+            plain.push_str(&rest[..at]);
+            rest = &rest[at..];
+            rest = &rest[rest.find('m').unwrap() + 1..];
+        }
+        plain.push_str(rest);
+        plain
+    }
+
+    #[test]
+    fn access_lines_look_like_tracing_subscribers() {
+        let human = line(false, false);
+        assert_eq!(
+            &human[27..],
+            "  INFO request{method=POST path=\"/graphql\" request_id=\"abc\\\"d\" \
+             operation=\"Hello\"}: leap_graphql::http::access: finished processing request \
+             latency=123 μs status=200\n",
+            "{human}"
+        );
+        assert_eq!(
+            line(false, true)[27..],
+            human[27..],
+            "the same line on a terminal, in colour"
+        );
+        let json: serde_json::Value = serde_json::from_str(&line(true, false)).unwrap();
+        let span = serde_json::json!({
+            "method": "POST", "operation": "Hello", "path": "/graphql",
+            "request_id": "abc\"d", "name": "request",
+        });
+        assert_eq!(json["fields"]["message"], "finished processing request");
+        assert_eq!(json["fields"]["status"], 200);
+        assert_eq!(json["fields"]["latency"], "123 μs");
+        assert_eq!(json["target"], ACCESS_TARGET);
+        assert_eq!(json["span"], span);
+        assert_eq!(json["spans"], serde_json::json!([span]));
     }
 
     #[test]
