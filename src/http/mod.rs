@@ -13,17 +13,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
+use tower::util::Either;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::SizeAbove;
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
 use crate::config::{Config, SeedSource};
 use crate::reload::{self, Hangup, Reloader};
@@ -155,6 +156,12 @@ pub fn app(state: AppState) -> Router {
     layers(routes(state), &http)
 }
 
+/// The whole application as the server runs it: [`routes`] inside [`stack`].
+fn service(state: AppState) -> Stack {
+    let http = state.config.http.clone();
+    stack(routes(state), &http)
+}
+
 /// Every route of the application, with its state, and no middleware.
 pub fn routes(state: AppState) -> Router {
     Router::new()
@@ -172,27 +179,39 @@ pub fn routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The middleware every route runs inside. Public so that a test can wrap a route of its own
-/// (one that panics, say) in exactly the stack the server uses.
+/// The middleware every route runs inside, as a router (for tests, which may add a route of
+/// their own, one that panics say): [`stack`] around `router`, the very stack the server runs.
 pub fn layers(router: Router, http: &crate::config::Http) -> Router {
+    Router::new().fallback_service(stack(router, http))
+}
+
+/// What [`stack`] makes; CORS is there only when origins are configured.
+pub type Stack = middleware::Access<Either<Cors<Answering>, Answering>>;
+type Answering = middleware::Respond<Router, SizeAbove>;
+
+/// The middleware around the whole router, not around each route (as `Router::layer` would
+/// put it): a route is a boxed service that is cloned and whose future is boxed for every
+/// request, and every layer inside it adds to both.
+pub fn stack(router: Router, http: &crate::config::Http) -> Stack {
     let cors = cors_layer(&http.cors_origins);
     let above = SizeAbove::new(http.compress_above_bytes);
     let compression = CompressionLayer::new()
         .gzip(true)
         .br(true)
         .compress_when(above);
-    router
-        // Outermost first: the request id and the log context exist before anything else
-        // runs, so every response (a preflight, a 500) gets the id back and one access line;
-        // CORS covers compressed answers and 500s alike; a panic becomes a 500 that says
-        // nothing of the internals. See `middleware` for why these are not tower-http's.
-        .layer(
-            ServiceBuilder::new()
-                .layer(middleware::AccessLayer::default())
-                .option_layer(cors)
-                .layer(middleware::CompressLayer::new(compression, above))
-                .layer(middleware::CatchPanicLayer::new(graphql::panic_response)),
-        )
+    // Outermost first: the request id and the log context exist before anything else runs,
+    // so every response (a preflight, a 500) gets the id back and one access line; CORS
+    // covers compressed answers and 500s alike; a panic becomes a 500 that says nothing of
+    // the internals. See `middleware` for why these are not tower-http's.
+    ServiceBuilder::new()
+        .layer(middleware::AccessLayer::default())
+        .option_layer(cors)
+        .layer(middleware::RespondLayer::new(
+            compression,
+            above,
+            graphql::panic_response,
+        ))
+        .service(router)
 }
 
 /// CORS for the configured origins, or no layer at all (and so no CORS header) without any.
@@ -256,7 +275,7 @@ async fn not_found() -> Response {
 /// A server bound to its port, ready to run.
 pub struct Server {
     listener: TcpListener,
-    router: Router,
+    service: Stack,
     state: AppState,
     reloader: Option<Reloader>,
     hangup: Hangup,
@@ -327,7 +346,7 @@ impl Server {
         };
         Ok(Server {
             listener,
-            router: app(state.clone()),
+            service: service(state.clone()),
             state,
             reloader,
             hangup: Hangup::catch(),
@@ -351,7 +370,7 @@ impl Server {
         let _reloading = reload::start(self.reloader, self.hangup, &self.state.config.reload);
         let ready = self.state.ready.clone();
         let stop = self.stop;
-        axum::serve(self.listener, self.router)
+        axum::serve(self.listener, self.service.into_make_service())
             .with_graceful_shutdown(async move {
                 stop.wait().await;
                 // Load balancers stop sending new requests while those in flight finish.

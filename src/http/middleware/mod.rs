@@ -1,17 +1,17 @@
-//! The middleware every route runs inside, written for the hot path: a response-cache hit
-//! costs a few microseconds, and four `tower-http` layers (request id, trace span, compression,
-//! panics) cost a quarter of that. Three small services replace them:
+//! The middleware around the router, written for the hot path: a response-cache hit costs a
+//! few microseconds, and the four `tower-http` layers this replaces (request id, trace span,
+//! compression, panics) cost a quarter of that. Two small services do their work:
 //!
 //! - [`Access`], outermost: the request id (the client's when sane, or one made here), the
 //!   request's log context, and the access line once the response is ready. The context is
 //!   not a `tracing` span (which costs an allocation, a formatted field string and a registry
 //!   entry per request, used or not): it is moved into a thread-local while the request's
 //!   future is polled, and the log formatters read it from there only when an event fires.
-//! - [`Compress`]: `tower-http`'s compression for requests that accept gzip or br, and none of
-//!   its wrapping for the others (which still get its `Vary: accept-encoding`).
-//! - [`CatchPanic`], innermost: a panic becomes the handler's clean 500.
+//! - [`Respond`], innermost: a panic becomes the handler's clean 500, and `tower-http`'s
+//!   compression runs for requests that accept gzip or br; the others skip its wrapping (and
+//!   still get its `Vary: accept-encoding`).
 //!
-//! CORS, when configured, stays `tower-http`'s, between [`Access`] and [`Compress`].
+//! CORS, when configured, stays `tower-http`'s, between [`Access`] and [`Respond`].
 
 pub mod log;
 
@@ -187,38 +187,58 @@ where
     }
 }
 
-/// Compression above a size, only for requests that ask for it; see the module.
+/// What a panic becomes.
+pub type OnPanic = fn(Box<dyn Any + Send + 'static>) -> Response<Body>;
+
+/// Answers from the inner service, compressed above a size for requests that ask for it, and
+/// a panic turned into `on_panic`'s response; see the module. One service rather than a
+/// compression layer around a panic layer, because a request that asks for no compression
+/// (the hot path's) then goes through one layer, not two: each layer moves the request and
+/// the future once more.
 #[derive(Clone)]
-pub struct CompressLayer<P> {
-    layer: CompressionLayer<P>,
+pub struct RespondLayer<P> {
+    compression: CompressionLayer<P>,
     predicate: P,
+    on_panic: OnPanic,
 }
 
-impl<P: Predicate> CompressLayer<P> {
-    /// `predicate` decides which responses are compressed; the compression layer must have
-    /// been given the same one.
-    pub fn new(layer: CompressionLayer<P>, predicate: P) -> CompressLayer<P> {
-        CompressLayer { layer, predicate }
+impl<P: Predicate> RespondLayer<P> {
+    /// `predicate` decides which responses are compressed; `compression` must have been given
+    /// the same one.
+    pub fn new(compression: CompressionLayer<P>, predicate: P, on_panic: OnPanic) -> Self {
+        RespondLayer {
+            compression,
+            predicate,
+            on_panic,
+        }
     }
 }
 
-impl<S: Clone, P: Predicate> Layer<S> for CompressLayer<P> {
-    type Service = Compress<S, P>;
+impl<S: Clone, P: Predicate> Layer<S> for RespondLayer<P> {
+    type Service = Respond<S, P>;
 
-    fn layer(&self, inner: S) -> Compress<S, P> {
-        Compress {
-            compress: self.layer.layer(inner.clone()),
+    fn layer(&self, inner: S) -> Respond<S, P> {
+        Respond {
+            compress: self.compression.layer(CatchPanic {
+                inner: inner.clone(),
+                on_panic: self.on_panic,
+            }),
             plain: inner,
             predicate: self.predicate.clone(),
+            on_panic: self.on_panic,
         }
     }
 }
 
 #[derive(Clone)]
-pub struct Compress<S, P> {
-    compress: Compression<S, P>,
+pub struct Respond<S, P> {
+    /// For requests that may accept gzip or br: `tower-http`'s compression around the panic
+    /// catcher.
+    compress: Compression<CatchPanic<S>, P>,
+    /// For the others: the service itself, its panics caught here.
     plain: S,
     predicate: P,
+    on_panic: OnPanic,
 }
 
 /// Whether `Accept-Encoding` may name gzip or br. A loose test (a substring) that only ever
@@ -238,14 +258,14 @@ fn may_accept_compression(request: &Request<Body>) -> bool {
         })
 }
 
-impl<S, P> Service<Request<Body>> for Compress<S, P>
+impl<S, P> Service<Request<Body>> for Respond<S, P>
 where
     S: Service<Request<Body>, Response = Response<Body>> + Clone,
     P: Predicate,
 {
     type Response = Response<Body>;
     type Error = S::Error;
-    type Future = CompressFuture<S::Future, P>;
+    type Future = RespondFuture<S::Future, P>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         match self.plain.poll_ready(cx) {
@@ -256,34 +276,46 @@ where
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         if may_accept_compression(&request) {
-            CompressFuture::Compressed {
+            return RespondFuture::Compressed {
                 inner: self.compress.call(request),
-            }
-        } else {
-            CompressFuture::Plain {
-                inner: self.plain.call(request),
+            };
+        }
+        let on_panic = self.on_panic;
+        match catch_unwind(AssertUnwindSafe(|| self.plain.call(request))) {
+            Ok(inner) => RespondFuture::Plain {
+                inner,
                 predicate: self.predicate.clone(),
-            }
+                on_panic,
+            },
+            Err(panic) => RespondFuture::Panicked {
+                response: Some(on_panic(panic)),
+                on_panic,
+            },
         }
     }
 }
 
 pin_project! {
-    #[project = CompressProj]
-    pub enum CompressFuture<F, P> {
+    #[project = RespondProj]
+    pub enum RespondFuture<F, P> {
         Compressed {
             #[pin]
-            inner: tower_http::compression::ResponseFuture<F, P>,
+            inner: tower_http::compression::ResponseFuture<CatchPanicFuture<F>, P>,
         },
         Plain {
             #[pin]
             inner: F,
             predicate: P,
+            on_panic: OnPanic,
+        },
+        Panicked {
+            response: Option<Response<Body>>,
+            on_panic: OnPanic,
         },
     }
 }
 
-impl<F, E, P> Future for CompressFuture<F, P>
+impl<F, E, P> Future for RespondFuture<F, P>
 where
     F: Future<Output = Result<Response<Body>, E>>,
     P: Predicate,
@@ -292,25 +324,49 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            CompressProj::Compressed { inner } => inner.poll(cx).map_ok(|r| r.map(Body::new)),
-            CompressProj::Plain { inner, predicate } => inner.poll(cx).map_ok(|mut r| {
-                // What `tower-http` says of a response it could have compressed, so that
-                // caches keep the two apart.
-                let compressible = !r.headers().contains_key(header::CONTENT_ENCODING)
-                    && !r.headers().contains_key(header::CONTENT_RANGE)
-                    && predicate.should_compress(&r);
-                let varies = r
-                    .headers()
-                    .get_all(header::VARY)
-                    .iter()
-                    .any(|v| contains_ignore_case(v.as_bytes(), b"accept-encoding"));
-                if compressible && !varies {
-                    r.headers_mut()
-                        .append(header::VARY, HeaderValue::from_static("accept-encoding"));
-                }
-                r
-            }),
+            RespondProj::Compressed { inner } => inner.poll(cx).map_ok(|r| r.map(Body::new)),
+            RespondProj::Plain {
+                inner,
+                predicate,
+                on_panic,
+            } => {
+                let polled = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+                    Ok(polled) => polled,
+                    Err(panic) => Poll::Ready(Ok(on_panic(panic))),
+                };
+                polled.map_ok(|mut r| {
+                    mark_varies(&mut r, predicate);
+                    r
+                })
+            }
+            RespondProj::Panicked { response, on_panic } => {
+                Poll::Ready(Ok(response.take().unwrap_or_else(|| {
+                    // Polled again after it answered: the caller's bug, answered as a panic.
+                    on_panic(Box::new("polled after completion"))
+                })))
+            }
         }
+    }
+}
+
+/// Adds `Vary: accept-encoding` to a response `tower-http` would have compressed had the
+/// client asked, as it does itself, so that caches keep the two apart. One pass over the
+/// headers rather than three lookups.
+fn mark_varies<P: Predicate>(r: &mut Response<Body>, predicate: &P) {
+    if !predicate.should_compress(r) {
+        return;
+    }
+    let mut varies = false;
+    for (name, value) in r.headers() {
+        if name == header::CONTENT_ENCODING || name == header::CONTENT_RANGE {
+            return;
+        }
+        varies |=
+            name == header::VARY && contains_ignore_case(value.as_bytes(), b"accept-encoding");
+    }
+    if !varies {
+        r.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
 }
 
@@ -320,33 +376,12 @@ fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// A panic in the service becomes `on_panic`'s response.
-#[derive(Clone)]
-pub struct CatchPanicLayer {
-    on_panic: fn(Box<dyn Any + Send + 'static>) -> Response<Body>,
-}
-
-impl CatchPanicLayer {
-    pub fn new(on_panic: fn(Box<dyn Any + Send + 'static>) -> Response<Body>) -> Self {
-        CatchPanicLayer { on_panic }
-    }
-}
-
-impl<S> Layer<S> for CatchPanicLayer {
-    type Service = CatchPanic<S>;
-
-    fn layer(&self, inner: S) -> CatchPanic<S> {
-        CatchPanic {
-            inner,
-            on_panic: self.on_panic,
-        }
-    }
-}
-
+/// A panic in the service becomes `on_panic`'s response: the panic catcher inside
+/// compression, for requests that ask for it ([`Respond`] catches the others' itself).
 #[derive(Clone)]
 pub struct CatchPanic<S> {
     inner: S,
-    on_panic: fn(Box<dyn Any + Send + 'static>) -> Response<Body>,
+    on_panic: OnPanic,
 }
 
 impl<S> Service<Request<Body>> for CatchPanic<S>
@@ -379,11 +414,11 @@ pin_project! {
         Running {
             #[pin]
             inner: F,
-            on_panic: fn(Box<dyn Any + Send + 'static>) -> Response<Body>,
+            on_panic: OnPanic,
         },
         Panicked {
             response: Option<Response<Body>>,
-            on_panic: fn(Box<dyn Any + Send + 'static>) -> Response<Body>,
+            on_panic: OnPanic,
         },
     }
 }
@@ -402,11 +437,12 @@ where
                     Err(panic) => Poll::Ready(Ok(on_panic(panic))),
                 }
             }
-            CatchPanicProj::Panicked { response, on_panic } => match response.take() {
-                Some(r) => Poll::Ready(Ok(r)),
-                // Polled again after it answered: a bug of the caller's, answered as a panic.
-                None => Poll::Ready(Ok(on_panic(Box::new("polled after completion")))),
-            },
+            CatchPanicProj::Panicked { response, on_panic } => {
+                Poll::Ready(Ok(response.take().unwrap_or_else(|| {
+                    // Polled again after it answered: the caller's bug, answered as a panic.
+                    on_panic(Box::new("polled after completion"))
+                })))
+            }
         }
     }
 }
