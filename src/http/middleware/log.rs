@@ -778,6 +778,91 @@ mod tests {
         assert_eq!(json["spans"], serde_json::json!([span]));
     }
 
+    /// What a subscriber writes, for a test to read.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Captured;
+
+        fn make_writer(&'a self) -> Captured {
+            self.clone()
+        }
+    }
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Emits a warning inside a request and one outside, and an access line (which, without
+    /// our sink, is an ordinary event), and returns what the subscriber wrote.
+    fn events(json: bool) -> Vec<String> {
+        let out = Captured::default();
+        let builder = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(out.clone());
+        let emit = || {
+            let mut context = Some(request());
+            super::super::enter(&mut context, || tracing::warn!(n = 1, "inside"));
+            tracing::warn!("outside");
+            if let Some(c) = &context {
+                access(c, StatusCode::OK, Duration::from_micros(5), Instant::now());
+            }
+        };
+        if json {
+            let subscriber = builder.json().event_format(Json::new()).finish();
+            tracing::subscriber::with_default(subscriber, emit);
+        } else {
+            let subscriber = builder.event_format(Human::new()).finish();
+            tracing::subscriber::with_default(subscriber, emit);
+        }
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn events_in_a_request_name_it() {
+        let lines = events(false);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(
+            &lines[0][27..],
+            "  WARN request{method=POST path=\"/graphql\" request_id=\"abc\\\"d\" \
+             operation=\"Hello\"}: leap_graphql::http::middleware::log::tests: inside n=1",
+        );
+        assert_eq!(
+            &lines[1][27..],
+            "  WARN leap_graphql::http::middleware::log::tests: outside"
+        );
+        assert!(
+            lines[2].contains("finished processing request"),
+            "{}",
+            lines[2]
+        );
+        assert!(lines[2].contains("latency_us=5 status=200"), "{}", lines[2]);
+
+        let lines: Vec<serde_json::Value> = events(true)
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let span = serde_json::json!({
+            "method": "POST", "operation": "Hello", "path": "/graphql",
+            "request_id": "abc\"d", "name": "request",
+        });
+        assert_eq!(lines[0]["fields"]["message"], "inside");
+        assert_eq!(lines[0]["span"], span);
+        assert_eq!(lines[0]["spans"], serde_json::json!([span]));
+        assert_eq!(lines[1]["fields"]["message"], "outside");
+        assert!(lines[1].get("span").is_none(), "{}", lines[1]);
+        assert_eq!(lines[2]["fields"]["status"], 200);
+    }
+
     #[test]
     fn strings_are_escaped() {
         let mut out = Vec::new();

@@ -446,3 +446,96 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use tower::ServiceExt;
+    use tower_http::compression::predicate::SizeAbove;
+
+    use super::*;
+
+    fn on_panic(_: Box<dyn Any + Send + 'static>) -> Response<Body> {
+        let mut r = Response::new(Body::from("panicked"));
+        *r.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+        r
+    }
+
+    /// What `Respond` answers for a body of `size` bytes, or for a panic when the service is
+    /// called or polled (`panic` says which), to a request with `encoding` as its
+    /// Accept-Encoding.
+    async fn answer(
+        encoding: Option<&'static str>,
+        size: usize,
+        panic: Option<&str>,
+    ) -> Response<Body> {
+        let panic = panic.map(str::to_owned);
+        let inner = tower::service_fn(move |_: Request<Body>| {
+            if panic.as_deref() == Some("call") {
+                panic!("in call");
+            }
+            let panic = panic.clone();
+            async move {
+                if panic.as_deref() == Some("poll") {
+                    panic!("in poll");
+                }
+                Ok::<_, Infallible>(Response::new(Body::from(vec![b'x'; size])))
+            }
+        });
+        let above = SizeAbove::new(1024);
+        let compression = CompressionLayer::new().gzip(true).compress_when(above);
+        let mut request = Request::new(Body::empty());
+        if let Some(e) = encoding {
+            request
+                .headers_mut()
+                .insert(header::ACCEPT_ENCODING, HeaderValue::from_static(e));
+        }
+        RespondLayer::new(compression, above, on_panic)
+            .layer(inner)
+            .oneshot(request)
+            .await
+            .unwrap()
+    }
+
+    fn header(r: &Response<Body>, name: header::HeaderName) -> Vec<&str> {
+        r.headers()
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn compresses_only_when_asked_and_always_says_it_varies() {
+        for encoding in [None, Some("identity"), Some("deflate")] {
+            let plain = answer(encoding, 2000, None).await;
+            assert_eq!(
+                header(&plain, header::VARY),
+                ["accept-encoding"],
+                "{encoding:?}"
+            );
+            assert!(header(&plain, header::CONTENT_ENCODING).is_empty());
+        }
+        let gzip = answer(Some("gzip"), 2000, None).await;
+        assert_eq!(header(&gzip, header::CONTENT_ENCODING), ["gzip"]);
+        assert_eq!(header(&gzip, header::VARY), ["accept-encoding"]);
+        // tower-http reads `gzip;q=0` as "not gzip"; so does the loose test, by asking it.
+        let refused = answer(Some("gzip;q=0"), 2000, None).await;
+        assert!(header(&refused, header::CONTENT_ENCODING).is_empty());
+        let small = answer(None, 100, None).await;
+        assert!(header(&small, header::VARY).is_empty());
+    }
+
+    #[tokio::test]
+    async fn panics_become_the_answer_either_way() {
+        for encoding in [None, Some("gzip, br")] {
+            for when in ["call", "poll"] {
+                let r = answer(encoding, 2000, Some(when)).await;
+                assert_eq!(r.status(), 500, "{encoding:?} {when}");
+                let body = axum::body::to_bytes(r.into_body(), 100).await.unwrap();
+                assert_eq!(&body[..], b"panicked", "{encoding:?} {when}");
+            }
+        }
+    }
+}
