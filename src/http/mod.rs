@@ -20,8 +20,9 @@ use axum::routing::get;
 use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tower::ServiceBuilder;
+use tower::layer::layer_fn;
 use tower::util::Either;
+use tower::{Layer, ServiceBuilder};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::SizeAbove;
 use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
@@ -185,8 +186,11 @@ pub fn layers(router: Router, http: &crate::config::Http) -> Router {
     Router::new().fallback_service(stack(router, http))
 }
 
-/// What [`stack`] makes; CORS is there only when origins are configured.
-pub type Stack = middleware::Access<Either<Cors<Answering>, Answering>>;
+/// What [`stack`] makes; CORS is there only when origins are configured. Boxed, because
+/// hyper clones the whole stack for every request, and tower-http's CORS service (its whole
+/// configuration) is five times the size of the rest: without CORS, each request would copy
+/// it for nothing.
+pub type Stack = middleware::Access<Either<Box<Cors<Answering>>, Answering>>;
 type Answering = middleware::Respond<Router, SizeAbove>;
 
 /// The middleware around the whole router, not around each route (as `Router::layer` would
@@ -205,7 +209,7 @@ pub fn stack(router: Router, http: &crate::config::Http) -> Stack {
     // the internals. See `middleware` for why these are not tower-http's.
     ServiceBuilder::new()
         .layer(middleware::AccessLayer::default())
-        .option_layer(cors)
+        .option_layer(cors.map(|cors| layer_fn(move |s| Box::new(cors.layer(s)))))
         .layer(middleware::RespondLayer::new(
             compression,
             above,

@@ -16,6 +16,7 @@
 //! real span would have been printed.
 
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -53,6 +54,9 @@ struct Sink {
     wake: Condvar,
     json: bool,
     ansi: bool,
+    /// Whether the subscriber's filter lets access lines through, asked once: its filter is
+    /// fixed once it is installed.
+    access: AtomicBool,
 }
 
 struct Buffer {
@@ -238,6 +242,8 @@ impl Guard {
     /// installed. Only the first sink of a process carries them, as only the first global
     /// subscriber is installed.
     pub fn carry_access_lines(&self) {
+        let enabled = tracing::enabled!(target: ACCESS_TARGET, Level::INFO);
+        self.sink.access.store(enabled, Relaxed);
         let _ = SINK.set(self.sink.clone());
     }
 }
@@ -289,6 +295,7 @@ pub fn install(json: bool, ansi: bool) -> std::io::Result<(LineWriter, Guard)> {
         wake: Condvar::new(),
         json,
         ansi,
+        access: AtomicBool::new(false),
     });
     let writer = sink.clone();
     let thread = std::thread::Builder::new()
@@ -306,11 +313,11 @@ pub fn install(json: bool, ansi: bool) -> std::io::Result<(LineWriter, Guard)> {
 /// The access line of one request: its method, path, id and operation, its status and how
 /// long it took to answer (up to the response's head), at `now`.
 pub fn access(request: &RequestContext, status: StatusCode, latency: Duration, now: Instant) {
-    if !tracing::enabled!(target: ACCESS_TARGET, Level::INFO) {
-        return;
-    }
     let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
     let Some(sink) = SINK.get() else {
+        if !tracing::enabled!(target: ACCESS_TARGET, Level::INFO) {
+            return;
+        }
         // Another subscriber than ours (a test's, an embedder's): an ordinary event.
         tracing::info!(
             target: ACCESS_TARGET,
@@ -324,6 +331,9 @@ pub fn access(request: &RequestContext, status: StatusCode, latency: Duration, n
         );
         return;
     };
+    if !sink.access.load(Relaxed) {
+        return;
+    }
     sink.push(|b| {
         let Buffer { bytes, clock, .. } = b;
         if sink.json {
@@ -510,8 +520,7 @@ fn json_span(out: &mut Vec<u8>, request: &RequestContext) {
 }
 
 /// Whether `s` goes between quotes as it is: no quote, backslash or control byte, and (when
-/// `ascii`) nothing past ASCII either. Written as a fold without early exit, which the
-/// compiler turns into a few vector instructions.
+/// `ascii`) nothing past ASCII either.
 fn is_plain(s: &[u8], ascii: bool) -> bool {
     s.iter().fold(true, |plain, &b| {
         plain & (b >= 0x20) & (b != b'"') & (b != b'\\') & (!ascii | (b < 0x7f))
@@ -861,6 +870,28 @@ mod tests {
         assert_eq!(lines[1]["fields"]["message"], "outside");
         assert!(lines[1].get("span").is_none(), "{}", lines[1]);
         assert_eq!(lines[2]["fields"]["status"], 200);
+    }
+
+    #[test]
+    fn plain_strings_are_told_from_others() {
+        for s in [
+            "",
+            "/graphql",
+            "5f0c9a2e81b7d4c3-0000002a",
+            "FilmPage",
+            "a~b!c#d$e%f&g'h(i)",
+        ] {
+            assert!(is_plain(s.as_bytes(), true), "{s:?}");
+        }
+        let long = "x".repeat(40);
+        for at in 0..40 {
+            for b in [b'"', b'\\', 0x00, 0x1f, 0x7f, 0x80, 0xff] {
+                let mut s = long.clone().into_bytes();
+                s[at] = b;
+                assert!(!is_plain(&s, true), "{b:#x} at {at}");
+                assert_eq!(is_plain(&s, false), b >= 0x7f, "{b:#x} at {at}");
+            }
+        }
     }
 
     #[test]

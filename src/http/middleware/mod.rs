@@ -168,12 +168,11 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let inner = this.inner;
-        let polled = enter(this.context, || inner.poll(cx));
-        let Poll::Ready(result) = polled else {
-            return Poll::Pending;
-        };
-        let mut response = result?;
-        if let Some(context) = this.context.take() {
+        let mut polled = enter(this.context, || inner.poll(cx));
+        // The response is changed where it lies: moving it costs more than the change.
+        if let Poll::Ready(Ok(response)) = &mut polled
+            && let Some(context) = this.context.take()
+        {
             let now = Instant::now();
             log::access(
                 &context,
@@ -183,7 +182,7 @@ where
             );
             response.headers_mut().insert(X_REQUEST_ID, context.id);
         }
-        Poll::Ready(Ok(response))
+        polled
     }
 }
 
@@ -330,14 +329,14 @@ where
                 predicate,
                 on_panic,
             } => {
-                let polled = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+                let mut polled = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
                     Ok(polled) => polled,
                     Err(panic) => Poll::Ready(Ok(on_panic(panic))),
                 };
-                polled.map_ok(|mut r| {
-                    mark_varies(&mut r, predicate);
-                    r
-                })
+                if let Poll::Ready(Ok(r)) = &mut polled {
+                    mark_varies(r, predicate);
+                }
+                polled
             }
             RespondProj::Panicked { response, on_panic } => {
                 Poll::Ready(Ok(response.take().unwrap_or_else(|| {
