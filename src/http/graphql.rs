@@ -376,9 +376,10 @@ struct Answer {
 impl Answer {
     /// Counts the request and hands back its response.
     fn count(self, state: &AppState, started: Instant) -> Response {
+        let elapsed = super::middleware::answered().saturating_duration_since(started);
         state
             .metrics
-            .request(self.operation.as_deref(), self.outcome, started.elapsed());
+            .request(self.operation.as_deref(), self.outcome, elapsed);
         self.response
     }
 }

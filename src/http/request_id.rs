@@ -5,7 +5,6 @@
 //! The layer that does it is `middleware::Access`; this module supplies the check and the ids.
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
@@ -34,13 +33,16 @@ pub fn client_id(headers: &HeaderMap) -> Option<&HeaderValue> {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// The counter of made ids, shared by every [`MakeId`] of the process: a static rather than
+/// an `Arc`, because hyper clones the middleware (and so the `MakeId`) for every request.
+static NEXT: AtomicU64 = AtomicU64::new(1);
+
 /// Makes ids like `5f0c9a2e81b7d4c3-0000002a`: a random prefix chosen at start (so that two
 /// servers' ids differ) and a counter (so that one server's never repeat).
 #[derive(Clone)]
 pub struct MakeId {
     /// The prefix and its dash, already in hex: each id only writes its counter.
     prefix: [u8; 17],
-    next: Arc<AtomicU64>,
 }
 
 impl Default for MakeId {
@@ -52,18 +54,19 @@ impl Default for MakeId {
         for (i, b) in prefix[..16].iter_mut().enumerate() {
             *b = HEX[((random >> (60 - 4 * i)) & 0xf) as usize];
         }
-        MakeId {
-            prefix,
-            next: Arc::new(AtomicU64::new(1)),
-        }
+        MakeId { prefix }
     }
 }
 
 impl MakeId {
-    /// The next id. Written by hand into a buffer on the stack: this runs on every request
-    /// that brings no id, and `format!` costs several times more.
+    /// The next id.
     pub fn make(&self) -> HeaderValue {
-        let n = self.next.fetch_add(1, Relaxed);
+        self.id(NEXT.fetch_add(1, Relaxed))
+    }
+
+    /// The id with counter `n`. Written by hand into a buffer on the stack: this runs on
+    /// every request that brings no id, and `format!` costs several times more.
+    fn id(&self, n: u64) -> HeaderValue {
         let mut id = [0u8; 17 + 16];
         id[..17].copy_from_slice(&self.prefix);
         // At least eight hex digits, more once the counter outgrows them.
@@ -113,12 +116,15 @@ mod tests {
         assert_ne!(a, b);
         assert!(is_sane(&a));
         let text = a.to_str().unwrap();
-        let expected = format!("{}-{:08x}", &text[..16], 1);
-        assert_eq!(text, expected);
-        make.next.store(0x1_2345_6789, Relaxed);
-        let big = make.make();
-        assert_eq!(&big.to_str().unwrap()[17..], "123456789");
-        make.next.store(u64::MAX, Relaxed);
-        assert_eq!(&make.make().to_str().unwrap()[17..], "ffffffffffffffff");
+        assert_eq!(
+            make.id(1).to_str().unwrap(),
+            format!("{}-00000001", &text[..16])
+        );
+        assert_eq!(&make.id(0x1_2345_6789).to_str().unwrap()[17..], "123456789");
+        assert_eq!(
+            &make.id(u64::MAX).to_str().unwrap()[17..],
+            "ffffffffffffffff"
+        );
+        assert_eq!(&make.id(0).to_str().unwrap()[17..], "00000000");
     }
 }

@@ -42,7 +42,7 @@ pub const ACCESS_TARGET: &str = access_target!();
 /// How long a line may wait in memory before it is written.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// The writer is woken early once this much waits.
-const WRITE_ABOVE: usize = 256 * 1024;
+const WRITE_ABOVE: usize = 64 * 1024;
 /// Lines that would grow the buffer past this are dropped.
 const MAX_BUFFERED: usize = 8 * 1024 * 1024;
 
@@ -726,6 +726,7 @@ mod tests {
             id: axum::http::HeaderValue::from_static("abc\"d"),
             operation: Some("Hello".into()),
             started: Instant::now(),
+            answered: None,
         }
     }
 
@@ -818,7 +819,7 @@ mod tests {
             .with_ansi(false)
             .with_writer(out.clone());
         let emit = || {
-            let mut context = Some(request());
+            let mut context = Some(Box::new(request()));
             super::super::enter(&mut context, || tracing::warn!(n = 1, "inside"));
             tracing::warn!("outside");
             if let Some(c) = &context {

@@ -28,7 +28,8 @@ use axum::body::Body;
 use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderValue, Method, Request, Response, header};
 use pin_project_lite::pin_project;
-use tower::{Layer, Service};
+use tower::util::Oneshot;
+use tower::{Layer, Service, ServiceExt};
 use tower_http::compression::predicate::Predicate;
 use tower_http::compression::{Compression, CompressionLayer};
 
@@ -43,6 +44,8 @@ pub struct RequestContext {
     operation: Option<Arc<str>>,
     /// When the request reached the server.
     started: Instant,
+    /// When the handler answered, if it said (see [`answered`]).
+    answered: Option<Instant>,
 }
 
 impl RequestContext {
@@ -57,13 +60,15 @@ impl RequestContext {
 }
 
 thread_local! {
-    /// The request whose future this thread is polling, if any.
-    static CURRENT: RefCell<Option<RequestContext>> = const { RefCell::new(None) };
+    /// The request whose future this thread is polling, if any. Boxed: it moves in and out
+    /// at every poll, and a pointer moves for less than the context itself (one allocation
+    /// per request costs less than those copies).
+    static CURRENT: RefCell<Option<Box<RequestContext>>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` with `context` as the current request, and puts it back afterwards. The one
 /// that was current before (none, unless requests nest) is current again after.
-fn enter<R>(context: &mut Option<RequestContext>, f: impl FnOnce() -> R) -> R {
+fn enter<R>(context: &mut Option<Box<RequestContext>>, f: impl FnOnce() -> R) -> R {
     let outer = CURRENT.with(|c| c.replace(context.take()));
     let result = f();
     *context = CURRENT.with(|c| c.replace(outer));
@@ -73,7 +78,7 @@ fn enter<R>(context: &mut Option<RequestContext>, f: impl FnOnce() -> R) -> R {
 /// Calls `f` with the request being handled on this thread, if any.
 pub fn with_current<R>(f: impl FnOnce(Option<&RequestContext>) -> R) -> R {
     CURRENT.with(|c| match c.try_borrow() {
-        Ok(current) => f(current.as_ref()),
+        Ok(current) => f(current.as_deref()),
         Err(_) => f(None),
     })
 }
@@ -96,6 +101,21 @@ pub fn record_operation(name: Option<&Arc<str>>) {
 /// When the request being handled reached the server (now, outside of a request).
 pub fn started() -> Instant {
     with_current(|r| r.map(|r| r.started)).unwrap_or_else(Instant::now)
+}
+
+/// Now, as the moment the request being handled was answered: its access line then gives
+/// the same latency as the handler measured, and the clock is read once for both (each read
+/// is a measurable part of a cache hit).
+pub fn answered() -> Instant {
+    let now = Instant::now();
+    CURRENT.with(|c| {
+        if let Ok(mut current) = c.try_borrow_mut()
+            && let Some(request) = current.as_mut()
+        {
+            request.answered = Some(now);
+        }
+    });
+    now
 }
 
 /// The request id, the log context and the access line; see the module.
@@ -139,13 +159,14 @@ where
             Some(id) => id.clone(),
             None => self.ids.make(),
         };
-        let mut context = Some(RequestContext {
+        let mut context = Some(Box::new(RequestContext {
             method: request.method().clone(),
             path: request.uri().path_and_query().cloned(),
             id,
             operation: None,
             started,
-        });
+            answered: None,
+        }));
         let inner = enter(&mut context, || self.inner.call(request));
         AccessFuture { inner, context }
     }
@@ -155,7 +176,7 @@ pin_project! {
     pub struct AccessFuture<F> {
         #[pin]
         inner: F,
-        context: Option<RequestContext>,
+        context: Option<Box<RequestContext>>,
     }
 }
 
@@ -173,7 +194,7 @@ where
         if let Poll::Ready(Ok(response)) = &mut polled
             && let Some(context) = this.context.take()
         {
-            let now = Instant::now();
+            let now = context.answered.unwrap_or_else(Instant::now);
             log::access(
                 &context,
                 response.status(),
@@ -218,11 +239,8 @@ impl<S: Clone, P: Predicate> Layer<S> for RespondLayer<P> {
 
     fn layer(&self, inner: S) -> Respond<S, P> {
         Respond {
-            compress: self.compression.layer(CatchPanic {
-                inner: inner.clone(),
-                on_panic: self.on_panic,
-            }),
-            plain: inner,
+            inner,
+            compression: self.compression.clone(),
             predicate: self.predicate.clone(),
             on_panic: self.on_panic,
         }
@@ -231,14 +249,19 @@ impl<S: Clone, P: Predicate> Layer<S> for RespondLayer<P> {
 
 #[derive(Clone)]
 pub struct Respond<S, P> {
-    /// For requests that may accept gzip or br: `tower-http`'s compression around the panic
-    /// catcher.
-    compress: Compression<CatchPanic<S>, P>,
-    /// For the others: the service itself, its panics caught here.
-    plain: S,
+    inner: S,
+    /// For requests that may accept gzip or br: `tower-http`'s compression, put around a
+    /// panic catcher around `inner` for each such request. Only the layer is kept, not the
+    /// service it makes, because hyper clones the middleware for every request, and a second
+    /// copy of `inner` would be one more reference count up and down on each.
+    compression: CompressionLayer<P>,
     predicate: P,
     on_panic: OnPanic,
 }
+
+/// The future of a request that may be compressed: boxed, so that it does not make the
+/// future of every other request (an enum as large as its largest case) larger.
+type Compressing<S, P> = Pin<Box<Oneshot<Compression<CatchPanic<S>, P>, Request<Body>>>>;
 
 /// Whether `Accept-Encoding` may name gzip or br. A loose test (a substring) that only ever
 /// errs towards asking `tower-http`, which reads the header properly.
@@ -264,23 +287,24 @@ where
 {
     type Response = Response<Body>;
     type Error = S::Error;
-    type Future = RespondFuture<S::Future, P>;
+    type Future = RespondFuture<S, P>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        match self.plain.poll_ready(cx) {
-            Poll::Ready(Ok(())) => self.compress.poll_ready(cx),
-            other => other,
-        }
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let on_panic = self.on_panic;
         if may_accept_compression(&request) {
+            let service = self.compression.layer(CatchPanic {
+                inner: self.inner.clone(),
+                on_panic,
+            });
             return RespondFuture::Compressed {
-                inner: self.compress.call(request),
+                inner: Box::pin(service.oneshot(request)),
             };
         }
-        let on_panic = self.on_panic;
-        match catch_unwind(AssertUnwindSafe(|| self.plain.call(request))) {
+        match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
             Ok(inner) => RespondFuture::Plain {
                 inner,
                 predicate: self.predicate.clone(),
@@ -296,14 +320,17 @@ where
 
 pin_project! {
     #[project = RespondProj]
-    pub enum RespondFuture<F, P> {
+    pub enum RespondFuture<S, P>
+    where
+        S: Service<Request<Body>, Response = Response<Body>>,
+        P: Predicate,
+    {
         Compressed {
-            #[pin]
-            inner: tower_http::compression::ResponseFuture<CatchPanicFuture<F>, P>,
+            inner: Compressing<S, P>,
         },
         Plain {
             #[pin]
-            inner: F,
+            inner: S::Future,
             predicate: P,
             on_panic: OnPanic,
         },
@@ -314,16 +341,18 @@ pin_project! {
     }
 }
 
-impl<F, E, P> Future for RespondFuture<F, P>
+impl<S, P> Future for RespondFuture<S, P>
 where
-    F: Future<Output = Result<Response<Body>, E>>,
+    S: Service<Request<Body>, Response = Response<Body>> + Clone,
     P: Predicate,
 {
-    type Output = Result<Response<Body>, E>;
+    type Output = Result<Response<Body>, S::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            RespondProj::Compressed { inner } => inner.poll(cx).map_ok(|r| r.map(Body::new)),
+            RespondProj::Compressed { inner } => {
+                inner.as_mut().poll(cx).map_ok(|r| r.map(Body::new))
+            }
             RespondProj::Plain {
                 inner,
                 predicate,
