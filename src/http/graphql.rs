@@ -10,11 +10,13 @@
 //! `GET` (405), execute under the timeout (503), and [`respond`].
 
 use std::any::Any;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::Request;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -105,38 +107,39 @@ impl Media {
     }
 }
 
-/// One media range of an `Accept` header, as far as negotiation needs it.
-struct MediaRange {
-    /// Lower-cased `type/subtype`, possibly with wildcards.
-    essence: String,
+/// One media range of an `Accept` header, as far as negotiation needs it. Borrowed from the
+/// header, and compared without regard to case, so that negotiating allocates nothing.
+struct MediaRange<'a> {
+    /// `type/subtype`, possibly with wildcards, in the client's case.
+    essence: &'a [u8],
     /// Quality in thousandths, so that ranges compare exactly.
     q: u16,
 }
 
-impl MediaRange {
+impl<'a> MediaRange<'a> {
     /// `None` for a range that can never match us: one that asks for a charset other than
-    /// UTF-8, the only one we send.
-    fn parse(range: &str) -> Option<MediaRange> {
-        let mut parts = range.split(';');
-        let essence = parts.next()?.trim().to_ascii_lowercase();
+    /// UTF-8, the only one we send. `range` is trimmed and not empty.
+    fn parse(range: &'a [u8]) -> Option<MediaRange<'a>> {
+        let mut parts = range.split(|&b| b == b';');
+        let essence = parts.next()?.trim_ascii();
         if essence.is_empty() {
             return None;
         }
         let mut q = 1000;
         for param in parts {
-            let Some((k, v)) = param.split_once('=') else {
+            let mut kv = param.splitn(2, |&b| b == b'=');
+            let (Some(k), Some(v)) = (kv.next(), kv.next()) else {
                 continue;
             };
-            let v = v.trim().trim_matches('"');
-            match k.trim().to_ascii_lowercase().as_str() {
+            let (k, v) = (k.trim_ascii(), unquote(v.trim_ascii()));
+            if k.eq_ignore_ascii_case(b"q") {
                 // An unreadable weight is taken as "not acceptable" rather than guessed at.
-                "q" => {
-                    q = v
-                        .parse::<f32>()
-                        .map_or(0, |q| (q.clamp(0.0, 1.0) * 1000.0) as u16)
-                }
-                "charset" if !v.eq_ignore_ascii_case("utf-8") => return None,
-                _ => {}
+                q = std::str::from_utf8(v)
+                    .ok()
+                    .and_then(|v| v.parse::<f32>().ok())
+                    .map_or(0, |q| (q.clamp(0.0, 1.0) * 1000.0) as u16);
+            } else if k.eq_ignore_ascii_case(b"charset") && !v.eq_ignore_ascii_case(b"utf-8") {
+                return None;
             }
         }
         Some(MediaRange { essence, q })
@@ -145,13 +148,42 @@ impl MediaRange {
     /// How specifically this range names `media`: 2 by name, 1 as `application/*`, 0 as
     /// `*/*`; `None` if it does not cover it.
     fn specificity(&self, media: Media) -> Option<u8> {
-        match self.essence.as_str() {
-            e if e == media.essence() => Some(2),
-            "application/*" => Some(1),
-            "*/*" => Some(0),
-            _ => None,
+        let e = self.essence;
+        if e.eq_ignore_ascii_case(media.essence().as_bytes()) {
+            Some(2)
+        } else if e.eq_ignore_ascii_case(b"application/*") {
+            Some(1)
+        } else if e == b"*/*" {
+            Some(0)
+        } else {
+            None
         }
     }
+}
+
+/// The answer for the `Accept` values that clients send most, without parsing them; the
+/// `usual_accept_values` test checks each against the general case.
+fn usual_accept(value: &[u8]) -> Option<Media> {
+    match value {
+        b"application/graphql-response+json"
+        | b"application/graphql-response+json, application/json"
+        | b"application/graphql-response+json, application/json;q=0.9" => {
+            Some(Media::GraphqlResponse)
+        }
+        b"application/json" | b"*/*" => Some(Media::Json),
+        _ => None,
+    }
+}
+
+/// A parameter value without the quotes around it.
+fn unquote(mut v: &[u8]) -> &[u8] {
+    while let [b'"', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b'"'] = v {
+        v = rest;
+    }
+    v
 }
 
 /// Picks the response media type from `Accept`, or `None` when neither of ours is acceptable
@@ -163,35 +195,54 @@ impl MediaRange {
 /// wins, as the spec prefers; between two wildcard matches `application/json` wins, because a
 /// client that says `*/*` (or sends no `Accept`, as older clients do) has stated no preference
 /// and the spec says to answer such clients in `application/json`.
+///
+/// One pass over the header, on its bytes: it runs on every request, cache hits included.
 pub fn negotiate(headers: &HeaderMap) -> Option<Media> {
-    let ranges: Vec<MediaRange> = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter(|r| !r.trim().is_empty())
-        .filter_map(MediaRange::parse)
-        .collect();
+    const OURS: [Media; 2] = [Media::GraphqlResponse, Media::Json];
+    let accept = headers.get_all(header::ACCEPT);
+    let mut values = accept.iter();
+    if let (Some(value), None) = (values.next(), values.next())
+        && let Some(media) = usual_accept(value.as_bytes())
+    {
+        return Some(media);
+    }
+    let mut stated = false;
+    // For each of OURS, the most specific range that covers it, with its quality.
+    let mut best: [Option<(u8, u16)>; 2] = [None, None];
+    for value in accept {
+        // Unreadable (not visible ASCII) values are ignored, as if absent.
+        if value.to_str().is_err() {
+            continue;
+        }
+        for range in value.as_bytes().split(|&b| b == b',') {
+            let range = range.trim_ascii();
+            if range.is_empty() {
+                continue;
+            }
+            stated = true;
+            let Some(range) = MediaRange::parse(range) else {
+                continue;
+            };
+            for (best, media) in best.iter_mut().zip(OURS) {
+                if let Some(s) = range.specificity(media) {
+                    *best = (*best).max(Some((s, range.q)));
+                }
+            }
+        }
+    }
     // No `Accept` (or only blank or unreadable ones): the client states no preference.
-    let stated = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(',').any(|r| !r.trim().is_empty()));
     if !stated {
         return Some(Media::Json);
     }
     // (quality, named, preferred) for one of our types, or None when no range covers it.
-    let score = |media: Media| {
-        let (specificity, q) = ranges
-            .iter()
-            .filter_map(|r| r.specificity(media).map(|s| (s, r.q)))
-            .max()?;
+    let score = |media: Media, best: Option<(u8, u16)>| {
+        let (specificity, q) = best?;
         let named = specificity == 2;
         let preferred = (media == Media::GraphqlResponse) == named;
         (q > 0).then_some((q, named, preferred))
     };
-    match (score(Media::GraphqlResponse), score(Media::Json)) {
+    let [g, j] = best;
+    match (score(Media::GraphqlResponse, g), score(Media::Json, j)) {
         (Some(g), Some(j)) => Some(if g >= j {
             Media::GraphqlResponse
         } else {
@@ -325,9 +376,10 @@ struct Answer {
 impl Answer {
     /// Counts the request and hands back its response.
     fn count(self, state: &AppState, started: Instant) -> Response {
+        let elapsed = super::middleware::answered().saturating_duration_since(started);
         state
             .metrics
-            .request(self.operation.as_deref(), self.outcome, started.elapsed());
+            .request(self.operation.as_deref(), self.outcome, elapsed);
         self.response
     }
 }
@@ -338,44 +390,50 @@ struct CacheKey {
     bytes: Bytes,
 }
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let started = Instant::now();
-    let answer = match negotiate(&headers) {
+// The handlers take the whole request rather than a `HeaderMap` extractor, which would
+// copy every header of every request.
+
+pub async fn post(State(state): State<AppState>, request: Request) -> Response {
+    let started = super::middleware::started();
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let answer = match negotiate(headers) {
         None => not_acceptable(),
-        Some(media) => match read_post_body(&state.config.limits, &headers, body).await {
+        Some(media) => match read_post_body(&state.config.limits, headers, body).await {
             Err(e) => e.answer(media),
             Ok(bytes) => {
-                let key = CacheKey {
-                    shape: media.shape(Transport::Post),
-                    bytes,
-                };
-                answer_request(&state, media, key, &headers, |state, bytes| {
-                    parse_post(state, bytes)
-                })
-                .await
+                let shape = media.shape(Transport::Post);
+                let owned = || bytes.clone();
+                answer_request(&state, media, shape, &bytes, owned, headers, parse_post).await
             }
         },
     };
     answer.count(&state, started)
 }
 
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn get(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let headers = &parts.headers;
     // A browser opening the endpoint gets the playground, not a JSON error.
-    if wants_html(&headers) {
+    if wants_html(headers) {
         return super::playground::page();
     }
-    let started = Instant::now();
-    let answer = match negotiate(&headers) {
+    let started = super::middleware::started();
+    let uri = &parts.uri;
+    let answer = match negotiate(headers) {
         None => not_acceptable(),
         Some(media) => {
-            let raw = Bytes::copy_from_slice(uri.query().unwrap_or("").as_bytes());
-            let key = CacheKey {
-                shape: media.shape(Transport::Get),
-                bytes: raw,
-            };
-            answer_request(&state, media, key, &headers, |state, _| {
-                read_get(state, &uri)
-            })
+            let raw = uri.query().unwrap_or("").as_bytes();
+            let shape = media.shape(Transport::Get);
+            answer_request(
+                &state,
+                media,
+                shape,
+                raw,
+                || Bytes::copy_from_slice(raw),
+                headers,
+                |state, _| read_get(state, uri),
+            )
             .await
         }
     };
@@ -383,19 +441,22 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
 }
 
 /// The hot path first: the exact request answered before on this graph is served again
-/// without parsing anything. Otherwise `read` makes the request, which runs, and a clean
-/// answer is kept for next time.
+/// without parsing anything (and without copying the key: `owned` makes it only for a
+/// miss). Otherwise `read` makes the request, which runs, and a clean answer is kept for
+/// next time.
 async fn answer_request(
     state: &AppState,
     media: Media,
-    key: CacheKey,
+    shape: Shape,
+    key: &[u8],
+    owned: impl FnOnce() -> Bytes,
     headers: &HeaderMap,
     read: impl FnOnce(&AppState, &[u8]) -> Result<GraphqlRequest, RequestError>,
 ) -> Answer {
-    let transport = key.shape.transport();
-    let graph = state.current();
-    if let Some(hit) = state.responses.get(graph.generation, key.shape, &key.bytes) {
+    let transport = shape.transport();
+    if let Some(hit) = state.responses.get(state.generation(), shape, key) {
         state.metrics.cache_hit("response");
+        super::middleware::record_operation(hit.operation.as_ref());
         let operation = hit.operation.clone();
         return Answer {
             response: cached_response(media, hit, transport, headers),
@@ -404,17 +465,26 @@ async fn answer_request(
         };
     }
     state.metrics.cache_miss("response");
-    let request = match read(state, &key.bytes) {
+    let request = match read(state, key) {
         Ok(r) => r,
         Err(e) => return e.answer(media),
     };
+    let operation: Option<Arc<str>> = request.operation_name.as_deref().map(Arc::from);
+    super::middleware::record_operation(operation.as_ref());
+    // The graph the request runs on, whose generation its answer is kept under: a reload
+    // since the lookup above only means that answer is for the newer graph.
     let job = Job {
         request,
         transport,
-        graph,
-        key,
+        graph: state.current(),
+        key: CacheKey {
+            shape,
+            bytes: owned(),
+        },
     };
-    execute(state, media, headers, job).await
+    // Boxed: the executor's future is many kilobytes, and inline it would make every
+    // request's future (a hit's too) as large, to be copied whenever it moves.
+    Box::pin(execute(state, media, headers, job)).await
 }
 
 /// Anything but GET and POST on `/graphql`.
@@ -489,26 +559,35 @@ fn require_json_content_type(headers: &HeaderMap) -> Result<(), RequestError> {
 /// Whether `Content-Type` is `application/json`, with no charset or UTF-8 (JSON's only
 /// encoding; a missing charset means UTF-8).
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(ct) = headers.get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    // What clients send most, without parsing.
+    if ct == "application/json" {
+        return true;
+    }
+    let Ok(ct) = ct.to_str() else {
         return false;
     };
     let mut parts = ct.split(';');
-    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = parts.next().unwrap_or("").trim();
     let charset_ok = parts.all(|p| match p.split_once('=') {
         Some((k, v)) if k.trim().eq_ignore_ascii_case("charset") => {
             v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
         }
         _ => true,
     });
-    essence == JSON && charset_ok
+    essence.eq_ignore_ascii_case(JSON) && charset_ok
 }
 
 /// Reads the whole body, refusing with 413 before reading anything when `Content-Length`
-/// already says it is too large, and as soon as a chunked body passes the limit.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, RequestError> {
+/// already says it is too large, and as soon as a chunked body passes the limit. A body that
+/// comes in one frame (most do) is taken as it is, without collecting it.
+async fn read_body(
+    headers: &HeaderMap,
+    mut body: Body,
+    limit: usize,
+) -> Result<Bytes, RequestError> {
     let too_large = || {
         RequestError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -523,11 +602,26 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    // The only other way this fails is the connection breaking mid-body, and then no one is
-    // left to read the answer.
-    axum::body::to_bytes(body, limit)
+    // The only other way reading fails is the connection breaking mid-body, and then no one
+    // is left to read the answer.
+    let first = match std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        None => return Ok(Bytes::new()),
+        Some(Err(_)) => return Err(too_large()),
+        Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
+    };
+    if first.len() > limit {
+        return Err(too_large());
+    }
+    if body.is_end_stream() {
+        return Ok(first);
+    }
+    let rest = axum::body::to_bytes(body, limit - first.len())
         .await
-        .map_err(|_| too_large())
+        .map_err(|_| too_large())?;
+    let mut whole = Vec::with_capacity(first.len() + rest.len());
+    whole.extend_from_slice(&first);
+    whole.extend_from_slice(&rest);
+    Ok(Bytes::from(whole))
 }
 
 /// Reads a `GET`: the query string must fit the limit and hold each parameter at most once;
@@ -1118,6 +1212,22 @@ mod tests {
         ];
         for (values, expected) in cases {
             assert_eq!(accept(values), *expected, "Accept: {values:?}");
+        }
+    }
+
+    #[test]
+    fn usual_accept_values() {
+        for value in [
+            "application/graphql-response+json",
+            "application/graphql-response+json, application/json",
+            "application/graphql-response+json, application/json;q=0.9",
+            "application/json",
+            "*/*",
+        ] {
+            // The general case, made to run by a second (blank) value.
+            let general = accept(&[value, ""]);
+            assert_eq!(usual_accept(value.as_bytes()), general, "{value}");
+            assert_eq!(accept(&[value]), general, "{value}");
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod cache;
 mod graphql;
 pub mod metrics;
+pub mod middleware;
 pub mod persisted;
 pub mod playground;
 pub mod request_id;
@@ -12,23 +13,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tower::ServiceBuilder;
-use tower::util::MapRequestLayer;
-use tower_http::catch_panic::CatchPanicLayer;
+use tower::layer::layer_fn;
+use tower::util::Either;
+use tower::{Layer, ServiceBuilder};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::SizeAbove;
-use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
 use crate::config::{Config, SeedSource};
 use crate::reload::{self, Hangup, Reloader};
@@ -121,6 +118,15 @@ impl AppState {
         }
     }
 
+    /// The current graph's generation, without taking a reference to the graph: all that a
+    /// response-cache lookup needs.
+    pub fn generation(&self) -> u64 {
+        match self.graph.read() {
+            Ok(g) => g.generation,
+            Err(poisoned) => poisoned.into_inner().generation,
+        }
+    }
+
     /// The current graph.
     pub fn graph(&self) -> Arc<Store> {
         self.current().store
@@ -151,6 +157,12 @@ pub fn app(state: AppState) -> Router {
     layers(routes(state), &http)
 }
 
+/// The whole application as the server runs it: [`routes`] inside [`stack`].
+fn service(state: AppState) -> Stack {
+    let http = state.config.http.clone();
+    stack(routes(state), &http)
+}
+
 /// Every route of the application, with its state, and no middleware.
 pub fn routes(state: AppState) -> Router {
     Router::new()
@@ -168,56 +180,42 @@ pub fn routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The middleware every route runs inside. Public so that a test can wrap a route of its own
-/// (one that panics, say) in exactly the stack the server uses.
+/// The middleware every route runs inside, as a router (for tests, which may add a route of
+/// their own, one that panics say): [`stack`] around `router`, the very stack the server runs.
 pub fn layers(router: Router, http: &crate::config::Http) -> Router {
+    Router::new().fallback_service(stack(router, http))
+}
+
+/// What [`stack`] makes; CORS is there only when origins are configured. Boxed, because
+/// hyper clones the whole stack for every request, and tower-http's CORS service (its whole
+/// configuration) is five times the size of the rest: without CORS, each request would copy
+/// it for nothing.
+pub type Stack = middleware::Access<Either<Box<Cors<Answering>>, Answering>>;
+type Answering = middleware::Respond<Router, SizeAbove>;
+
+/// The middleware around the whole router, not around each route (as `Router::layer` would
+/// put it): a route is a boxed service that is cloned and whose future is boxed for every
+/// request, and every layer inside it adds to both.
+pub fn stack(router: Router, http: &crate::config::Http) -> Stack {
     let cors = cors_layer(&http.cors_origins);
+    let above = SizeAbove::new(http.compress_above_bytes);
     let compression = CompressionLayer::new()
         .gzip(true)
         .br(true)
-        .compress_when(SizeAbove::new(http.compress_above_bytes));
-    router
-        // Outermost first: a request id exists before the span that carries it, the span
-        // covers CORS, compression and panics, and every response (a preflight, a 500) gets
-        // the id back; a panic becomes a 500 that says nothing of the internals.
-        .layer(
-            ServiceBuilder::new()
-                .layer(MapRequestLayer::new(request_id::drop_insane))
-                .layer(SetRequestIdLayer::new(
-                    X_REQUEST_ID,
-                    request_id::MakeId::default(),
-                ))
-                .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
-                // One line per request, when it is answered, inside a span naming the method,
-                // path, request id and operation; the span is at INFO so that the default
-                // filter keeps it.
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(request_span)
-                        .on_request(())
-                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
-                )
-                .option_layer(cors)
-                .layer(compression)
-                .layer(CatchPanicLayer::custom(graphql::panic_response)),
-        )
-}
-
-/// The span of one request. `operation` is filled in by the GraphQL handler once it has read
-/// the request; the query string is left out, as it can be long and hold variables.
-fn request_span(request: &Request<Body>) -> tracing::Span {
-    let id = request
-        .headers()
-        .get(X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    tracing::info_span!(
-        "request",
-        method = %request.method(),
-        path = request.uri().path(),
-        request_id = id,
-        operation = tracing::field::Empty,
-    )
+        .compress_when(above);
+    // Outermost first: the request id and the log context exist before anything else runs,
+    // so every response (a preflight, a 500) gets the id back and one access line; CORS
+    // covers compressed answers and 500s alike; a panic becomes a 500 that says nothing of
+    // the internals. See `middleware` for why these are not tower-http's.
+    ServiceBuilder::new()
+        .layer(middleware::AccessLayer::default())
+        .option_layer(cors.map(|cors| layer_fn(move |s| Box::new(cors.layer(s)))))
+        .layer(middleware::RespondLayer::new(
+            compression,
+            above,
+            graphql::panic_response,
+        ))
+        .service(router)
 }
 
 /// CORS for the configured origins, or no layer at all (and so no CORS header) without any.
@@ -281,7 +279,7 @@ async fn not_found() -> Response {
 /// A server bound to its port, ready to run.
 pub struct Server {
     listener: TcpListener,
-    router: Router,
+    service: Stack,
     state: AppState,
     reloader: Option<Reloader>,
     hangup: Hangup,
@@ -352,7 +350,7 @@ impl Server {
         };
         Ok(Server {
             listener,
-            router: app(state.clone()),
+            service: service(state.clone()),
             state,
             reloader,
             hangup: Hangup::catch(),
@@ -376,7 +374,7 @@ impl Server {
         let _reloading = reload::start(self.reloader, self.hangup, &self.state.config.reload);
         let ready = self.state.ready.clone();
         let stop = self.stop;
-        axum::serve(self.listener, self.router)
+        axum::serve(self.listener, self.service.into_make_service())
             .with_graceful_shutdown(async move {
                 stop.wait().await;
                 // Load balancers stop sending new requests while those in flight finish.

@@ -1,17 +1,13 @@
 //! `x-request-id`: a client's id is kept when it is a sane token, any other is replaced by one
-//! we make; the id goes on the request's span and is echoed on the response, so that a
+//! we make; the id goes in the request's log context and is echoed on the response, so that a
 //! client's report and our log lines can be matched.
 //!
-//! The layers themselves are tower-http's (`SetRequestId`, `PropagateRequestId`); this module
-//! supplies the check that runs before them and the ids they make.
+//! The layer that does it is `middleware::Access`; this module supplies the check and the ids.
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, Request};
-use tower_http::request_id::{MakeRequestId, RequestId};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -25,45 +21,61 @@ pub fn is_sane(value: &HeaderValue) -> bool {
     !bytes.is_empty() && bytes.len() <= MAX_LEN && bytes.iter().all(|b| b.is_ascii_graphic())
 }
 
-/// Drops an `x-request-id` we will not keep, so that `SetRequestId` makes one in its place.
-/// Only the first header counts; a second one is dropped too, so that the id is unambiguous.
-pub fn drop_insane(mut request: Request<Body>) -> Request<Body> {
-    let headers = request.headers_mut();
+/// The client's id, when it sent exactly one and it is sane. A second one makes the id
+/// ambiguous, so then none is kept.
+pub fn client_id(headers: &HeaderMap) -> Option<&HeaderValue> {
     let mut values = headers.get_all(&X_REQUEST_ID).iter();
-    let keep = match (values.next(), values.next()) {
-        (Some(v), None) => is_sane(v),
-        _ => false,
-    };
-    if !keep {
-        headers.remove(&X_REQUEST_ID);
+    match (values.next(), values.next()) {
+        (Some(v), None) if is_sane(v) => Some(v),
+        _ => None,
     }
-    request
 }
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The counter of made ids, shared by every [`MakeId`] of the process: a static rather than
+/// an `Arc`, because hyper clones the middleware (and so the `MakeId`) for every request.
+static NEXT: AtomicU64 = AtomicU64::new(1);
 
 /// Makes ids like `5f0c9a2e81b7d4c3-0000002a`: a random prefix chosen at start (so that two
 /// servers' ids differ) and a counter (so that one server's never repeat).
 #[derive(Clone)]
 pub struct MakeId {
-    prefix: u64,
-    next: Arc<AtomicU64>,
+    /// The prefix and its dash, already in hex: each id only writes its counter.
+    prefix: [u8; 17],
 }
 
 impl Default for MakeId {
     fn default() -> Self {
-        MakeId {
-            // std's hasher keys are random per process; hashing nothing with them is a random
-            // number without a dependency for it.
-            prefix: RandomState::new().hash_one(()),
-            next: Arc::new(AtomicU64::new(1)),
+        // std's hasher keys are random per process; hashing nothing with them is a random
+        // number without a dependency for it.
+        let random = RandomState::new().hash_one(());
+        let mut prefix = [b'-'; 17];
+        for (i, b) in prefix[..16].iter_mut().enumerate() {
+            *b = HEX[((random >> (60 - 4 * i)) & 0xf) as usize];
         }
+        MakeId { prefix }
     }
 }
 
-impl MakeRequestId for MakeId {
-    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
-        let n = self.next.fetch_add(1, Relaxed);
-        let id = format!("{:016x}-{n:08x}", self.prefix);
-        HeaderValue::try_from(id).ok().map(RequestId::new)
+impl MakeId {
+    /// The next id.
+    pub fn make(&self) -> HeaderValue {
+        self.id(NEXT.fetch_add(1, Relaxed))
+    }
+
+    /// The id with counter `n`. Written by hand into a buffer on the stack: this runs on
+    /// every request that brings no id, and `format!` costs several times more.
+    fn id(&self, n: u64) -> HeaderValue {
+        let mut id = [0u8; 17 + 16];
+        id[..17].copy_from_slice(&self.prefix);
+        // At least eight hex digits, more once the counter outgrows them.
+        let digits = (16 - n.leading_zeros() as usize / 4).max(8);
+        for (i, b) in id[17..17 + digits].iter_mut().enumerate() {
+            *b = HEX[((n >> (4 * (digits - 1 - i))) & 0xf) as usize];
+        }
+        HeaderValue::from_bytes(&id[..17 + digits])
+            .unwrap_or_else(|_| HeaderValue::from_static("-"))
     }
 }
 
@@ -85,12 +97,34 @@ mod tests {
     }
 
     #[test]
+    fn only_one_sane_client_id_is_kept() {
+        let mut headers = HeaderMap::new();
+        assert!(client_id(&headers).is_none());
+        headers.append(X_REQUEST_ID, HeaderValue::from_static("abc"));
+        assert_eq!(client_id(&headers).unwrap(), "abc");
+        headers.append(X_REQUEST_ID, HeaderValue::from_static("def"));
+        assert!(client_id(&headers).is_none(), "two ids are ambiguous");
+        headers.insert(X_REQUEST_ID, HeaderValue::from_static("a b"));
+        assert!(client_id(&headers).is_none());
+    }
+
+    #[test]
     fn made_ids_differ_and_are_sane() {
-        let mut make = MakeId::default();
-        let request = Request::new(());
-        let a = make.make_request_id(&request).unwrap();
-        let b = make.make_request_id(&request).unwrap();
-        assert_ne!(a.header_value(), b.header_value());
-        assert!(is_sane(a.header_value()));
+        let make = MakeId::default();
+        let a = make.make();
+        let b = make.make();
+        assert_ne!(a, b);
+        assert!(is_sane(&a));
+        let text = a.to_str().unwrap();
+        assert_eq!(
+            make.id(1).to_str().unwrap(),
+            format!("{}-00000001", &text[..16])
+        );
+        assert_eq!(&make.id(0x1_2345_6789).to_str().unwrap()[17..], "123456789");
+        assert_eq!(
+            &make.id(u64::MAX).to_str().unwrap()[17..],
+            "ffffffffffffffff"
+        );
+        assert_eq!(&make.id(0).to_str().unwrap()[17..], "00000000");
     }
 }
