@@ -77,12 +77,23 @@ impl ResponseCache {
     }
 
     /// The cached response for this exact request, if it was answered under this generation.
+    /// An answer to a POST comes without its ETag, which only GET sends: each reference
+    /// counted here is a cost of every cache hit.
     pub fn get(&self, generation: u64, shape: Shape, key: &[u8]) -> Option<Cached> {
         let tables = self.tables.read().ok()?;
         if tables.generation != generation {
             return None;
         }
-        tables.maps[shape as usize].get(key).cloned()
+        let cached = tables.maps[shape as usize].get(key)?;
+        let etag = match shape {
+            Shape::GetGraphql | Shape::GetJson => cached.etag.clone(),
+            Shape::PostGraphql | Shape::PostJson => Bytes::new(),
+        };
+        Some(Cached {
+            body: cached.body.clone(),
+            etag,
+            operation: cached.operation.clone(),
+        })
     }
 
     /// Keeps a response. Entries of an older generation are dropped first; when full, some
@@ -301,6 +312,12 @@ mod tests {
         assert!(
             c.get(1, Shape::PostJson, b"q").is_none(),
             "another media type is another response"
+        );
+        c.insert(1, Shape::GetJson, Bytes::from_static(b"q"), cached("a"));
+        assert_eq!(
+            c.get(1, Shape::GetJson, b"q").map(|v| v.etag),
+            Some(etag(b"a")),
+            "GET answers carry their ETag"
         );
         assert!(
             c.get(2, Shape::PostGraphql, b"q").is_none(),

@@ -376,7 +376,7 @@ struct Answer {
 impl Answer {
     /// Counts the request and hands back its response.
     fn count(self, state: &AppState, started: Instant) -> Response {
-        let elapsed = super::middleware::answered().saturating_duration_since(started);
+        let elapsed = super::middleware::answered(started);
         state
             .metrics
             .request(self.operation.as_deref(), self.outcome, elapsed);
@@ -454,10 +454,11 @@ async fn answer_request(
     read: impl FnOnce(&AppState, &[u8]) -> Result<GraphqlRequest, RequestError>,
 ) -> Answer {
     let transport = shape.transport();
-    if let Some(hit) = state.responses.get(state.generation(), shape, key) {
+    if let Some(mut hit) = state.responses.get(state.generation(), shape, key) {
         state.metrics.cache_hit("response");
-        super::middleware::record_operation(hit.operation.as_ref());
-        let operation = hit.operation.clone();
+        // Taken rather than copied: every reference count costs on this path.
+        let operation = hit.operation.take();
+        super::middleware::record_operation(operation.as_ref());
         return Answer {
             response: cached_response(media, hit, transport, headers),
             operation,

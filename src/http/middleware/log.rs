@@ -477,7 +477,13 @@ fn human_span(out: &mut Vec<u8>, request: &RequestContext, ansi: bool) {
         out.extend_from_slice(b" path=");
         debug_str(out, request.path());
         out.extend_from_slice(b" request_id=");
-        debug_str(out, request.id());
+        if request.made_id {
+            out.push(b'"');
+            out.extend_from_slice(request.id.as_bytes());
+            out.push(b'"');
+        } else {
+            debug_str(out, request.id());
+        }
         if let Some(op) = request.operation.as_deref() {
             out.extend_from_slice(b" operation=");
             debug_str(out, op);
@@ -727,6 +733,7 @@ mod tests {
             operation: Some("Hello".into()),
             started: Instant::now(),
             answered: None,
+            made_id: false,
         }
     }
 

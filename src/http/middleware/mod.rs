@@ -22,7 +22,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::uri::PathAndQuery;
@@ -44,8 +44,11 @@ pub struct RequestContext {
     operation: Option<Arc<str>>,
     /// When the request reached the server.
     started: Instant,
-    /// When the handler answered, if it said (see [`answered`]).
-    answered: Option<Instant>,
+    /// When the handler answered and how long after `started`, if it said (see
+    /// [`answered`]).
+    answered: Option<(Instant, Duration)>,
+    /// Whether `id` is one we made, which needs no escaping in a log line.
+    made_id: bool,
 }
 
 impl RequestContext {
@@ -103,19 +106,21 @@ pub fn started() -> Instant {
     with_current(|r| r.map(|r| r.started)).unwrap_or_else(Instant::now)
 }
 
-/// Now, as the moment the request being handled was answered: its access line then gives
-/// the same latency as the handler measured, and the clock is read once for both (each read
-/// is a measurable part of a cache hit).
-pub fn answered() -> Instant {
+/// How long since `started` the request being handled was answered, now. Its access line
+/// then gives the same latency as the handler measured, and the clock is read once for both
+/// (each read is a measurable part of a cache hit).
+pub fn answered(started: Instant) -> Duration {
     let now = Instant::now();
+    let latency = now.saturating_duration_since(started);
     CURRENT.with(|c| {
         if let Ok(mut current) = c.try_borrow_mut()
             && let Some(request) = current.as_mut()
+            && request.started == started
         {
-            request.answered = Some(now);
+            request.answered = Some((now, latency));
         }
     });
-    now
+    latency
 }
 
 /// The request id, the log context and the access line; see the module.
@@ -155,9 +160,9 @@ where
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         let started = Instant::now();
-        let id = match request_id::client_id(request.headers()) {
-            Some(id) => id.clone(),
-            None => self.ids.make(),
+        let (id, made_id) = match request_id::client_id(request.headers()) {
+            Some(id) => (id.clone(), false),
+            None => (self.ids.make(), true),
         };
         let mut context = Some(Box::new(RequestContext {
             method: request.method().clone(),
@@ -166,6 +171,7 @@ where
             operation: None,
             started,
             answered: None,
+            made_id,
         }));
         let inner = enter(&mut context, || self.inner.call(request));
         AccessFuture { inner, context }
@@ -194,13 +200,11 @@ where
         if let Poll::Ready(Ok(response)) = &mut polled
             && let Some(context) = this.context.take()
         {
-            let now = context.answered.unwrap_or_else(Instant::now);
-            log::access(
-                &context,
-                response.status(),
-                now.saturating_duration_since(context.started),
-                now,
-            );
+            let (now, latency) = context.answered.unwrap_or_else(|| {
+                let now = Instant::now();
+                (now, now.saturating_duration_since(context.started))
+            });
+            log::access(&context, response.status(), latency, now);
             response.headers_mut().insert(X_REQUEST_ID, context.id);
         }
         polled
