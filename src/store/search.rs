@@ -278,6 +278,17 @@ const PREFILTER_POSTINGS_PER_CANDIDATE: usize = 8;
 /// its bitmap, and only the rarer tokens beside it are read posting by posting.
 const DENSE_SHARE: usize = 32;
 
+/// A token whose documents fall in runs of consecutive numbers, this many documents to a run
+/// or more on average, also keeps the runs ("spans"), and then needs no bitmap. Documents are
+/// numbered in label order (see `Store::build_search`), so a word that starts many names, or
+/// follows the same first words in them, has its documents in a few long runs; counting a
+/// union of such tokens costs a step per span instead of a bit per document. A span costs
+/// two postings' memory, so the spans add an eighth at most to the postings they summarise.
+const POSTINGS_PER_SPAN: usize = 16;
+
+/// A token with fewer documents than this keeps no spans: its postings are cheap to read.
+const MIN_SPANNED_POSTINGS: usize = 256;
+
 /// Accumulates `(key, doc)` pairs during the build, deduplicating repeated keys within a doc
 /// and keeping the best place the key has in that doc. Documents are visited in increasing
 /// order, so each key's documents arrive already sorted.
@@ -459,17 +470,47 @@ impl SearchIndexBuilder {
         let bitmap_words = docs.len().div_ceil(64);
         let mut dense_tokens = Vec::new();
         let mut dense_bits: Vec<u64> = Vec::new();
+        let mut span_tokens = Vec::new();
+        let mut span_starts = Vec::new();
+        let mut spans: Vec<[u32; 2]> = Vec::new();
         for t in 0..vocab_len {
-            let list = &postings[vocab_post[t] as usize..vocab_post[t + 1] as usize];
-            if !list.is_empty() && list.len() * DENSE_SHARE >= docs.len() {
+            let (start, end) = (vocab_post[t] as usize, vocab_post[t + 1] as usize);
+            let len = end - start;
+            let dense = len > 0 && len * DENSE_SHARE >= docs.len();
+            if len >= MIN_SPANNED_POSTINGS {
+                let [first, other] = vocab_runs[t].map(|o| o as usize);
+                let runs = [start..first, first..other, other..end].map(|r| &postings[r]);
+                let mut token_spans: Vec<[u32; 2]> = Vec::new();
+                for d in Merge::new(runs.to_vec(), true) {
+                    if let Some(span) = token_spans.last_mut()
+                        && span[1] == d
+                    {
+                        span[1] = d + 1;
+                    } else if (token_spans.len() + 1) * POSTINGS_PER_SPAN > len {
+                        break;
+                    } else {
+                        token_spans.push([d, d + 1]);
+                    }
+                }
+                let covered: u32 = token_spans.iter().map(|[a, b]| b - a).sum();
+                if covered as usize == len {
+                    span_tokens.push(t as u32);
+                    span_starts.push(spans.len() as u32);
+                    spans.extend(token_spans);
+                    continue;
+                }
+            }
+            if dense {
+                let list = &postings[start..end];
                 dense_tokens.push(t as u32);
-                let start = dense_bits.len();
-                dense_bits.resize(start + bitmap_words, 0);
+                let at = dense_bits.len();
+                dense_bits.resize(at + bitmap_words, 0);
                 for &d in list {
-                    dense_bits[start + d as usize / 64] |= 1 << (d % 64);
+                    dense_bits[at + d as usize / 64] |= 1 << (d % 64);
                 }
             }
         }
+        span_starts.push(spans.len() as u32);
 
         let mut ngram_counts = vec![0u32; ngrams.keys.len()];
         for &(id, _) in &ngrams.pairs {
@@ -553,6 +594,9 @@ impl SearchIndexBuilder {
             vocab_runs,
             dense_tokens,
             dense_bits,
+            span_tokens,
+            span_starts,
+            spans,
             suffixes: offsets,
             cjk,
             postings,
@@ -585,6 +629,12 @@ pub struct SearchIndex {
     dense_tokens: Vec<u32>,
     /// Those bitmaps, back to back, each a bit per document rounded up to whole words.
     dense_bits: Vec<u64>,
+    /// The tokens (sorted) that keep the runs of their documents, see [`POSTINGS_PER_SPAN`].
+    span_tokens: Vec<u32>,
+    /// The spans of the `i`th of those tokens are `spans[span_starts[i]..span_starts[i + 1]]`.
+    span_starts: Vec<u32>,
+    /// Runs of consecutive documents, `[first, last + 1]`, ascending within each token.
+    spans: Vec<[u32; 2]>,
     /// Offsets in `vocab_text` of token suffixes (not at a token start), sorted by suffix.
     suffixes: Vec<u32>,
     /// CJK unigram and bigram keys to `(start, len)` in `postings`.
@@ -816,7 +866,10 @@ impl SearchIndex {
             + self.postings.capacity()
             + self.vocab_runs.capacity() * 2
             + self.dense_tokens.capacity()
-            + self.dense_bits.capacity() * 2;
+            + self.dense_bits.capacity() * 2
+            + self.span_tokens.capacity()
+            + self.span_starts.capacity()
+            + self.spans.capacity() * 2;
         // A hash map entry is the key and value plus one control byte.
         let map = self.cjk.capacity() * (size_of::<(u64, (u32, u32))>() + 1);
         u32s * 4 + self.text.capacity() + self.vocab_text.capacity() + map
@@ -844,7 +897,8 @@ impl SearchIndex {
             .map(|r| &self.postings[r.start as usize..r.end as usize])
     }
 
-    /// Token `t` as a query of one word reads it: its runs, and its bitmap if it has one.
+    /// Token `t` as a query of one word reads it: its runs, and its spans or bitmap if it
+    /// has them.
     fn word_token(&self, t: usize) -> Token<'_> {
         let words = self.doc_ids.len().div_ceil(64);
         let bits = self
@@ -852,9 +906,19 @@ impl SearchIndex {
             .binary_search(&(t as u32))
             .ok()
             .and_then(|i| self.dense_bits.get(i * words..(i + 1) * words));
+        let spans = self
+            .span_tokens
+            .binary_search(&(t as u32))
+            .ok()
+            .and_then(|i| {
+                let start = *self.span_starts.get(i)? as usize;
+                let end = *self.span_starts.get(i + 1)? as usize;
+                self.spans.get(start..end)
+            });
         Token {
             runs: self.word_runs(t),
             bits,
+            spans,
         }
     }
 
@@ -954,6 +1018,9 @@ impl fmt::Debug for SearchIndex {
             .field("names", &self.name_ends.len().saturating_sub(1))
             .field("tokens", &self.vocab_len())
             .field("cjk_ngrams", &self.cjk.len())
+            .field("bitmaps", &self.dense_tokens.len())
+            .field("spanned_tokens", &self.span_tokens.len())
+            .field("spans", &self.spans.len())
             .field("heap_size", &self.heap_size())
             .finish()
     }
@@ -1333,6 +1400,67 @@ mod tests {
                 ),
             };
             check_matches(&index, &query, within.as_deref(), &mut rng, max_doc);
+        }
+    }
+
+    #[test]
+    fn names_in_label_order_make_spans_and_pages_match_brute_force() {
+        // Names added in sorted order, as the store adds them, put the documents of a name's
+        // first words in long runs: spans. A few words spread over every name get bitmaps.
+        const FIRST: &[&str] = &["the", "a", "northern", "anthem", "then"];
+        const OTHER: &[&str] = &[
+            "golden", "north", "the", "ant", "hem", "anthems", "theme", "or", "a",
+        ];
+        let mut rng = Rng(77);
+        let mut names: Vec<String> = (0..4000)
+            .map(|_| {
+                let mut name = FIRST[rng.below(FIRST.len())].to_string();
+                for _ in 0..rng.below(3) {
+                    name.push(' ');
+                    name.push_str(OTHER[rng.below(OTHER.len())]);
+                }
+                name
+            })
+            .collect();
+        names.sort();
+        let mut builder = SearchIndexBuilder::new();
+        for (i, name) in names.iter().enumerate() {
+            builder.add(3 * i as u32 + 1, &[name]);
+        }
+        let index = builder.finish();
+        assert!(index.span_tokens.len() >= 3, "{:?}", index.span_tokens);
+        assert!(!index.dense_tokens.is_empty());
+        let max_doc = 3 * 4000 + 1;
+        let queries = [
+            "the",
+            "th",
+            "t",
+            "a",
+            "an",
+            "ant",
+            "the",
+            "north",
+            "nort",
+            "orth",
+            "hem",
+            "them",
+            "then",
+            "theme",
+            "golden",
+            "or",
+            "n",
+            "e",
+            "the golden",
+            "a north",
+        ];
+        for query in queries {
+            for within in [
+                None,
+                Some(vec![0..max_doc / 2, max_doc..max_doc + 1]),
+                Some(vec![5..900, 4000..9000]),
+            ] {
+                check_matches(&index, query, within.as_deref(), &mut rng, max_doc);
+            }
         }
     }
 

@@ -9,8 +9,9 @@
 //!
 //! Each set is the union of sorted posting lists. Counting a union of one token's lists (or
 //! of lists known to be disjoint) is a sum of binary searches; counting the union of several
-//! tokens' lists has to see each of their postings once, into a bitmap, except for common
-//! tokens, whose bitmaps the index keeps and which are read a word per 64 documents instead.
+//! tokens' lists has to see each of their postings once, into a bitmap, except for tokens
+//! whose documents the index also keeps as runs of consecutive numbers (spans), which are
+//! read a step per run, and common tokens, whose bitmaps are read a word per 64 documents.
 
 use std::collections::BinaryHeap;
 use std::ops::Range;
@@ -25,17 +26,21 @@ pub const RANKS: u8 = RANK_SUBSTRING + 1;
 /// and per posting, a merge (through a heap) about this many words' worth per posting.
 const WORDS_PER_MERGED_POSTING: usize = 16;
 
-/// A token of a one-word query: its runs (see [`SearchIndex::word_runs`]) and, for a common
-/// token, a bitmap of all its documents.
+/// A token of a one-word query: its runs (see [`SearchIndex::word_runs`]) and, when the
+/// index keeps them, its documents as spans or as a bitmap.
 #[derive(Clone, Copy)]
 pub(super) struct Token<'a> {
     pub(super) runs: [&'a [u32]; PLACES],
     pub(super) bits: Option<&'a [u64]>,
+    pub(super) spans: Option<&'a [[u32; 2]]>,
 }
 
-/// A set of documents: the union of sorted lists of document indexes and of bitmaps.
+/// A set of documents: the union of sorted lists of document indexes, of spans and of
+/// bitmaps.
 struct Union<'a> {
     lists: Vec<&'a [u32]>,
+    /// Sets of documents as ascending runs of consecutive numbers, `[first, last + 1]`.
+    spans: Vec<&'a [[u32; 2]]>,
     /// Sets of documents as bitmaps over every document: bit `d % 64` of word `d / 64`.
     bitmaps: Vec<&'a [u64]>,
     /// The lists are known to share no document, so the set's size is the sum of theirs.
@@ -46,22 +51,23 @@ impl<'a> Union<'a> {
     fn empty() -> Self {
         Union {
             lists: Vec::new(),
+            spans: Vec::new(),
             bitmaps: Vec::new(),
             disjoint: true,
         }
     }
 
     /// The union of tokens' first `places` runs. Each token's runs are disjoint; different
-    /// tokens can share documents. With `bitmaps`, a token wholly in the set that has a
-    /// bitmap is given by it, when there are others to count it with.
-    fn of(tokens: &[Token<'a>], places: usize, bitmaps: bool) -> Self {
+    /// tokens can share documents. With `summaries`, a token wholly in the set is given by
+    /// its spans or its bitmap if it has them, when there are other tokens to count it with.
+    fn of(tokens: &[Token<'a>], places: usize, summaries: bool) -> Self {
         let mut union = Union::empty();
         union.disjoint = tokens.len() <= 1;
+        let summarise = summaries && places == PLACES && !union.disjoint;
         for token in tokens {
-            match token.bits {
-                Some(bits) if bitmaps && places == PLACES && !union.disjoint => {
-                    union.bitmaps.push(bits)
-                }
+            match (token.spans, token.bits) {
+                (Some(spans), _) if summarise => union.spans.push(spans),
+                (None, Some(bits)) if summarise => union.bitmaps.push(bits),
                 _ => union.lists.extend(token.runs.iter().take(places).copied()),
             }
         }
@@ -72,7 +78,10 @@ impl<'a> Union<'a> {
     fn count(&self, range: &Range<u32>) -> usize {
         let parts = clip_all(&self.lists, range);
         if !self.bitmaps.is_empty() {
-            return bitmap_union_len(&self.bitmaps, &parts, range);
+            return bitmap_union_len(&self.bitmaps, &self.spans, &parts, range);
+        }
+        if !self.spans.is_empty() {
+            return spans_union_len(&self.spans, &parts, range);
         }
         match parts[..] {
             [] => 0,
@@ -109,6 +118,7 @@ impl<'a> Found<'a> {
                     .take(rank as usize + 1)
                     .map(Vec::as_slice)
                     .collect(),
+                spans: Vec::new(),
                 bitmaps: Vec::new(),
                 disjoint: true,
             },
@@ -139,6 +149,7 @@ impl<'a> Found<'a> {
                     .map(Vec::as_slice)
                     .into_iter()
                     .collect(),
+                spans: Vec::new(),
                 bitmaps: Vec::new(),
                 disjoint: true,
             },
@@ -148,6 +159,7 @@ impl<'a> Found<'a> {
             // third run, and those of rank 3 one of the infix tokens.
             Found::Word { prefix, .. } if rank == 2 => Union {
                 lists: prefix.iter().map(|t| t.runs[PLACES - 1]).collect(),
+                spans: Vec::new(),
                 bitmaps: Vec::new(),
                 disjoint: prefix.len() <= 1,
             },
@@ -281,7 +293,7 @@ impl<'a> Matches<'a> {
         }
         for range in ranges {
             let lists = clip_all(&better.lists, &range);
-            let mut skip = Member::new(lists, &better.bitmaps, ascending);
+            let mut skip = Member::new(lists, &better.spans, &better.bitmaps, ascending);
             for doc in Merge::new(clip_all(&candidates.lists, &range), ascending) {
                 if out.len() >= n {
                     return;
@@ -316,16 +328,79 @@ fn clip_all<'a>(lists: &[&'a [u32]], range: &Range<u32>) -> Vec<&'a [u32]> {
         .collect()
 }
 
-/// The number of distinct documents in `range` that are in any of `bitmaps` or of `lists`
-/// (which lie in `range`): the bitmaps' words are copied, the lists' postings set in them.
-fn bitmap_union_len(bitmaps: &[&[u64]], lists: &[&[u32]], range: &Range<u32>) -> usize {
-    let words = bitmaps.iter().map(|b| b.len()).min().unwrap_or(0);
-    if range.is_empty() || words == 0 {
+/// The parts of ascending spans that fall in `range`, trimmed to it.
+fn clip_spans<'s>(
+    spans: &'s [[u32; 2]],
+    range: &Range<u32>,
+) -> impl Iterator<Item = [u32; 2]> + 's {
+    let (start, end) = (range.start, range.end);
+    let first = spans.partition_point(|s| s[1] <= start);
+    spans
+        .get(first..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(move |s| s[0] < end)
+        .map(move |s| [s[0].max(start), s[1].min(end)])
+}
+
+/// The number of distinct documents in `range` that are in any of `spans` or of `lists`
+/// (which lie in `range`). The spans are merged by a sweep in order of their starts, a step
+/// per span; then only the postings they do not cover are set in a bitmap, one spanning
+/// just those lists, to count each document once.
+fn spans_union_len(spans: &[&[[u32; 2]]], lists: &[&[u32]], range: &Range<u32>) -> usize {
+    let mut all: Vec<[u32; 2]> = spans.iter().flat_map(|s| clip_spans(s, range)).collect();
+    all.sort_unstable();
+    let mut merged: Vec<[u32; 2]> = Vec::with_capacity(all.len());
+    for [a, b] in all {
+        match merged.last_mut() {
+            Some(span) if a <= span[1] => span[1] = span[1].max(b),
+            _ => merged.push([a, b]),
+        }
+    }
+    let covered: usize = merged.iter().map(|[a, b]| (b - a) as usize).sum();
+    let (Some(lo), Some(hi)) = (
+        lists.iter().filter_map(|l| l.first()).min().copied(),
+        lists.iter().filter_map(|l| l.last()).max().copied(),
+    ) else {
+        return covered;
+    };
+    let mut scratch = vec![0u64; ((hi - lo) / 64) as usize + 1];
+    for list in lists {
+        let mut next = 0;
+        for &doc in *list {
+            while merged.get(next).is_some_and(|s| s[1] <= doc) {
+                next += 1;
+            }
+            if merged.get(next).is_some_and(|s| s[0] <= doc) {
+                continue;
+            }
+            let offset = doc - lo;
+            if let Some(word) = scratch.get_mut((offset / 64) as usize) {
+                *word |= 1 << (offset % 64);
+            }
+        }
+    }
+    covered
+        + scratch
+            .iter()
+            .map(|w| w.count_ones() as usize)
+            .sum::<usize>()
+}
+
+/// The number of distinct documents in `range` that are in any of `bitmaps`, of `spans` or
+/// of `lists` (which lie in `range`): the bitmaps' words are copied, the spans' bits set word
+/// by word and the lists' postings one by one.
+fn bitmap_union_len(
+    bitmaps: &[&[u64]],
+    spans: &[&[[u32; 2]]],
+    lists: &[&[u32]],
+    range: &Range<u32>,
+) -> usize {
+    if range.is_empty() {
         return 0;
     }
     let first = (range.start / 64) as usize;
     let last = ((range.end - 1) / 64) as usize;
-    let last = last.min(words - 1);
     // Word by word over whole slices, which the compiler turns into plain copies and wide ORs.
     let mut scratch: Vec<u64> = Vec::new();
     for bitmap in bitmaps {
@@ -338,14 +413,18 @@ fn bitmap_union_len(bitmaps: &[&[u64]], lists: &[&[u32]], range: &Range<u32>) ->
             }
         }
     }
+    scratch.resize(last - first + 1, 0);
     if let Some(word) = scratch.first_mut() {
         *word &= u64::MAX << (range.start % 64);
     }
     if !range.end.is_multiple_of(64)
-        && last == ((range.end - 1) / 64) as usize
         && let Some(word) = scratch.last_mut()
     {
         *word &= (1u64 << (range.end % 64)) - 1;
+    }
+    let base = first as u32 * 64;
+    for [a, b] in spans.iter().flat_map(|s| clip_spans(s, range)) {
+        set_bits(&mut scratch, a - base, b - base);
     }
     for list in lists {
         for &doc in *list {
@@ -355,6 +434,32 @@ fn bitmap_union_len(bitmaps: &[&[u64]], lists: &[&[u32]], range: &Range<u32>) ->
         }
     }
     scratch.iter().map(|w| w.count_ones() as usize).sum()
+}
+
+/// Sets bits `a..b` of a bitmap: whole words at once, the two ends by masks.
+fn set_bits(words: &mut [u64], a: u32, b: u32) {
+    let (a, b) = (a as usize, b as usize);
+    if a >= b {
+        return;
+    }
+    let (wa, wb) = (a / 64, (b - 1) / 64);
+    let head = u64::MAX << (a % 64);
+    let tail = u64::MAX >> (63 - (b - 1) % 64);
+    if wa == wb {
+        if let Some(w) = words.get_mut(wa) {
+            *w |= head & tail;
+        }
+        return;
+    }
+    if let Some(w) = words.get_mut(wa) {
+        *w |= head;
+    }
+    for w in words.iter_mut().take(wb).skip(wa + 1) {
+        *w = u64::MAX;
+    }
+    if let Some(w) = words.get_mut(wb) {
+        *w |= tail;
+    }
 }
 
 /// The number of distinct documents in sorted lists that may share some.
@@ -483,14 +588,21 @@ impl Iterator for Merge<'_> {
 /// through many candidates costs a binary search per list and candidate at most.
 struct Member<'a, 'b> {
     lists: Vec<&'a [u32]>,
+    spans: &'b [&'a [[u32; 2]]],
     bitmaps: &'b [&'a [u64]],
     ascending: bool,
 }
 
 impl<'a, 'b> Member<'a, 'b> {
-    fn new(lists: Vec<&'a [u32]>, bitmaps: &'b [&'a [u64]], ascending: bool) -> Self {
+    fn new(
+        lists: Vec<&'a [u32]>,
+        spans: &'b [&'a [[u32; 2]]],
+        bitmaps: &'b [&'a [u64]],
+        ascending: bool,
+    ) -> Self {
         Member {
             lists,
+            spans,
             bitmaps,
             ascending,
         }
@@ -501,7 +613,11 @@ impl<'a, 'b> Member<'a, 'b> {
             b.get(doc as usize / 64)
                 .is_some_and(|w| w >> (doc % 64) & 1 == 1)
         };
-        if self.bitmaps.iter().any(bit) {
+        let spanned = |s: &&[[u32; 2]]| {
+            let i = s.partition_point(|span| span[1] <= doc);
+            s.get(i).is_some_and(|span| span[0] <= doc)
+        };
+        if self.bitmaps.iter().any(bit) || self.spans.iter().any(spanned) {
             return true;
         }
         let ascending = self.ascending;
