@@ -771,10 +771,8 @@ struct Job {
 
 /// Guards, executes and answers one request, and keeps a clean answer for next time.
 async fn execute(state: &AppState, media: Media, headers: &HeaderMap, job: Job) -> Answer {
+    // `answer_request` has already put the operation name on the request's log context.
     let operation: Option<Arc<str>> = job.request.operation_name.as_deref().map(Arc::from);
-    if let Some(name) = operation.as_deref().filter(|n| n.len() <= 256) {
-        tracing::Span::current().record("operation", name);
-    }
     let mut answer = run(state, media, headers, job, operation.clone()).await;
     answer.operation = operation;
     answer
