@@ -184,17 +184,13 @@ impl<'s> Obj<'s> {
 
     /// The entity this object is or leads to: itself, an edge's node, a credit's performer.
     pub fn node(&self, store: &Store) -> Option<NodeRef> {
-        let of = |v: Val<'_>| match v {
-            Val::Obj(Obj::Node(n)) => Some(n),
-            _ => None,
-        };
         match self {
             Obj::Node(n) => Some(*n),
-            Obj::Edge(e) => of(edge_node(store, *e)),
+            Obj::Edge(e) => edge_node(store, *e),
             Obj::Credit(c) => store
                 .credits
                 .get(*c as usize)
-                .and_then(|c| of(performer(c.performer))),
+                .map(|c| Store::performer_node(c.performer)),
             _ => None,
         }
     }
@@ -325,29 +321,11 @@ fn paged<'s>(cx: &Cx<'s>, f: &Field, kind: ConnKind, list: &[Idx], order: Order)
 }
 
 fn performer(p: Performer) -> Val<'static> {
-    Val::Obj(Obj::Node(match p {
-        Performer::Person(idx) => NodeRef {
-            kind: Kind::Person,
-            idx,
-        },
-        Performer::Team(idx) => NodeRef {
-            kind: Kind::Team,
-            idx,
-        },
-    }))
+    Val::Obj(Obj::Node(Store::performer_node(p)))
 }
 
 fn work(w: Work) -> Val<'static> {
-    Val::Obj(Obj::Node(match w {
-        Work::Film(idx) => NodeRef {
-            kind: Kind::Film,
-            idx,
-        },
-        Work::Album(idx) => NodeRef {
-            kind: Kind::Album,
-            idx,
-        },
-    }))
+    Val::Obj(Obj::Node(Store::work_node(w)))
 }
 
 /// The people credited in `role` among `credits`, as `Film::directors` and
@@ -778,7 +756,7 @@ fn conn<'s>(s: &'s Store, c: &Conn<'s>, fid: Fid) -> R<'s> {
         Fid::Nodes => Val::List(
             c.items()
                 .into_iter()
-                .map(|item| edge_node(s, c.edge(item)))
+                .map(|item| edge_val(s, c.edge(item)))
                 .collect(),
         ),
         Fid::PageInfo => Val::Obj(Obj::PageInfo(Box::new(Conn {
@@ -830,22 +808,28 @@ fn cursor_of(s: &Store, order: Order, item: Item) -> String {
     encode_cursor(order.tag(), &key)
 }
 
-fn edge_node(s: &Store, e: Edge) -> Val<'static> {
-    match (e.kind, e.item) {
-        (ConnKind::Of(kind), Item::Idx(idx)) => Val::Obj(Obj::Node(NodeRef { kind, idx })),
-        (ConnKind::Cast, Item::Idx(c)) => performer(s.credits[c as usize].performer),
-        (ConnKind::Credit, Item::Idx(c)) => work(s.credits[c as usize].work),
-        (ConnKind::Search, Item::Hit(h)) => Val::Obj(Obj::Node(h.node)),
-        (ConnKind::Node, Item::Supported(x)) => Val::Obj(Obj::Node(x.0)),
-        // The pairs above are the only ones `Conn` is ever built with.
-        _ => Val::Null,
-    }
+/// The entity an edge leads to, or None for a pairing `Conn` is never built with.
+fn edge_node(s: &Store, e: Edge) -> Option<NodeRef> {
+    Some(match (e.kind, e.item) {
+        (ConnKind::Of(kind), Item::Idx(idx)) => NodeRef { kind, idx },
+        (ConnKind::Cast, Item::Idx(c)) => {
+            Store::performer_node(s.credits.get(c as usize)?.performer)
+        }
+        (ConnKind::Credit, Item::Idx(c)) => Store::work_node(s.credits.get(c as usize)?.work),
+        (ConnKind::Search, Item::Hit(h)) => h.node,
+        (ConnKind::Node, Item::Supported(x)) => x.0,
+        _ => return None,
+    })
+}
+
+fn edge_val(s: &Store, e: Edge) -> Val<'static> {
+    edge_node(s, e).map_or(Val::Null, |n| Val::Obj(Obj::Node(n)))
 }
 
 fn edge(s: &Store, e: Edge, fid: Fid) -> R<'_> {
     match fid {
         Fid::Cursor => return Ok(Val::String(cursor_of(s, e.order, e.item))),
-        Fid::Node => return Ok(edge_node(s, e)),
+        Fid::Node => return Ok(edge_val(s, e)),
         _ => {}
     }
     Ok(match (e.kind, e.item, fid) {
