@@ -8,12 +8,16 @@
 #   bench/run.sh [SECONDS_PER_RUN]      (needs wrk: apt-get install wrk)
 #
 # CONNS (default 32) sets wrk's connections; FILMS (default 100000) the catalogue size;
-# SCALE_FILMS (default 60000, about 1M entities) the catalogue of the scale comparison.
+# SCALE_FILMS (default 60000, about 1M entities) the catalogue of the scale comparison;
+# ROUNDS (default 3) how many times each server is loaded, alternating with the other, for
+# one line: the line reports the median round of each, so that a neighbour's burst on this
+# shared machine moves one round and not the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 secs="${1:-10}"
 conns="${CONNS:-32}"
+rounds="${ROUNDS:-3}"
 films="${FILMS:-100000}"
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 
@@ -61,6 +65,30 @@ print("%.0f %.3f %.3f" % (rps, ms(lat["50"]), ms(lat["99"])))
 '
 }
 
+# Loads two servers in turn, $rounds times each, and prints each one's median round as
+# "rps p50 p99" on two lines: ours, then the ceiling. The environment is wrk's script's.
+pair() {
+  local ours="$1" ceil="$2" script="$3" i
+  for i in $(seq 1 "$rounds"); do
+    load "$ours" "$script" >>"$work/ours.rounds"
+    load "$ceil" "$script" >>"$work/ceil.rounds"
+  done
+  medians
+}
+
+# Prints the median round of ours, then of the ceiling, from the rounds `pair` collected.
+medians() {
+  local f
+  for f in ours ceil; do
+    python3 -c '
+import statistics, sys
+rounds = [line.split() for line in open(sys.argv[1])]
+print("%.0f %.3f %.3f" % tuple(statistics.median_low(float(r[i]) for r in rounds) for i in range(3)))' \
+      "$work/$f.rounds"
+    rm "$work/$f.rounds"
+  done
+}
+
 # The request body of an operation with its variables.
 body() {
   python3 - "$1" "$2" <<'PY'
@@ -96,11 +124,10 @@ for op in FilmPage AlbumPage PersonPage TeamPage NodeLookup Search Catalogue Mat
   body "tests/operations/$op.graphql" "${vars[$op]}" >"$work/$op.json"
   curl -sf -H 'content-type: application/json' -H 'accept: application/graphql-response+json' \
     --data-binary @"$work/$op.json" "$server" >"$work/$op.response"
-  ours="$(BODY_FILE="$work/$op.json" load "$server" bench/post.lua)"
   start "$ceiling" "$work/$op.response"
-  ceil="$(BODY_FILE="$work/$op.json" load "$url" bench/post.lua)"
+  both="$(BODY_FILE="$work/$op.json" pair "$server" "$url" bench/post.lua)"
   stop
-  report "$op" hot "$ours" "$ceil"
+  report "$op" hot "$(sed -n 1p <<<"$both")" "$(sed -n 2p <<<"$both")"
 done
 stop
 
@@ -138,15 +165,19 @@ for f in json.load(open(sys.argv[1])): print(f["slug"])' "$catalogue/films.json"
 python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' tests/operations/FilmPage.graphql >"$work/query"
 start "$bin" serve --listen 127.0.0.1:0 --seed "$catalogue" --response-cache-entries 0
 server="$url"
-ours="$(SLUGS_FILE="$work/slugs" QUERY_FILE="$work/query" load "$server" bench/miss.lua)"
 first="$(head -n 1 "$work/slugs")"
 body tests/operations/FilmPage.graphql "{\"slug\":\"$first\"}" >"$work/miss.json"
 curl -sf -H 'content-type: application/json' --data-binary @"$work/miss.json" "$server" >"$work/miss.response"
-stop
 start "$ceiling" "$work/miss.response"
-ceil="$(BODY_FILE="$work/miss.json" load "$url" bench/post.lua)"
+ceiling_url="$url"
+for i in $(seq 1 "$rounds"); do
+  SLUGS_FILE="$work/slugs" QUERY_FILE="$work/query" load "$server" bench/miss.lua >>"$work/ours.rounds"
+  BODY_FILE="$work/miss.json" load "$ceiling_url" bench/post.lua >>"$work/ceil.rounds"
+done
+both="$(medians)"
 stop
-report FilmPage miss "$ours" "$ceil"
+stop
+report FilmPage miss "$(sed -n 1p <<<"$both")" "$(sed -n 2p <<<"$both")"
 
 # Scale: paged root lists and search, response cache off, on the bundled seed and on a
 # catalogue of about 1M entities ($SCALE_FILMS films); the ratio is of p50 latencies. Only
