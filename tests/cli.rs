@@ -289,3 +289,92 @@ fn sigterm_shuts_down_and_each_request_logs_one_line() {
     assert_eq!(graphql["request_id"], "trace-me-1", "{logs}");
     assert_eq!(graphql["operation"], "Hello", "{logs}");
 }
+
+/// A stop lets the request in flight finish (its answer says `connection: close`), closes idle
+/// connections (one that never sent a byte too) at once, and refuses new ones; the server
+/// then exits cleanly.
+#[test]
+fn sigterm_finishes_the_request_in_flight_and_closes_idle_connections() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    let mut child = Child(
+        bin()
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .and_then(|rest| rest.strip_suffix("/graphql"))
+        .unwrap()
+        .to_owned();
+    let connect = || {
+        let s = TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s
+    };
+    let read_all = |mut s: TcpStream| {
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let mut kept_alive = connect();
+    kept_alive
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 15];
+    kept_alive.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200 OK");
+    let silent = connect();
+    // A request whose body has not all arrived yet is in flight.
+    let body = br#"{"query":"{ __typename }"}"#;
+    let mut in_flight = connect();
+    write!(
+        in_flight,
+        "POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    in_flight.write_all(&body[..5]).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    let pid = child.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // Idle connections are closed (the kept-alive one after the rest of its answer).
+    assert!(!read_all(kept_alive).contains("HTTP/1.1"));
+    assert_eq!(read_all(silent), "");
+    assert!(
+        child.0.try_wait().unwrap().is_none(),
+        "the server waits for the request in flight"
+    );
+    assert!(
+        TcpStream::connect(&addr).is_err(),
+        "no new connection once stopping"
+    );
+    in_flight.write_all(&body[5..]).unwrap();
+    let answer = read_all(in_flight);
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.contains("\r\nconnection: close\r\n"), "{answer}");
+    assert!(
+        answer.ends_with(r#"{"data":{"__typename":"Query"}}"#),
+        "{answer}"
+    );
+    let status = child.0.wait().unwrap();
+    assert!(status.success(), "a clean exit on SIGTERM, not {status}");
+}

@@ -7,6 +7,7 @@ pub mod middleware;
 pub mod persisted;
 pub mod playground;
 pub mod request_id;
+mod serve;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -17,12 +18,12 @@ use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::future::RouteFuture;
 use axum::routing::{MethodRouter, get};
-use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::layer::layer_fn;
@@ -448,12 +449,11 @@ impl Server {
         let _reloading = reload::start(self.reloader, self.hangup, &self.state.config.reload);
         let ready = self.state.ready.clone();
         let stop = self.stop;
-        axum::serve(self.listener, self.service.into_make_service())
-            .with_graceful_shutdown(async move {
-                stop.wait().await;
-                // Load balancers stop sending new requests while those in flight finish.
-                ready.store(false, Ordering::Release);
-            })
-            .await
+        serve::serve(self.listener, self.service, async move {
+            stop.wait().await;
+            // Load balancers stop sending new requests while those in flight finish.
+            ready.store(false, Ordering::Release);
+        })
+        .await
     }
 }
