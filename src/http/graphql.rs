@@ -25,7 +25,7 @@ use tokio::sync::SemaphorePermit;
 
 use super::AppState;
 use super::cache::{Cached, Shape, etag};
-use super::metrics::Outcome;
+use super::metrics::{Cache, Outcome};
 use crate::config::Limits;
 use crate::guard;
 
@@ -455,7 +455,7 @@ async fn answer_request(
 ) -> Answer {
     let transport = shape.transport();
     if let Some(mut hit) = state.responses.get(state.generation(), shape, key) {
-        state.metrics.cache_hit("response");
+        state.metrics.cache_hit(Cache::Response);
         // Taken rather than copied: every reference count costs on this path.
         let operation = hit.operation.take();
         super::middleware::record_operation(operation.as_ref());
@@ -465,7 +465,7 @@ async fn answer_request(
             outcome: Outcome::Ok,
         };
     }
-    state.metrics.cache_miss("response");
+    state.metrics.cache_miss(Cache::Response);
     let request = match read(state, key) {
         Ok(r) => r,
         Err(e) => return e.answer(media),
@@ -820,7 +820,7 @@ async fn run(
     {
         match plan.execute(&graph.store, &request.variables) {
             Ok(mut body) => {
-                state.metrics.cache_hit("plan");
+                state.metrics.cache_hit(Cache::Plan);
                 // Kept in the response cache: no spare capacity.
                 body.shrink_to_fit();
                 let answer = Success {
@@ -829,13 +829,13 @@ async fn run(
                 };
                 return answer.keep(state, &graph, key, media, transport, headers);
             }
-            Err(crate::exec::Bail) => state.metrics.cache_miss("plan"),
+            Err(crate::exec::Bail) => state.metrics.cache_miss(Cache::Plan),
         }
     }
     if document.is_some() {
-        state.metrics.cache_hit("document");
+        state.metrics.cache_hit(Cache::Document);
     } else {
-        state.metrics.cache_miss("document");
+        state.metrics.cache_miss(Cache::Document);
     }
     let variables = async_graphql::Variables::from_json(Value::Object(request.variables));
     let retry = Operation {

@@ -18,9 +18,31 @@ use crate::store::model::Kind;
 /// The media type of the text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// The caches that exist (or will), registered up front so that their series read 0 rather
-/// than being absent before the first lookup.
-const CACHES: [&str; 3] = ["response", "document", "plan"];
+/// The server's caches, each with its hit and miss counters (which read 0 before the first
+/// lookup rather than being absent). A fixed set: counting a lookup is an index, not a
+/// label's hash, on every cache hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cache {
+    /// Whole responses, served again.
+    Response = 0,
+    /// Parsed documents.
+    Document = 1,
+    /// Plans: a hit is a request the plan executor answered, a miss one it handed back to
+    /// async-graphql.
+    Plan = 2,
+}
+
+impl Cache {
+    const ALL: [Cache; 3] = [Cache::Response, Cache::Document, Cache::Plan];
+
+    fn label(self) -> &'static str {
+        match self {
+            Cache::Response => "response",
+            Cache::Document => "document",
+            Cache::Plan => "plan",
+        }
+    }
+}
 
 /// How one GraphQL request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,8 +230,8 @@ pub struct Metrics {
     /// Requests that name no operation.
     anonymous: OperationStats,
     rejections: Labels<AtomicU64>,
-    /// Lookups per cache: hits, then misses.
-    caches: Labels<[AtomicU64; 2]>,
+    /// Lookups per cache, in [`Cache`]'s order: hits, then misses.
+    caches: [[AtomicU64; 2]; Cache::ALL.len()],
     /// Reloads that swapped in a new graph, then reloads that failed.
     reloads: [AtomicU64; 2],
     /// When the last reload of each result happened, in milliseconds since the epoch (0 for
@@ -228,15 +250,12 @@ impl Metrics {
             // Our codes number a few dozen; the limit only guards against a new one being
             // built from request text by mistake.
             rejections: Labels::new(64),
-            caches: Labels::new(16),
+            caches: Default::default(),
             reloads: Default::default(),
             last_reload_millis: Default::default(),
             generation: AtomicU64::new(0),
             entities: Default::default(),
         };
-        for cache in CACHES {
-            metrics.caches.get(cache, true);
-        }
         metrics
     }
 
@@ -257,14 +276,14 @@ impl Metrics {
         }
     }
 
-    /// A cache (`"response"`, `"document"`, ...) answered a lookup from what it held.
-    pub fn cache_hit(&self, cache: &str) {
-        self.caches.get(cache, true)[0].fetch_add(1, Relaxed);
+    /// A cache answered a lookup from what it held.
+    pub fn cache_hit(&self, cache: Cache) {
+        self.caches[cache as usize][0].fetch_add(1, Relaxed);
     }
 
     /// A cache had to compute the answer to a lookup.
-    pub fn cache_miss(&self, cache: &str) {
-        self.caches.get(cache, true)[1].fetch_add(1, Relaxed);
+    pub fn cache_miss(&self, cache: Cache) {
+        self.caches[cache as usize][1].fetch_add(1, Relaxed);
     }
 
     /// A new graph is serving: its generation and what it holds.
@@ -305,11 +324,13 @@ impl Metrics {
             "counter",
             "Cache lookups, by cache and result; the hit ratio is hit / (hit + miss).",
         );
-        for (cache, counts) in self.caches.entries() {
+        let mut caches: Vec<_> = Cache::ALL.iter().zip(&self.caches).collect();
+        caches.sort_unstable_by_key(|(cache, _)| cache.label());
+        for (cache, counts) in caches {
             for (result, count) in ["hit", "miss"].into_iter().zip(counts) {
                 out.sample(
                     "leap_graphql_cache_lookups_total",
-                    &[("cache", cache), ("result", result)],
+                    &[("cache", cache.label()), ("result", result)],
                     count.load(Relaxed),
                 );
             }
