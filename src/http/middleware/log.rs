@@ -72,7 +72,8 @@ struct Buffer {
 /// read fewer per request. The writer re-anchors it at every write, so it never drifts from
 /// the system clock by more than a few hundred microseconds.
 struct Clock {
-    wall: SystemTime,
+    /// The wall-clock time at `at`, since the Unix epoch.
+    wall: Duration,
     at: Instant,
     /// `YYYY-MM-DDTHH:MM:SS.` of the second last formatted.
     second: u64,
@@ -81,16 +82,22 @@ struct Clock {
 
 impl Clock {
     fn new() -> Clock {
-        let wall = SystemTime::now();
-        let at = Instant::now();
         let mut clock = Clock {
-            wall,
-            at,
+            wall: Duration::ZERO,
+            at: Instant::now(),
             second: u64::MAX,
             text: [0; 20],
         };
-        clock.set_second(wall.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()));
+        clock.anchor();
         clock
+    }
+
+    /// Reads the system clock again.
+    fn anchor(&mut self) {
+        self.wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        self.at = Instant::now();
     }
 
     fn set_second(&mut self, second: u64) {
@@ -100,11 +107,10 @@ impl Clock {
 
     /// Writes `at` as RFC 3339 with microseconds, as `tracing-subscriber` does.
     fn write(&mut self, out: &mut Vec<u8>, at: Instant) {
-        let wall = match at.checked_duration_since(self.at) {
+        let since = match at.checked_duration_since(self.at) {
             Some(d) => self.wall + d,
-            None => self.wall - self.at.duration_since(at),
+            None => self.wall.saturating_sub(self.at.duration_since(at)),
         };
-        let since = wall.duration_since(UNIX_EPOCH).unwrap_or_default();
         if since.as_secs() != self.second {
             self.set_second(since.as_secs());
         }
@@ -206,11 +212,7 @@ impl Sink {
             }
             std::mem::swap(&mut out, &mut b.bytes);
             let dropped = std::mem::take(&mut b.dropped);
-            b.clock = Clock {
-                wall: SystemTime::now(),
-                at: Instant::now(),
-                ..b.clock
-            };
+            b.clock.anchor();
             let closed = b.closed;
             drop(b);
             // Nowhere is left to report a failed write to stderr.
