@@ -267,3 +267,155 @@ async fn plans_answer_validated_documents() {
     }
     assert_eq!(plans(), (2, 1), "the second time, the plan bailed");
 }
+
+/// A response's coding, `Vary` and body, decoded.
+struct Coded {
+    encoding: Option<String>,
+    vary: Option<String>,
+    length: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Coded {
+    fn decoded(&self) -> Vec<u8> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        match self.encoding.as_deref() {
+            None => out.clone_from(&self.body),
+            Some("gzip") => {
+                flate2::read::GzDecoder::new(&self.body[..])
+                    .read_to_end(&mut out)
+                    .unwrap();
+            }
+            Some("br") => {
+                brotli::Decompressor::new(&self.body[..], 4096)
+                    .read_to_end(&mut out)
+                    .unwrap();
+            }
+            Some(other) => panic!("unexpected coding {other}"),
+        }
+        out
+    }
+}
+
+/// Browsers ask for gzip or br on every request. A cache hit is then served from a
+/// compressed copy made once, in the coding the compression layer chose for the first answer,
+/// with the same `Vary` and the same content; a body too small to compress stays as it is.
+#[tokio::test]
+async fn hits_are_served_in_the_coding_the_first_answer_had() {
+    let (s, state) = common::spawn_state(common::config()).await;
+    let hits = || {
+        let text = state.metrics.render();
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(
+                    "leap_graphql_cache_lookups_total{cache=\"response\",result=\"hit\"} ",
+                )
+            })
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap()
+    };
+    let send = |body: String, accept: Option<&'static str>| {
+        let mut request = s
+            .client
+            .post(s.url("/graphql"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(accept) = accept {
+            request = request.header("accept-encoding", accept);
+        }
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            let header = |name: &str| {
+                r.headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_owned())
+            };
+            Coded {
+                encoding: header("content-encoding"),
+                vary: header("vary"),
+                length: header("content-length"),
+                body: r.bytes().await.unwrap().to_vec(),
+            }
+        }
+    };
+    let catalogue = include_str!("operations/Catalogue.graphql");
+    let cases: &[(Option<&'static str>, Option<&str>)] = &[
+        (None, None),
+        (Some("gzip"), Some("gzip")),
+        (Some("br"), Some("br")),
+        (Some("gzip, deflate, br"), Some("br")),
+        (Some("br;q=0.5, gzip"), Some("gzip")),
+        (Some("x-gzip, br;q=0.1"), Some("gzip")),
+        (Some("identity"), None),
+        (Some("deflate, zstd"), None),
+        (Some("gzip;q=0, br;q=0"), None),
+    ];
+    let plain = send(json!({ "query": catalogue }).to_string(), None).await;
+    assert!(plain.body.len() > 1024, "large enough to be compressed");
+    for (i, (accept, expected)) in cases.iter().enumerate() {
+        // A request of its own for each case (the key is the exact body), so that the
+        // first is answered by the executor and compressed by the compression layer.
+        let body = json!({ "query": format!("{catalogue}{}", " ".repeat(i + 1)) }).to_string();
+        let before = hits();
+        let first = send(body.clone(), *accept).await;
+        let second = send(body.clone(), *accept).await;
+        let third = send(body, *accept).await;
+        assert_eq!(
+            hits() - before,
+            2,
+            "{accept:?}: answered again from the cache"
+        );
+        assert_eq!(first.encoding.as_deref(), *expected, "{accept:?}");
+        assert_eq!(second.encoding, first.encoding, "{accept:?}");
+        assert_eq!(
+            second.vary.as_deref(),
+            Some("accept-encoding"),
+            "{accept:?}"
+        );
+        assert_eq!(first.vary, second.vary, "{accept:?}");
+        assert_eq!(first.decoded(), plain.body, "{accept:?}");
+        assert_eq!(second.decoded(), plain.body, "{accept:?}");
+        assert_eq!(third.body, second.body, "{accept:?}: the kept copy");
+        if expected.is_some() {
+            // The layer compresses as it streams; a kept copy has a known length.
+            assert_eq!(first.length, None, "{accept:?}");
+            assert_eq!(
+                second.length,
+                Some(second.body.len().to_string()),
+                "{accept:?}"
+            );
+        }
+    }
+
+    // Over GET, a compressed hit keeps its ETag, and revalidates with a bare 304.
+    let url = format!("{}?query={}", s.url("/graphql"), urlencode(catalogue));
+    let get = |tag: Option<String>| {
+        let mut request = s
+            .client
+            .get(&url)
+            .header("accept", "application/json")
+            .header("accept-encoding", "br");
+        if let Some(tag) = tag {
+            request = request.header("if-none-match", tag);
+        }
+        request.send()
+    };
+    get(None).await.unwrap();
+    let hit = get(None).await.unwrap();
+    assert_eq!(hit.headers()["content-encoding"], "br");
+    let etag = hit.headers()["etag"].to_str().unwrap().to_owned();
+    let revalidated = get(Some(etag)).await.unwrap();
+    assert_eq!(revalidated.status(), 304);
+    assert!(revalidated.headers().get("content-encoding").is_none());
+    assert_eq!(revalidated.headers()["vary"], "accept-encoding");
+
+    // Below the compression threshold nothing is compressed, and nothing varies.
+    let small = json!({ "query": FILM }).to_string();
+    for _ in 0..2 {
+        let r = send(small.clone(), Some("gzip, br")).await;
+        assert_eq!((r.encoding, r.vary), (None, None));
+        assert!(String::from_utf8(r.body).unwrap().contains("\"Leap\""));
+    }
+}

@@ -12,6 +12,7 @@ use async_graphql::parser::types::ExecutableDocument;
 use axum::body::Bytes;
 use rustc_hash::FxBuildHasher;
 
+use super::middleware::encoding::{self, Encoding};
 use crate::exec::{Plan, Unsupported};
 
 /// Which request shape a key comes from; each has its own table so that a lookup needs no
@@ -36,6 +37,85 @@ pub struct Cached {
     pub etag: Bytes,
     /// The request's `operationName`, so that a served-again answer is counted under it.
     pub operation: Option<Arc<str>>,
+    /// The coding `body` is in: identity when kept, and what [`ResponseCache::get`] serves.
+    pub encoding: Encoding,
+}
+
+/// A cache hit: the response, and (when the client asked for a coding of which no copy
+/// is kept yet) where to keep the copy the caller makes with [`Hit::compress`].
+pub struct Hit {
+    pub cached: Cached,
+    pending: Option<(Encoding, Arc<Copies>)>,
+}
+
+impl Hit {
+    /// Makes the compressed copy the hit still lacks (outside the cache's lock), keeps it
+    /// when it is small enough, and serves it.
+    #[inline]
+    pub fn compress(mut self) -> Cached {
+        if let Some((encoding, copies)) = self.pending.take() {
+            self.cached.body = copies.make(encoding, &self.cached.body);
+            self.cached.encoding = encoding;
+        }
+        self.cached
+    }
+}
+
+/// The compressed copies of a body, made on the first hit that asks for each. A copy is
+/// kept only when it is at most half the body, which is what the byte budget reserves for
+/// each (see [`ResponseCache::insert`]); a body that does not compress that well is
+/// compressed again on every such hit, as the compression layer would.
+#[derive(Debug, Default)]
+struct Copies {
+    gzip: OnceLock<Option<Bytes>>,
+    brotli: OnceLock<Option<Bytes>>,
+}
+
+impl Copies {
+    fn slot(&self, encoding: Encoding) -> Option<&OnceLock<Option<Bytes>>> {
+        match encoding {
+            Encoding::Identity => None,
+            Encoding::Gzip => Some(&self.gzip),
+            Encoding::Brotli => Some(&self.brotli),
+        }
+    }
+
+    fn make(&self, encoding: Encoding, body: &Bytes) -> Bytes {
+        let Some(slot) = self.slot(encoding) else {
+            return body.clone();
+        };
+        let mut made = None;
+        let kept = slot.get_or_init(|| {
+            let copy = encoding::compress(encoding, body);
+            let keep = copy.len() <= body.len() / 2;
+            made = Some(copy.clone());
+            keep.then_some(copy)
+        });
+        match kept {
+            Some(copy) => copy.clone(),
+            None => made.unwrap_or_else(|| encoding::compress(encoding, body)),
+        }
+    }
+}
+
+/// What a table holds per request: the response and, for a body large enough to be
+/// compressed, its compressed copies.
+struct Entry {
+    cached: Cached,
+    copies: Option<Arc<Copies>>,
+}
+
+impl Entry {
+    /// The bytes the entry counts against the budget: its key, body and ETag, and half the
+    /// body for each compressed copy it may keep.
+    fn size(&self, key: &[u8]) -> usize {
+        let copies = if self.copies.is_some() {
+            self.cached.body.len()
+        } else {
+            0
+        };
+        key.len() + self.cached.body.len() + self.cached.etag.len() + copies
+    }
 }
 
 /// The strong ETag of a body: a quoted 64-bit FxHash, cheap enough to compute per response.
@@ -48,7 +128,7 @@ pub fn etag(body: &[u8]) -> Bytes {
 
 struct Tables {
     generation: u64,
-    maps: [HashMap<Bytes, Cached, FxBuildHasher>; 4],
+    maps: [HashMap<Bytes, Entry, FxBuildHasher>; 4],
     bytes: usize,
     entries: usize,
 }
@@ -59,10 +139,13 @@ pub struct ResponseCache {
     max_bytes: usize,
     /// Responses larger than this are not kept: one huge answer must not evict the others.
     max_entry_bytes: usize,
+    /// Bodies of at least this many bytes are compressed for clients that ask (the
+    /// compression layer's threshold), and so get compressed copies.
+    compress_above: usize,
 }
 
 impl ResponseCache {
-    pub fn new(max_entries: usize, max_bytes: usize) -> ResponseCache {
+    pub fn new(max_entries: usize, max_bytes: usize, compress_above: usize) -> ResponseCache {
         ResponseCache {
             tables: RwLock::new(Tables {
                 generation: 0,
@@ -73,36 +156,67 @@ impl ResponseCache {
             max_entries,
             max_bytes,
             max_entry_bytes: (max_bytes / 16).max(1),
+            compress_above,
         }
     }
 
-    /// The cached response for this exact request, if it was answered under this generation.
-    /// An answer to a POST comes without its ETag, which only GET sends: each reference
-    /// counted here is a cost of every cache hit.
-    pub fn get(&self, generation: u64, shape: Shape, key: &[u8]) -> Option<Cached> {
+    /// The cached response for this exact request, if it was answered under this generation,
+    /// in `encoding` when its body is large enough to be compressed (see [`Hit`]). An answer
+    /// to a POST comes without its ETag, which only GET sends: each reference counted here is
+    /// a cost of every cache hit.
+    pub fn get(
+        &self,
+        generation: u64,
+        shape: Shape,
+        key: &[u8],
+        encoding: Encoding,
+    ) -> Option<Hit> {
         let tables = self.tables.read().ok()?;
         if tables.generation != generation {
             return None;
         }
-        let cached = tables.maps[shape as usize].get(key)?;
+        let entry = tables.maps[shape as usize].get(key)?;
+        let cached = &entry.cached;
         let etag = match shape {
             Shape::GetGraphql | Shape::GetJson => cached.etag.clone(),
             Shape::PostGraphql | Shape::PostJson => Bytes::new(),
         };
-        Some(Cached {
-            body: cached.body.clone(),
-            etag,
-            operation: cached.operation.clone(),
-        })
+        let mut hit = Hit {
+            cached: Cached {
+                body: Bytes::new(),
+                etag,
+                operation: cached.operation.clone(),
+                encoding: Encoding::Identity,
+            },
+            pending: None,
+        };
+        let copies = entry.copies.as_ref();
+        let slot = copies.and_then(|c| c.slot(encoding));
+        hit.cached.body = match slot.map(OnceLock::get) {
+            None => cached.body.clone(),
+            Some(Some(Some(copy))) => {
+                hit.cached.encoding = encoding;
+                copy.clone()
+            }
+            Some(_) => {
+                hit.pending = copies.map(|c| (encoding, c.clone()));
+                cached.body.clone()
+            }
+        };
+        Some(hit)
     }
 
     /// Keeps a response. Entries of an older generation are dropped first; when full, some
     /// entries are evicted (an arbitrary eighth, which keeps insertion O(1) amortised).
     pub fn insert(&self, generation: u64, shape: Shape, key: Bytes, value: Cached) {
+        let entry = Entry {
+            copies: (value.body.len() >= self.compress_above).then(Default::default),
+            cached: value,
+        };
         // A request body read off the wire is a view into the connection's read buffer, which
         // a cached key would keep alive whole (kilobytes for a few hundred bytes); the kept
         // key is an exact copy, so that the byte budget is what the cache really holds.
-        let size = key.len() + value.body.len() + value.etag.len();
+        let size = entry.size(&key);
         if self.max_entries == 0 || size > self.max_entry_bytes {
             return;
         }
@@ -122,10 +236,8 @@ impl ResponseCache {
         if t.entries + 1 > self.max_entries || t.bytes + size > self.max_bytes {
             evict(&mut t, (self.max_entries / 8).max(1));
         }
-        if let Some(old) = t.maps[shape as usize].insert(key.clone(), value) {
-            t.bytes = t
-                .bytes
-                .saturating_sub(key.len() + old.body.len() + old.etag.len());
+        if let Some(old) = t.maps[shape as usize].insert(key.clone(), entry) {
+            t.bytes = t.bytes.saturating_sub(old.size(&key));
             t.entries -= 1;
         }
         t.bytes += size;
@@ -148,9 +260,7 @@ fn evict(t: &mut Tables, count: usize) {
         let victims: Vec<Bytes> = t.maps[shape].keys().take(left).cloned().collect();
         for k in victims {
             if let Some(v) = t.maps[shape].remove(&k) {
-                t.bytes = t
-                    .bytes
-                    .saturating_sub(k.len() + v.body.len() + v.etag.len());
+                t.bytes = t.bytes.saturating_sub(v.size(&k));
                 t.entries -= 1;
                 left -= 1;
             }
@@ -298,43 +408,49 @@ mod tests {
             body: Bytes::from_static(body.as_bytes()),
             etag: etag(body.as_bytes()),
             operation: None,
+            encoding: Encoding::Identity,
         }
     }
 
     #[test]
     fn keeps_per_shape_and_generation() {
-        let c = ResponseCache::new(100, 1 << 20);
+        let c = ResponseCache::new(100, 1 << 20, 1024);
         c.insert(1, Shape::PostGraphql, Bytes::from_static(b"q"), cached("a"));
         assert_eq!(
-            c.get(1, Shape::PostGraphql, b"q").map(|v| v.body),
+            c.get(1, Shape::PostGraphql, b"q", Encoding::Gzip)
+                .map(|v| v.cached.body),
             Some(Bytes::from_static(b"a"))
         );
         assert!(
-            c.get(1, Shape::PostJson, b"q").is_none(),
+            c.get(1, Shape::PostJson, b"q", Encoding::Identity)
+                .is_none(),
             "another media type is another response"
         );
         c.insert(1, Shape::GetJson, Bytes::from_static(b"q"), cached("a"));
         assert_eq!(
-            c.get(1, Shape::GetJson, b"q").map(|v| v.etag),
+            c.get(1, Shape::GetJson, b"q", Encoding::Identity)
+                .map(|v| v.cached.etag),
             Some(etag(b"a")),
             "GET answers carry their ETag"
         );
         assert!(
-            c.get(2, Shape::PostGraphql, b"q").is_none(),
+            c.get(2, Shape::PostGraphql, b"q", Encoding::Identity)
+                .is_none(),
             "a reload makes entries stale"
         );
         c.insert(2, Shape::PostGraphql, Bytes::from_static(b"r"), cached("b"));
         assert_eq!(c.len(), 1, "the old generation was dropped");
         c.insert(1, Shape::PostGraphql, Bytes::from_static(b"s"), cached("c"));
         assert!(
-            c.get(2, Shape::PostGraphql, b"s").is_none(),
+            c.get(2, Shape::PostGraphql, b"s", Encoding::Identity)
+                .is_none(),
             "a late insert from an old graph is refused"
         );
     }
 
     #[test]
     fn keeps_an_exact_copy_of_the_key() {
-        let c = ResponseCache::new(10, 1 << 20);
+        let c = ResponseCache::new(10, 1 << 20, 1024);
         let read_buffer = Bytes::from(vec![b'x'; 64 * 1024]);
         let key = read_buffer.slice(0..10);
         c.insert(1, Shape::PostJson, key.clone(), cached("a"));
@@ -351,12 +467,12 @@ mod tests {
 
     #[test]
     fn stays_within_bounds() {
-        let c = ResponseCache::new(16, 1 << 20);
+        let c = ResponseCache::new(16, 1 << 20, 1024);
         for i in 0..1000u32 {
             c.insert(1, Shape::GetJson, Bytes::from(i.to_string()), cached("x"));
             assert!(c.len() <= 16);
         }
-        let small = ResponseCache::new(1000, 64);
+        let small = ResponseCache::new(1000, 64, 1024);
         small.insert(
             1,
             Shape::GetJson,
@@ -366,5 +482,74 @@ mod tests {
         assert!(small.is_empty(), "an entry too large is not kept");
         assert_ne!(etag(b"a"), etag(b"b"));
         assert_eq!(etag(b"a"), etag(b"a"));
+    }
+
+    #[test]
+    fn compressed_copies_are_made_once_and_counted() {
+        let c = ResponseCache::new(100, 1 << 20, 1024);
+        let body = "{\"data\":{\"title\":\"Leap\"}}".repeat(100);
+        let value = |body: &str| Cached {
+            body: Bytes::from(body.to_owned()),
+            etag: Bytes::new(),
+            operation: None,
+            encoding: Encoding::Identity,
+        };
+        c.insert(1, Shape::PostJson, Bytes::from_static(b"big"), value(&body));
+        assert_eq!(
+            c.tables.read().unwrap().bytes,
+            3 + 2 * body.len(),
+            "half the body reserved for each of the two copies"
+        );
+        let first = c.get(1, Shape::PostJson, b"big", Encoding::Brotli).unwrap();
+        assert!(first.pending.is_some(), "no copy yet");
+        assert_eq!(first.cached.encoding, Encoding::Identity);
+        let first = first.compress();
+        assert_eq!(first.encoding, Encoding::Brotli);
+        let again = c.get(1, Shape::PostJson, b"big", Encoding::Brotli).unwrap();
+        assert!(again.pending.is_none(), "the copy is kept");
+        assert_eq!(again.cached.encoding, Encoding::Brotli);
+        assert_eq!(again.cached.body, first.body);
+        assert!(again.cached.body.len() <= body.len() / 2);
+        let plain = c
+            .get(1, Shape::PostJson, b"big", Encoding::Identity)
+            .unwrap();
+        assert_eq!(plain.cached.body, body.as_bytes());
+        assert!(plain.pending.is_none());
+
+        // A small body is served as it is, whatever the client accepts, and reserves nothing.
+        c.insert(
+            1,
+            Shape::PostJson,
+            Bytes::from_static(b"small"),
+            value("{}"),
+        );
+        let small = c.get(1, Shape::PostJson, b"small", Encoding::Gzip).unwrap();
+        assert!(small.pending.is_none());
+        assert_eq!(small.cached.encoding, Encoding::Identity);
+        assert_eq!(c.tables.read().unwrap().bytes, 3 + 2 * body.len() + 5 + 2);
+    }
+
+    #[test]
+    fn a_copy_that_does_not_shrink_is_not_kept() {
+        // Bytes that do not compress: a copy would cost more than the budget reserved.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        let copies = Copies::default();
+        let body = Bytes::from(noise);
+        let made = copies.make(Encoding::Gzip, &body);
+        assert!(made.len() > body.len() / 2);
+        assert_eq!(copies.gzip.get(), Some(&None), "not kept");
+        assert_eq!(
+            copies.make(Encoding::Gzip, &body),
+            made,
+            "made again, the same"
+        );
     }
 }

@@ -26,6 +26,7 @@ use tokio::sync::SemaphorePermit;
 use super::AppState;
 use super::cache::{Cached, Shape, etag};
 use super::metrics::{Cache, Outcome};
+use super::middleware::encoding::Encoding;
 use crate::config::Limits;
 use crate::guard;
 
@@ -454,8 +455,17 @@ async fn answer_request(
     read: impl FnOnce(&AppState, &[u8]) -> Result<GraphqlRequest, RequestError>,
 ) -> Answer {
     let transport = shape.transport();
-    if let Some(mut hit) = state.responses.get(state.generation(), shape, key) {
+    let encoding = if super::middleware::may_compress() {
+        super::middleware::encoding::preferred(headers)
+    } else {
+        Encoding::Identity
+    };
+    if let Some(hit) = state
+        .responses
+        .get(state.generation(), shape, key, encoding)
+    {
         state.metrics.cache_hit(Cache::Response);
+        let mut hit = hit.compress();
         // Taken rather than copied: every reference count costs on this path.
         let operation = hit.operation.take();
         super::middleware::record_operation(operation.as_ref());
@@ -952,6 +962,8 @@ impl Success {
             },
             body: self.body,
             operation: self.operation,
+            // The compression layer compresses this first answer, if the client asks.
+            encoding: Encoding::Identity,
         };
         state
             .responses
@@ -1001,6 +1013,14 @@ fn cached_response(
     };
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, media.content_type());
+    // A compressed copy: the compression layer leaves it as it is, and so does not add the
+    // `Vary` it would have. A 304 has no body to be in a coding.
+    if let Some(coding) = cached.encoding.header_value() {
+        if !not_modified {
+            h.insert(header::CONTENT_ENCODING, coding);
+        }
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     if transport == Transport::Get {
         if let Ok(tag) = HeaderValue::from_maybe_shared(cached.etag) {
             h.insert(header::ETAG, tag);

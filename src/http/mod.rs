@@ -105,6 +105,7 @@ impl AppState {
             responses: Arc::new(cache::ResponseCache::new(
                 config.caches.response_entries,
                 config.caches.response_bytes,
+                usize::from(config.http.compress_above_bytes),
             )),
             persisted: Arc::new(persisted::PersistedQueries::new(
                 config.caches.persisted_queries,

@@ -13,6 +13,7 @@
 //!
 //! CORS, when configured, stays `tower-http`'s, between [`Access`] and [`Respond`].
 
+pub mod encoding;
 pub mod log;
 
 use std::any::Any;
@@ -49,6 +50,8 @@ pub struct RequestContext {
     answered: Option<(Instant, Duration)>,
     /// Whether `id` is one we made, which needs no escaping in a log line.
     made_id: bool,
+    /// False once [`Respond`] has seen that the request accepts neither gzip nor br.
+    may_compress: bool,
 }
 
 impl RequestContext {
@@ -99,6 +102,13 @@ pub fn record_operation(name: Option<&Arc<str>>) {
             request.operation = Some(name.clone());
         }
     });
+}
+
+/// Whether the request being handled may accept a compressed answer (true outside of a
+/// request): the handler then chooses a coding ([`encoding::preferred`]), and otherwise
+/// need not read the headers again.
+pub fn may_compress() -> bool {
+    with_current(|r| r.is_none_or(|r| r.may_compress))
 }
 
 /// When the request being handled reached the server (now, outside of a request).
@@ -172,6 +182,7 @@ where
             started,
             answered: None,
             made_id,
+            may_compress: true,
         }));
         let inner = enter(&mut context, || self.inner.call(request));
         AccessFuture { inner, context }
@@ -308,6 +319,13 @@ where
                 inner: Box::pin(service.oneshot(request)),
             };
         }
+        CURRENT.with(|c| {
+            if let Ok(mut current) = c.try_borrow_mut()
+                && let Some(request) = current.as_mut()
+            {
+                request.may_compress = false;
+            }
+        });
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
             Ok(inner) => RespondFuture::Plain {
                 inner,

@@ -1,0 +1,184 @@
+//! Content codings for answers served again from the response cache, which keeps a
+//! compressed copy of each body rather than compressing it on every hit: browsers send
+//! `Accept-Encoding: gzip, br` with every request, and compressing a few kilobytes costs
+//! several times more than the rest of a hit.
+//!
+//! Everything else is compressed by `tower-http`'s layer (see [`super::Respond`]), which
+//! leaves a response that already has a `Content-Encoding` alone. So that a client gets the
+//! same coding from either, [`preferred`] chooses as that layer does, for the two codings
+//! it is configured with, and [`compress`] uses its default levels.
+
+use std::io::Write;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, header};
+
+/// The codings the server answers in, in `tower-http`'s order of preference among equal
+/// q-values (the later, the more preferred).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Encoding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Encoding {
+    /// The `Content-Encoding` of a body in this coding; none for identity.
+    pub fn header_value(self) -> Option<HeaderValue> {
+        match self {
+            Encoding::Identity => None,
+            Encoding::Gzip => Some(HeaderValue::from_static("gzip")),
+            Encoding::Brotli => Some(HeaderValue::from_static("br")),
+        }
+    }
+
+    fn parse(name: &str) -> Option<Encoding> {
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            Some(Encoding::Gzip)
+        } else if name.eq_ignore_ascii_case("br") {
+            Some(Encoding::Brotli)
+        } else if name.eq_ignore_ascii_case("identity") {
+            Some(Encoding::Identity)
+        } else {
+            None
+        }
+    }
+}
+
+/// The coding to answer a request in, from its `Accept-Encoding` headers: the one with the
+/// highest q-value above 0, the later in [`Encoding`]'s order among equals. Codings we do
+/// not make (`deflate`, `zstd`, `*`) and entries with a malformed q-value are skipped, as
+/// `tower-http` skips them.
+pub fn preferred(headers: &HeaderMap) -> Encoding {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|entry| {
+            let mut parts = entry.splitn(2, ';');
+            let encoding = Encoding::parse(parts.next().unwrap_or("").trim())?;
+            let q = match parts.next() {
+                Some(q) => q_value(q.trim())?,
+                None => 1000,
+            };
+            Some((q, encoding))
+        })
+        .filter(|&(q, _)| q > 0)
+        .max()
+        .map_or(Encoding::Identity, |(_, encoding)| encoding)
+}
+
+/// A q-value (RFC 9110, 12.4.2) in thousandths: `q=` then `0` or `1`, and up to three
+/// decimals, at most 1.
+fn q_value(text: &str) -> Option<u16> {
+    let rest = text
+        .strip_prefix("q=")
+        .or_else(|| text.strip_prefix("Q="))?;
+    let (whole, decimals) = match rest.split_once('.') {
+        Some((whole, decimals)) => (whole, decimals),
+        None => (rest, ""),
+    };
+    let whole: u16 = match whole {
+        "0" => 0,
+        "1" => 1000,
+        _ => return None,
+    };
+    if decimals.len() > 3 || !decimals.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let fraction = decimals
+        .bytes()
+        .zip([100u16, 10, 1])
+        .map(|(b, factor)| u16::from(b - b'0') * factor)
+        .sum::<u16>();
+    let q = whole + fraction;
+    (q <= 1000).then_some(q)
+}
+
+/// `body` in `encoding`, at `tower-http`'s default levels (gzip 6, brotli 4).
+pub fn compress(encoding: Encoding, body: &[u8]) -> Bytes {
+    match encoding {
+        Encoding::Identity => Bytes::copy_from_slice(body),
+        Encoding::Gzip => {
+            let mut out = flate2::write::GzEncoder::new(
+                Vec::with_capacity(body.len() / 3),
+                flate2::Compression::default(),
+            );
+            // Writing into a Vec cannot fail.
+            let _ = out.write_all(body);
+            Bytes::from(out.finish().unwrap_or_default())
+        }
+        Encoding::Brotli => {
+            let mut out = Vec::with_capacity(body.len() / 3);
+            {
+                let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 4, 22);
+                let _ = writer.write_all(body);
+            }
+            Bytes::from(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(values: &[&str]) -> Encoding {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+        }
+        preferred(&headers)
+    }
+
+    #[test]
+    fn chooses_as_tower_http_does() {
+        use Encoding::*;
+        let cases: &[(&[&str], Encoding)] = &[
+            (&[], Identity),
+            (&["gzip"], Gzip),
+            (&["x-gzip"], Gzip),
+            (&["GZip"], Gzip),
+            (&["gzip, deflate, br"], Brotli),
+            (&["gzip", "br"], Brotli),
+            (&["br;q=0.5, gzip"], Gzip),
+            (&["br;q=0.5, gzip;q=0.499"], Brotli),
+            (&["br;q=0, gzip;q=0"], Identity),
+            (&["gzip;q=0.000"], Identity),
+            (&["identity"], Identity),
+            (&["identity, gzip"], Gzip),
+            (&["identity;q=1, gzip;q=0.9"], Identity),
+            (&["deflate, zstd, *"], Identity),
+            // A malformed q-value drops its entry only.
+            (&["br;q=1.0000, gzip"], Gzip),
+            (&["br;q=2, gzip;q=0.1"], Gzip),
+            (&["br;q=.5"], Identity),
+            (&["br; q=0.5"], Brotli),
+            (&["gzip;Q=0.9"], Gzip),
+            (&["  br  ;q=1"], Brotli),
+        ];
+        for (values, expected) in cases {
+            assert_eq!(accept(values), *expected, "{values:?}");
+        }
+    }
+
+    #[test]
+    fn compressed_bodies_decompress_to_the_body() {
+        use std::io::Read;
+        let body = br#"{"data":{"films":[{"title":"Leap"},{"title":"Leap"}]}}"#.repeat(40);
+        let gzip = compress(Encoding::Gzip, &body);
+        let mut back = Vec::new();
+        flate2::read::GzDecoder::new(&gzip[..])
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, body);
+        let br = compress(Encoding::Brotli, &body);
+        let mut back = Vec::new();
+        brotli::Decompressor::new(&br[..], 4096)
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, body);
+        assert!(gzip.len() < body.len() / 4 && br.len() < body.len() / 4);
+    }
+}
