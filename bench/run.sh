@@ -2,22 +2,23 @@
 # The HTTP benchmark: for each frontend operation, the real server (pinned to core 0) and, in
 # the same run, a ceiling server returning the very same response bytes, both loaded by wrk
 # (pinned to core 1). Prints requests/s, p50/p99 and the ratio to the ceiling, on the hot path
-# (the same request repeated) and on the cache-miss path (FilmPage over a synthetic catalogue
-# of $FILMS films, a different existing slug each request).
+# (the same request repeated; once more as a browser sends it, asking for compression) and
+# on the cache-miss path (FilmPage over a synthetic catalogue of $FILMS films, a different
+# existing slug each request).
 #
 #   bench/run.sh [SECONDS_PER_RUN]      (needs wrk: apt-get install wrk)
 #
 # CONNS (default 32) sets wrk's connections; FILMS (default 100000) the catalogue size;
 # SCALE_FILMS (default 60000, about 1M entities) the catalogue of the scale comparison;
-# ROUNDS (default 3) how many times each server is loaded, alternating with the other, for
-# one line: the line reports the median round of each, so that a neighbour's burst on this
-# shared machine moves one round and not the ratio.
+# ROUNDS (default 5) how many times each server is loaded, alternating with the other, for
+# one line: the line reports the median round of each and the median of the rounds' ratios,
+# so that a neighbour's burst on this shared machine moves one round and not the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 secs="${1:-10}"
 conns="${CONNS:-32}"
-rounds="${ROUNDS:-3}"
+rounds="${ROUNDS:-5}"
 films="${FILMS:-100000}"
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 
@@ -76,17 +77,19 @@ pair() {
   medians
 }
 
-# Prints the median round of ours, then of the ceiling, from the rounds `pair` collected.
+# Prints the median round of ours, then of the ceiling, as "rps p50 p99", from the rounds
+# `pair` collected, then the median of the rounds' ratios: each round of ours is divided by
+# the ceiling's round that came right after it, so that a drift of the machine over the
+# rounds moves both sides of each ratio alike.
 medians() {
-  local f
-  for f in ours ceil; do
-    python3 -c '
+  python3 -c '
 import statistics, sys
-rounds = [line.split() for line in open(sys.argv[1])]
-print("%.0f %.3f %.3f" % tuple(statistics.median_low(float(r[i]) for r in rounds) for i in range(3)))' \
-      "$work/$f.rounds"
-    rm "$work/$f.rounds"
-  done
+ours, ceil = ([line.split() for line in open(f)] for f in sys.argv[1:])
+for rounds in (ours, ceil):
+    print("%.0f %.3f %.3f" % tuple(statistics.median_low(float(r[i]) for r in rounds) for i in range(3)))
+print("%.2f" % statistics.median_low(float(o[0]) / float(c[0]) for o, c in zip(ours, ceil)))' \
+    "$work/ours.rounds" "$work/ceil.rounds"
+  rm "$work/ours.rounds" "$work/ceil.rounds"
 }
 
 # The request body of an operation with its variables.
@@ -111,12 +114,13 @@ declare -A vars=(
 # The ceiling's p99 is there to tell the machine's hiccups from ours.
 printf '%-14s %-5s %10s %8s %8s %10s %8s %6s\n' operation path "req/s" "p50 ms" "p99 ms" \
   "ceiling" "its p99" ratio
+# Prints one line from `medians`' three: ours, the ceiling's and the ratio.
 report() {
-  local name="$1" path="$2" ours="$3" ceil="$4"
-  read -r rps p50 p99 <<<"$ours"
-  read -r crps _ cp99 <<<"$ceil"
+  local name="$1" path="$2" both="$3" rps p50 p99 crps cp99
+  read -r rps p50 p99 <<<"$(sed -n 1p <<<"$both")"
+  read -r crps _ cp99 <<<"$(sed -n 2p <<<"$both")"
   printf '%-14s %-5s %10s %8s %8s %10s %8s %6s\n' "$name" "$path" "$rps" "$p50" "$p99" "$crps" \
-    "$cp99" "$(python3 -c "print('%.2f' % ($rps / $crps))")"
+    "$cp99" "$(sed -n 3p <<<"$both")"
 }
 
 # Hot path: the bundled seed, the same request again and again.
@@ -129,8 +133,18 @@ for op in FilmPage AlbumPage PersonPage TeamPage NodeLookup Search Catalogue Mat
   start "$ceiling" "$work/$op.response"
   both="$(BODY_FILE="$work/$op.json" pair "$server" "$url" bench/post.lua)"
   stop
-  report "$op" hot "$(sed -n 1p <<<"$both")" "$(sed -n 2p <<<"$both")"
+  report "$op" hot "$both"
 done
+# A browser's hot path: the same request with a browser's Accept-Encoding, answered with
+# brotli; the ceiling returns the same compressed bytes.
+browser="gzip, deflate, br"
+curl -sf -H 'content-type: application/json' -H 'accept: application/graphql-response+json' \
+  -H "accept-encoding: $browser" --data-binary @"$work/Catalogue.json" "$server" \
+  >"$work/browser.response"
+start "$ceiling" "$work/browser.response"
+both="$(ACCEPT_ENCODING="$browser" BODY_FILE="$work/Catalogue.json" pair "$server" "$url" bench/post.lua)"
+stop
+report "Catalogue, br" hot "$both"
 stop
 
 # Memory: resident set of the server on the bundled seed as shipped, at start and once 3000
@@ -179,7 +193,7 @@ done
 both="$(medians)"
 stop
 stop
-report FilmPage miss "$(sed -n 1p <<<"$both")" "$(sed -n 2p <<<"$both")"
+report FilmPage miss "$both"
 
 # Scale: paged root lists and search, response cache off, on the bundled seed and on a
 # catalogue of about 1M entities ($SCALE_FILMS films); the ratio is of p50 latencies. Only
