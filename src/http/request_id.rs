@@ -2,12 +2,13 @@
 //! we make; the id goes in the request's log context and is echoed on the response, so that a
 //! client's report and our log lines can be matched.
 //!
-//! The layer that does it is `middleware::Access`; this module supplies the check and the ids.
+//! The layer that does it is `middleware::Access` (which keeps a client's id only when it sent
+//! exactly one: two make it ambiguous); this module supplies the check and the ids.
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue};
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -19,16 +20,6 @@ const MAX_LEN: usize = 128;
 pub fn is_sane(value: &HeaderValue) -> bool {
     let bytes = value.as_bytes();
     !bytes.is_empty() && bytes.len() <= MAX_LEN && bytes.iter().all(|b| b.is_ascii_graphic())
-}
-
-/// The client's id, when it sent exactly one and it is sane. A second one makes the id
-/// ambiguous, so then none is kept.
-pub fn client_id(headers: &HeaderMap) -> Option<&HeaderValue> {
-    let mut values = headers.get_all(&X_REQUEST_ID).iter();
-    match (values.next(), values.next()) {
-        (Some(v), None) if is_sane(v) => Some(v),
-        _ => None,
-    }
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -94,18 +85,6 @@ mod tests {
             assert!(!is_sane(&HeaderValue::from_str(bad).unwrap()), "{bad:?}");
         }
         assert!(!is_sane(&HeaderValue::from_bytes("é".as_bytes()).unwrap()));
-    }
-
-    #[test]
-    fn only_one_sane_client_id_is_kept() {
-        let mut headers = HeaderMap::new();
-        assert!(client_id(&headers).is_none());
-        headers.append(X_REQUEST_ID, HeaderValue::from_static("abc"));
-        assert_eq!(client_id(&headers).unwrap(), "abc");
-        headers.append(X_REQUEST_ID, HeaderValue::from_static("def"));
-        assert!(client_id(&headers).is_none(), "two ids are ambiguous");
-        headers.insert(X_REQUEST_ID, HeaderValue::from_static("a b"));
-        assert!(client_id(&headers).is_none());
     }
 
     #[test]

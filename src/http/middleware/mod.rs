@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderValue, Method, Request, Response, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, header};
 use pin_project_lite::pin_project;
 use tower::util::Oneshot;
 use tower::{Layer, Service, ServiceExt};
@@ -50,7 +50,7 @@ pub struct RequestContext {
     answered: Option<(Instant, Duration)>,
     /// Whether `id` is one we made, which needs no escaping in a log line.
     made_id: bool,
-    /// False once [`Respond`] has seen that the request accepts neither gzip nor br.
+    /// Whether the request may accept gzip or br (see [`may_accept_compression`]).
     may_compress: bool,
 }
 
@@ -109,6 +109,22 @@ pub fn record_operation(name: Option<&Arc<str>>) {
 /// need not read the headers again.
 pub fn may_compress() -> bool {
     with_current(|r| r.is_none_or(|r| r.may_compress))
+}
+
+/// One pass over a request's headers for what the middleware needs of them: the client's
+/// request id (when it sent exactly one, and a sane one) and whether the request may accept
+/// compression. Two lookups would hash two names, one of them byte by byte.
+fn scan(headers: &HeaderMap) -> (Option<&HeaderValue>, bool) {
+    let (mut id, mut ids, mut compress) = (None, 0, false);
+    for (name, value) in headers {
+        if *name == header::ACCEPT_ENCODING {
+            compress |= names_compression(value);
+        } else if *name == X_REQUEST_ID {
+            id = Some(value);
+            ids += 1;
+        }
+    }
+    (id.filter(|v| ids == 1 && request_id::is_sane(v)), compress)
 }
 
 /// When the request being handled reached the server (now, outside of a request).
@@ -170,7 +186,8 @@ where
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         let started = Instant::now();
-        let (id, made_id) = match request_id::client_id(request.headers()) {
+        let (client_id, may_compress) = scan(request.headers());
+        let (id, made_id) = match client_id {
             Some(id) => (id.clone(), false),
             None => (self.ids.make(), true),
         };
@@ -182,7 +199,7 @@ where
             started,
             answered: None,
             made_id,
-            may_compress: true,
+            may_compress,
         }));
         let inner = enter(&mut context, || self.inner.call(request));
         AccessFuture { inner, context }
@@ -279,20 +296,23 @@ pub struct Respond<S, P> {
 type Compressing<S, P> = Pin<Box<Oneshot<Compression<CatchPanic<S>, P>, Request<Body>>>>;
 
 /// Whether `Accept-Encoding` may name gzip or br. A loose test (a substring) that only ever
-/// errs towards asking `tower-http`, which reads the header properly.
+/// errs towards asking `tower-http`, which reads the header properly. [`Access`] has asked
+/// already for the request being handled.
 fn may_accept_compression(request: &Request<Body>) -> bool {
-    request
-        .headers()
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .any(|v| {
-            v.as_bytes()
-                .windows(2)
-                .any(|w| w.eq_ignore_ascii_case(b"br"))
-                || v.as_bytes()
-                    .windows(4)
-                    .any(|w| w.eq_ignore_ascii_case(b"gzip"))
-        })
+    with_current(|r| r.map(|r| r.may_compress)).unwrap_or_else(|| {
+        request
+            .headers()
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .any(names_compression)
+    })
+}
+
+/// Whether one `Accept-Encoding` value may name gzip or br (see [`may_accept_compression`]).
+fn names_compression(value: &HeaderValue) -> bool {
+    let v = value.as_bytes();
+    v.windows(2).any(|w| w.eq_ignore_ascii_case(b"br"))
+        || v.windows(4).any(|w| w.eq_ignore_ascii_case(b"gzip"))
 }
 
 impl<S, P> Service<Request<Body>> for Respond<S, P>
@@ -319,13 +339,6 @@ where
                 inner: Box::pin(service.oneshot(request)),
             };
         }
-        CURRENT.with(|c| {
-            if let Ok(mut current) = c.try_borrow_mut()
-                && let Some(request) = current.as_mut()
-            {
-                request.may_compress = false;
-            }
-        });
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
             Ok(inner) => RespondFuture::Plain {
                 inner,
@@ -505,6 +518,37 @@ mod tests {
     use tower_http::compression::predicate::SizeAbove;
 
     use super::*;
+
+    #[test]
+    fn one_pass_finds_one_sane_client_id_and_compression() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(scan(&headers), (None, false));
+        headers.append(X_REQUEST_ID, HeaderValue::from_static("abc"));
+        assert_eq!(
+            scan(&headers),
+            (Some(&HeaderValue::from_static("abc")), false)
+        );
+        headers.append(X_REQUEST_ID, HeaderValue::from_static("def"));
+        assert_eq!(scan(&headers).0, None, "two ids are ambiguous");
+        headers.insert(X_REQUEST_ID, HeaderValue::from_static("a b"));
+        assert_eq!(scan(&headers).0, None, "an id with a space is not kept");
+        headers.remove(X_REQUEST_ID);
+        for (value, compress) in [("identity", false), ("deflate", false), ("GZIP", true)] {
+            headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(value));
+            assert_eq!(scan(&headers), (None, compress), "{value}");
+        }
+        headers.append(header::ACCEPT_ENCODING, HeaderValue::from_static("br"));
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
+        headers.append(header::ACCEPT_ENCODING, HeaderValue::from_static("br;q=1"));
+        assert_eq!(
+            scan(&headers),
+            (None, true),
+            "a second Accept-Encoding counts"
+        );
+    }
 
     fn on_panic(_: Box<dyn Any + Send + 'static>) -> Response<Body> {
         let mut r = Response::new(Body::from("panicked"));
