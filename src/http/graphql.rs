@@ -455,11 +455,8 @@ async fn answer_request(
     read: impl FnOnce(&AppState, &[u8]) -> Result<GraphqlRequest, RequestError>,
 ) -> Answer {
     let transport = shape.transport();
-    let encoding = if super::middleware::may_compress() {
-        super::middleware::encoding::preferred(headers)
-    } else {
-        Encoding::Identity
-    };
+    let encoding = super::middleware::accepted_encoding()
+        .unwrap_or_else(|| super::middleware::encoding::preferred(headers));
     if let Some(hit) = state
         .responses
         .get(state.generation(), shape, key, encoding)

@@ -4,9 +4,11 @@
 //! several times more than the rest of a hit.
 //!
 //! Everything else is compressed by `tower-http`'s layer (see [`super::Respond`]), which
-//! leaves a response that already has a `Content-Encoding` alone. So that a client gets the
-//! same coding from either, [`preferred`] chooses as that layer does, for the two codings
-//! it is configured with, and [`compress`] uses its default levels.
+//! leaves a response that already has a `Content-Encoding` alone. The coding is chosen once
+//! per request, by [`preferred`], as that layer would choose it for the two codings it is
+//! configured with (a test asks the layer itself); the layer is then asked for that coding
+//! alone, and [`compress`] uses its default levels, so that a copy is byte for byte what
+//! the layer sends.
 
 use std::io::Write;
 
@@ -160,6 +162,72 @@ mod tests {
         ];
         for (values, expected) in cases {
             assert_eq!(accept(values), *expected, "{values:?}");
+        }
+    }
+
+    /// The coding `tower-http`'s layer, as the server configures it, answers a 2000-byte
+    /// body in, for these `Accept-Encoding` values.
+    async fn tower_http_chooses(values: &[&str]) -> Encoding {
+        use axum::body::Body;
+        use axum::http::{Request, Response};
+        use tower::{Layer, ServiceExt};
+        let layer = tower_http::compression::CompressionLayer::new()
+            .gzip(true)
+            .br(true);
+        let service = layer.layer(tower::service_fn(|_: Request<Body>| async {
+            Ok::<_, std::convert::Infallible>(Response::new(Body::from(vec![b'x'; 2000])))
+        }));
+        let mut request = Request::new(Body::empty());
+        for v in values {
+            request
+                .headers_mut()
+                .append(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+        }
+        let r = service.oneshot(request).await.unwrap();
+        match r
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.as_bytes())
+        {
+            None => Encoding::Identity,
+            Some(b"gzip") => Encoding::Gzip,
+            Some(b"br") => Encoding::Brotli,
+            Some(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn tower_http_agrees() {
+        let cases: &[&[&str]] = &[
+            &[],
+            &["gzip"],
+            &["x-gzip"],
+            &["GZip"],
+            &["gzip, deflate, br"],
+            &["gzip", "br"],
+            &["br;q=0.5, gzip"],
+            &["br;q=0.5, gzip;q=0.499"],
+            &["br;q=0, gzip;q=0"],
+            &["identity"],
+            &["identity, gzip"],
+            &["identity;q=1, gzip;q=0.9"],
+            &["deflate, zstd, *"],
+            &["br;q=1.0000, gzip"],
+            &["br;q=2, gzip;q=0.1"],
+            &["br;q=.5"],
+            &["br; q=0.5"],
+            &["gzip;Q=0.9"],
+            &["  br  ;q=1"],
+            &["br;q=1., gzip;q=0.999"],
+            &["gzip;q=0.5x, br;q=0.2"],
+            &[",,gzip,;q=1,br;"],
+        ];
+        for values in cases {
+            assert_eq!(
+                accept(values),
+                tower_http_chooses(values).await,
+                "{values:?}"
+            );
         }
     }
 

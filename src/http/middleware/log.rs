@@ -736,7 +736,7 @@ mod tests {
             started: Instant::now(),
             answered: None,
             made_id: false,
-            may_compress: true,
+            encoding: crate::http::middleware::encoding::Encoding::Identity,
         }
     }
 

@@ -8,8 +8,10 @@
 //!   entry per request, used or not): it is moved into a thread-local while the request's
 //!   future is polled, and the log formatters read it from there only when an event fires.
 //! - [`Respond`], innermost: a panic becomes the handler's clean 500, and `tower-http`'s
-//!   compression runs for requests that accept gzip or br; the others skip its wrapping (and
-//!   still get its `Vary: accept-encoding`).
+//!   compression is put around a finished response that the client asked to have
+//!   compressed and that is not already (the response cache keeps compressed copies); the
+//!   others still get its `Vary: accept-encoding` when they could have been compressed. The
+//!   coding is chosen once per request, in [`Access`] (see [`encoding`]).
 //!
 //! CORS, when configured, stays `tower-http`'s, between [`Access`] and [`Respond`].
 
@@ -18,6 +20,7 @@ pub mod log;
 
 use std::any::Any;
 use std::cell::RefCell;
+use std::convert::Infallible;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -29,11 +32,11 @@ use axum::body::Body;
 use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, header};
 use pin_project_lite::pin_project;
-use tower::util::Oneshot;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
+use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::Predicate;
-use tower_http::compression::{Compression, CompressionLayer};
 
+use self::encoding::Encoding;
 use super::request_id::{self, MakeId, X_REQUEST_ID};
 
 /// What the log says of the request being handled: its method, path, id and (once the
@@ -50,8 +53,8 @@ pub struct RequestContext {
     answered: Option<(Instant, Duration)>,
     /// Whether `id` is one we made, which needs no escaping in a log line.
     made_id: bool,
-    /// Whether the request may accept gzip or br (see [`may_accept_compression`]).
-    may_compress: bool,
+    /// The coding the request asks its answer in (see [`encoding::preferred`]).
+    encoding: Encoding,
 }
 
 impl RequestContext {
@@ -104,16 +107,16 @@ pub fn record_operation(name: Option<&Arc<str>>) {
     });
 }
 
-/// Whether the request being handled may accept a compressed answer (true outside of a
-/// request): the handler then chooses a coding ([`encoding::preferred`]), and otherwise
-/// need not read the headers again.
-pub fn may_compress() -> bool {
-    with_current(|r| r.is_none_or(|r| r.may_compress))
+/// The coding the request being handled asks its answer in, chosen once by [`Access`] for
+/// the compression and the response cache alike; none outside of a request.
+pub fn accepted_encoding() -> Option<Encoding> {
+    with_current(|r| r.map(|r| r.encoding))
 }
 
 /// One pass over a request's headers for what the middleware needs of them: the client's
 /// request id (when it sent exactly one, and a sane one) and whether the request may accept
-/// compression. Two lookups would hash two names, one of them byte by byte.
+/// compression, a loose test (a substring) that only ever errs towards reading its
+/// `Accept-Encoding` properly. Two lookups would hash two names, one of them byte by byte.
 fn scan(headers: &HeaderMap) -> (Option<&HeaderValue>, bool) {
     let (mut id, mut ids, mut compress) = (None, 0, false);
     for (name, value) in headers {
@@ -125,6 +128,13 @@ fn scan(headers: &HeaderMap) -> (Option<&HeaderValue>, bool) {
         }
     }
     (id.filter(|v| ids == 1 && request_id::is_sane(v)), compress)
+}
+
+/// Whether one `Accept-Encoding` value may name gzip or br (see [`scan`]).
+fn names_compression(value: &HeaderValue) -> bool {
+    let v = value.as_bytes();
+    v.windows(2).any(|w| w.eq_ignore_ascii_case(b"br"))
+        || v.windows(4).any(|w| w.eq_ignore_ascii_case(b"gzip"))
 }
 
 /// When the request being handled reached the server (now, outside of a request).
@@ -187,6 +197,11 @@ where
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         let started = Instant::now();
         let (client_id, may_compress) = scan(request.headers());
+        let encoding = if may_compress {
+            encoding::preferred(request.headers())
+        } else {
+            Encoding::Identity
+        };
         let (id, made_id) = match client_id {
             Some(id) => (id.clone(), false),
             None => (self.ids.make(), true),
@@ -199,7 +214,7 @@ where
             started,
             answered: None,
             made_id,
-            may_compress,
+            encoding,
         }));
         let inner = enter(&mut context, || self.inner.call(request));
         AccessFuture { inner, context }
@@ -243,10 +258,9 @@ where
 pub type OnPanic = fn(Box<dyn Any + Send + 'static>) -> Response<Body>;
 
 /// Answers from the inner service, compressed above a size for requests that ask for it, and
-/// a panic turned into `on_panic`'s response; see the module. One service rather than a
-/// compression layer around a panic layer, because a request that asks for no compression
-/// (the hot path's) then goes through one layer, not two: each layer moves the request and
-/// the future once more.
+/// a panic turned into `on_panic`'s response; see the module. Compression is decided once
+/// the response is there: a response that is already compressed (the response cache keeps
+/// compressed copies) or too small is never wrapped, and nothing is put around `inner`.
 #[derive(Clone)]
 pub struct RespondLayer<P> {
     compression: CompressionLayer<P>,
@@ -282,37 +296,10 @@ impl<S: Clone, P: Predicate> Layer<S> for RespondLayer<P> {
 #[derive(Clone)]
 pub struct Respond<S, P> {
     inner: S,
-    /// For requests that may accept gzip or br: `tower-http`'s compression, put around a
-    /// panic catcher around `inner` for each such request. Only the layer is kept, not the
-    /// service it makes, because hyper clones the middleware for every request, and a second
-    /// copy of `inner` would be one more reference count up and down on each.
+    /// `tower-http`'s compression, put around a finished response that is to be compressed.
     compression: CompressionLayer<P>,
     predicate: P,
     on_panic: OnPanic,
-}
-
-/// The future of a request that may be compressed: boxed, so that it does not make the
-/// future of every other request (an enum as large as its largest case) larger.
-type Compressing<S, P> = Pin<Box<Oneshot<Compression<CatchPanic<S>, P>, Request<Body>>>>;
-
-/// Whether `Accept-Encoding` may name gzip or br. A loose test (a substring) that only ever
-/// errs towards asking `tower-http`, which reads the header properly. [`Access`] has asked
-/// already for the request being handled.
-fn may_accept_compression(request: &Request<Body>) -> bool {
-    with_current(|r| r.map(|r| r.may_compress)).unwrap_or_else(|| {
-        request
-            .headers()
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .any(names_compression)
-    })
-}
-
-/// Whether one `Accept-Encoding` value may name gzip or br (see [`may_accept_compression`]).
-fn names_compression(value: &HeaderValue) -> bool {
-    let v = value.as_bytes();
-    v.windows(2).any(|w| w.eq_ignore_ascii_case(b"br"))
-        || v.windows(4).any(|w| w.eq_ignore_ascii_case(b"gzip"))
 }
 
 impl<S, P> Service<Request<Body>> for Respond<S, P>
@@ -322,26 +309,21 @@ where
 {
     type Response = Response<Body>;
     type Error = S::Error;
-    type Future = RespondFuture<S, P>;
+    type Future = RespondFuture<S::Future, P>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let encoding =
+            accepted_encoding().unwrap_or_else(|| encoding::preferred(request.headers()));
         let on_panic = self.on_panic;
-        if may_accept_compression(&request) {
-            let service = self.compression.layer(CatchPanic {
-                inner: self.inner.clone(),
-                on_panic,
-            });
-            return RespondFuture::Compressed {
-                inner: Box::pin(service.oneshot(request)),
-            };
-        }
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
-            Ok(inner) => RespondFuture::Plain {
+            Ok(inner) => RespondFuture::Running {
                 inner,
+                encoding,
+                compression: self.compression.clone(),
                 predicate: self.predicate.clone(),
                 on_panic,
             },
@@ -355,17 +337,12 @@ where
 
 pin_project! {
     #[project = RespondProj]
-    pub enum RespondFuture<S, P>
-    where
-        S: Service<Request<Body>, Response = Response<Body>>,
-        P: Predicate,
-    {
-        Compressed {
-            inner: Compressing<S, P>,
-        },
-        Plain {
+    pub enum RespondFuture<F, P> {
+        Running {
             #[pin]
-            inner: S::Future,
+            inner: F,
+            encoding: Encoding,
+            compression: CompressionLayer<P>,
             predicate: P,
             on_panic: OnPanic,
         },
@@ -376,31 +353,42 @@ pin_project! {
     }
 }
 
-impl<S, P> Future for RespondFuture<S, P>
+impl<F, E, P> Future for RespondFuture<F, P>
 where
-    S: Service<Request<Body>, Response = Response<Body>> + Clone,
+    F: Future<Output = Result<Response<Body>, E>>,
     P: Predicate,
 {
-    type Output = Result<Response<Body>, S::Error>;
+    type Output = Result<Response<Body>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            RespondProj::Compressed { inner } => {
-                inner.as_mut().poll(cx).map_ok(|r| r.map(Body::new))
-            }
-            RespondProj::Plain {
+            RespondProj::Running {
                 inner,
+                encoding,
+                compression,
                 predicate,
                 on_panic,
             } => {
-                let mut polled = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+                let polled = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
                     Ok(polled) => polled,
                     Err(panic) => Poll::Ready(Ok(on_panic(panic))),
                 };
-                if let Poll::Ready(Ok(r)) = &mut polled {
-                    mark_varies(r, predicate);
-                }
-                polled
+                polled.map_ok(|mut r| {
+                    if !predicate.should_compress(&r) {
+                        return r;
+                    }
+                    let (compressible, varies) = compression_headers(&r);
+                    if compressible && *encoding != Encoding::Identity {
+                        return compress(r, *encoding, compression, *on_panic);
+                    }
+                    // As `tower-http` does for what it could have compressed, so that caches
+                    // keep the codings apart.
+                    if compressible && !varies {
+                        r.headers_mut()
+                            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+                    }
+                    r
+                })
             }
             RespondProj::Panicked { response, on_panic } => {
                 Poll::Ready(Ok(response.take().unwrap_or_else(|| {
@@ -412,24 +400,65 @@ where
     }
 }
 
-/// Adds `Vary: accept-encoding` to a response `tower-http` would have compressed had the
-/// client asked, as it does itself, so that caches keep the two apart. One pass over the
-/// headers rather than three lookups.
-fn mark_varies<P: Predicate>(r: &mut Response<Body>, predicate: &P) {
-    if !predicate.should_compress(r) {
-        return;
-    }
+/// What a response's headers say about compressing it, in one pass: whether it may be
+/// compressed (it is neither compressed already nor a range), and whether it already varies
+/// by `Accept-Encoding`.
+fn compression_headers(r: &Response<Body>) -> (bool, bool) {
     let mut varies = false;
     for (name, value) in r.headers() {
         if name == header::CONTENT_ENCODING || name == header::CONTENT_RANGE {
-            return;
+            return (false, varies);
         }
         varies |=
             name == header::VARY && contains_ignore_case(value.as_bytes(), b"accept-encoding");
     }
-    if !varies {
-        r.headers_mut()
-            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    (true, varies)
+}
+
+/// A response with nothing left to wait for, as a service: what `tower-http`'s compression
+/// is put around once the answer is known.
+struct Answered(Option<Response<Body>>);
+
+impl Service<Request<()>> for Answered {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Request<()>) -> Self::Future {
+        // Compression calls it once.
+        std::future::ready(Ok(self.0.take().unwrap_or_default()))
+    }
+}
+
+/// `r` compressed in `encoding` by `tower-http`'s layer (with its `Vary` and without a
+/// length). The layer is asked with `encoding` alone as the request's `Accept-Encoding`:
+/// [`encoding::preferred`] has chosen as it would.
+fn compress<P: Predicate>(
+    r: Response<Body>,
+    encoding: Encoding,
+    compression: &CompressionLayer<P>,
+    on_panic: OnPanic,
+) -> Response<Body> {
+    let mut request = Request::new(());
+    if let Some(coding) = encoding.header_value() {
+        request
+            .headers_mut()
+            .insert(header::ACCEPT_ENCODING, coding);
+    }
+    let mut service = compression.layer(Answered(Some(r)));
+    let mut future = std::pin::pin!(service.call(request));
+    // The response is there, and the layer only wraps its body: ready at the first poll.
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(std::task::Waker::noop()))
+    {
+        Poll::Ready(Ok(compressed)) => compressed.map(Body::new),
+        Poll::Ready(Err(never)) => match never {},
+        Poll::Pending => on_panic(Box::new("compression did not finish at once")),
     }
 }
 
@@ -437,77 +466,6 @@ fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle))
-}
-
-/// A panic in the service becomes `on_panic`'s response: the panic catcher inside
-/// compression, for requests that ask for it ([`Respond`] catches the others' itself).
-#[derive(Clone)]
-pub struct CatchPanic<S> {
-    inner: S,
-    on_panic: OnPanic,
-}
-
-impl<S> Service<Request<Body>> for CatchPanic<S>
-where
-    S: Service<Request<Body>, Response = Response<Body>>,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = CatchPanicFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let on_panic = self.on_panic;
-        match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
-            Ok(inner) => CatchPanicFuture::Running { inner, on_panic },
-            Err(panic) => CatchPanicFuture::Panicked {
-                response: Some(on_panic(panic)),
-                on_panic,
-            },
-        }
-    }
-}
-
-pin_project! {
-    #[project = CatchPanicProj]
-    pub enum CatchPanicFuture<F> {
-        Running {
-            #[pin]
-            inner: F,
-            on_panic: OnPanic,
-        },
-        Panicked {
-            response: Option<Response<Body>>,
-            on_panic: OnPanic,
-        },
-    }
-}
-
-impl<F, E> Future for CatchPanicFuture<F>
-where
-    F: Future<Output = Result<Response<Body>, E>>,
-{
-    type Output = Result<Response<Body>, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project() {
-            CatchPanicProj::Running { inner, on_panic } => {
-                match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-                    Ok(polled) => polled,
-                    Err(panic) => Poll::Ready(Ok(on_panic(panic))),
-                }
-            }
-            CatchPanicProj::Panicked { response, on_panic } => {
-                Poll::Ready(Ok(response.take().unwrap_or_else(|| {
-                    // Polled again after it answered: the caller's bug, answered as a panic.
-                    on_panic(Box::new("polled after completion"))
-                })))
-            }
-        }
-    }
 }
 
 #[cfg(test)]
