@@ -52,6 +52,13 @@ impl Encoding {
 /// not make (`deflate`, `zstd`, `*`) and entries with a malformed q-value are skipped, as
 /// `tower-http` skips them.
 pub fn preferred(headers: &HeaderMap) -> Encoding {
+    // What browsers send (Chrome, then Firefox and Safari), without parsing.
+    let mut values = headers.get_all(header::ACCEPT_ENCODING).iter();
+    if let (Some(only), None) = (values.next(), values.next())
+        && (only == "gzip, deflate, br, zstd" || only == "gzip, deflate, br")
+    {
+        return Encoding::Brotli;
+    }
     headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
@@ -159,6 +166,11 @@ mod tests {
             (&["br; q=0.5"], Brotli),
             (&["gzip;Q=0.9"], Gzip),
             (&["  br  ;q=1"], Brotli),
+            // Browsers' values, which skip the parsing: it would say the same.
+            (&["gzip, deflate, br, zstd"], Brotli),
+            (&["gzip, deflate, br"], Brotli),
+            (&["gzip, deflate, br", "br;q=0"], Brotli),
+            (&["gzip, deflate, br, zstd", "gzip;q=1"], Brotli),
         ];
         for (values, expected) in cases {
             assert_eq!(accept(values), *expected, "{values:?}");
@@ -221,6 +233,8 @@ mod tests {
             &["br;q=1., gzip;q=0.999"],
             &["gzip;q=0.5x, br;q=0.2"],
             &[",,gzip,;q=1,br;"],
+            &["gzip, deflate, br, zstd"],
+            &["gzip, deflate, br", "br;q=0"],
         ];
         for values in cases {
             assert_eq!(
