@@ -244,7 +244,7 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new(config: &crate::config::Metrics) -> Metrics {
-        let metrics = Metrics {
+        Metrics {
             operations: Labels::new(config.max_operation_names),
             anonymous: OperationStats::default(),
             // Our codes number a few dozen; the limit only guards against a new one being
@@ -255,8 +255,7 @@ impl Metrics {
             last_reload_millis: Default::default(),
             generation: AtomicU64::new(0),
             entities: Default::default(),
-        };
-        metrics
+        }
     }
 
     /// Counts one GraphQL request: its operation (the request's `operationName`, or none),
