@@ -295,17 +295,34 @@ fn sigterm_shuts_down_and_each_request_logs_one_line() {
 /// then exits cleanly.
 #[test]
 fn sigterm_finishes_the_request_in_flight_and_closes_idle_connections() {
+    let mut serve = bin();
+    serve.args(["serve", "--listen", "127.0.0.1:0"]);
+    finishes_in_flight_and_closes_idle(serve);
+}
+
+/// The same on one core (as the benchmark runs the server), where the server runs on a
+/// single-threaded runtime.
+#[test]
+fn sigterm_on_one_core_finishes_in_flight_too() {
+    let mut serve = Command::new("taskset");
+    serve
+        .args(["-c", "0"])
+        .arg(env!("CARGO_BIN_EXE_leap-graphql"))
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    finishes_in_flight_and_closes_idle(serve);
+}
+
+fn finishes_in_flight_and_closes_idle(mut serve: Command) {
     use std::io::{Read, Write};
     use std::net::TcpStream;
     use std::time::Duration;
 
     let mut child = Child(
-        bin()
-            .args(["serve", "--listen", "127.0.0.1:0"])
+        serve
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap(),
+            .expect("the server starts (taskset is in util-linux)"),
     );
     let mut line = String::new();
     BufReader::new(child.0.stdout.take().unwrap())
