@@ -47,10 +47,14 @@ start() {
 
 stop() { kill "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
 
-# Runs wrk pinned to core 1 and prints "rps p50 p99".
+# Runs wrk pinned to core 1 and prints "rps p50 p99". Its report is read once it has
+# finished: a parser started alongside (as the right side of a pipe) spends its start-up
+# on one of the two cores while the load runs, which put the p99 of both servers at
+# 1.5-2 ms where it is 0.3-1 ms.
 load() {
-  local url="$1" script="$2"
-  taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$script" "$url" | python3 -c '
+  local url="$1" script="$2" report
+  report="$(taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$script" "$url")"
+  python3 -c '
 import re, sys
 text = sys.stdin.read()
 def ms(s):
@@ -63,11 +67,11 @@ errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 if errors:
     sys.exit("bench: %s non-2xx responses" % errors.group(1))
 print("%.0f %.3f %.3f" % (rps, ms(lat["50"]), ms(lat["99"])))
-'
+' <<<"$report"
 }
 
-# Loads two servers in turn, $rounds times each, and prints each one's median round as
-# "rps p50 p99" on two lines: ours, then the ceiling. The environment is wrk's script's.
+# Loads two servers in turn, $rounds times each, and prints what `medians` makes of the
+# rounds. The environment is wrk's script's.
 pair() {
   local ours="$1" ceil="$2" script="$3" i
   for i in $(seq 1 "$rounds"); do
