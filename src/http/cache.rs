@@ -209,14 +209,19 @@ impl ResponseCache {
     /// Keeps a response. Entries of an older generation are dropped first; when full, some
     /// entries are evicted (an arbitrary eighth, which keeps insertion O(1) amortised).
     pub fn insert(&self, generation: u64, shape: Shape, key: Bytes, value: Cached) {
-        let entry = Entry {
+        let mut entry = Entry {
             copies: (value.body.len() >= self.compress_above).then(Default::default),
             cached: value,
         };
         // A request body read off the wire is a view into the connection's read buffer, which
         // a cached key would keep alive whole (kilobytes for a few hundred bytes); the kept
         // key is an exact copy, so that the byte budget is what the cache really holds.
-        let size = entry.size(&key);
+        let mut size = entry.size(&key);
+        if size > self.max_entry_bytes && entry.copies.is_some() {
+            // Too large with room for copies: kept without, and compressed on each hit.
+            entry.copies = None;
+            size = entry.size(&key);
+        }
         if self.max_entries == 0 || size > self.max_entry_bytes {
             return;
         }
@@ -527,6 +532,16 @@ mod tests {
         assert!(small.pending.is_none());
         assert_eq!(small.cached.encoding, Encoding::Identity);
         assert_eq!(c.tables.read().unwrap().bytes, 3 + 2 * body.len() + 5 + 2);
+
+        // A body that fits the entry limit only without its copies is kept without them.
+        let tight = ResponseCache::new(100, 16 * (body.len() + 100), 1024);
+        tight.insert(1, Shape::PostJson, Bytes::from_static(b"big"), value(&body));
+        let hit = tight
+            .get(1, Shape::PostJson, b"big", Encoding::Gzip)
+            .unwrap();
+        assert!(hit.pending.is_none(), "no copies to keep");
+        assert_eq!(hit.cached.encoding, Encoding::Identity);
+        assert_eq!(tight.tables.read().unwrap().bytes, 3 + body.len());
     }
 
     #[test]
