@@ -1,5 +1,5 @@
 //! The accept loop: each connection is served by hyper's HTTP/1 connection directly, and a
-//! stop lets requests in flight finish. This is what `axum::serve` does for us, less two
+//! stop lets requests in flight finish. It does what `axum::serve` did, less two
 //! costs of every request that it pays for generality: its connections detect HTTP/2 (which
 //! this server does not speak) and support upgrades (which it never makes), and each one
 //! polls a shutdown future at every wake-up. Here a connection checks a flag, and a stop
