@@ -95,24 +95,34 @@ impl Drop for Child {
     }
 }
 
-#[test]
-fn serve_prints_one_line_with_the_real_port_and_answers() {
+/// Starts `serve` with its stdout piped and `stderr` as given, and reads its one ready line:
+/// the server and its GraphQL URL.
+fn serving(serve: &mut Command, stderr: Stdio) -> (Child, String) {
     let mut child = Child(
-        bin()
-            .args(["serve", "--listen", "127.0.0.1:0"])
+        serve
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
-            .unwrap(),
+            .expect("the server starts"),
     );
-    let stdout = child.0.stdout.take().unwrap();
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let url = line
         .trim()
         .strip_prefix("listening on ")
         .expect("the ready line")
         .to_owned();
+    (child, url)
+}
+
+#[test]
+fn serve_prints_one_line_with_the_real_port_and_answers() {
+    let (_child, url) = serving(
+        bin().args(["serve", "--listen", "127.0.0.1:0"]),
+        Stdio::null(),
+    );
     assert!(
         url.starts_with("http://127.0.0.1:") && url.ends_with("/graphql"),
         "{url}"
@@ -213,23 +223,10 @@ fn serve_refuses_a_broken_seed_with_the_report() {
 /// with its method, path, request id and (for GraphQL) operation name.
 #[test]
 fn sigterm_shuts_down_and_each_request_logs_one_line() {
-    let mut child = Child(
-        bin()
-            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
+    let (mut child, url) = serving(
+        bin().args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"]),
+        Stdio::piped(),
     );
-    let mut line = String::new();
-    BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -317,20 +314,10 @@ fn finishes_in_flight_and_closes_idle(mut serve: Command) {
     use std::net::TcpStream;
     use std::time::Duration;
 
-    let mut child = Child(
-        serve
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the server starts (taskset is in util-linux)"),
-    );
-    let mut line = String::new();
-    BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
+    // (`taskset`, for the one-core case, is in util-linux.)
+    let (mut child, url) = serving(&mut serve, Stdio::null());
+    let addr = url
+        .strip_prefix("http://")
         .and_then(|rest| rest.strip_suffix("/graphql"))
         .unwrap()
         .to_owned();

@@ -181,29 +181,29 @@ impl ResponseCache {
             Shape::GetGraphql | Shape::GetJson => cached.etag.clone(),
             Shape::PostGraphql | Shape::PostJson => Bytes::new(),
         };
-        let mut hit = Hit {
+        let copies = entry.copies.as_ref();
+        let (body, served, pending) = match copies.and_then(|c| c.slot(encoding)) {
+            // No copies for this body or this coding: the body as it is.
+            None => (cached.body.clone(), Encoding::Identity, None),
+            Some(slot) => match slot.get() {
+                Some(Some(copy)) => (copy.clone(), encoding, None),
+                // Not made yet, or too large to keep: the caller compresses.
+                _ => (
+                    cached.body.clone(),
+                    Encoding::Identity,
+                    copies.map(|c| (encoding, c.clone())),
+                ),
+            },
+        };
+        Some(Hit {
             cached: Cached {
-                body: Bytes::new(),
+                body,
                 etag,
                 operation: cached.operation.clone(),
-                encoding: Encoding::Identity,
+                encoding: served,
             },
-            pending: None,
-        };
-        let copies = entry.copies.as_ref();
-        let slot = copies.and_then(|c| c.slot(encoding));
-        hit.cached.body = match slot.map(OnceLock::get) {
-            None => cached.body.clone(),
-            Some(Some(Some(copy))) => {
-                hit.cached.encoding = encoding;
-                copy.clone()
-            }
-            Some(_) => {
-                hit.pending = copies.map(|c| (encoding, c.clone()));
-                cached.body.clone()
-            }
-        };
-        Some(hit)
+            pending,
+        })
     }
 
     /// Keeps a response. Entries of an older generation are dropped first; when full, some

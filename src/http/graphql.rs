@@ -455,8 +455,7 @@ async fn answer_request(
     read: impl FnOnce(&AppState, &[u8]) -> Result<GraphqlRequest, RequestError>,
 ) -> Answer {
     let transport = shape.transport();
-    let encoding = super::middleware::accepted_encoding()
-        .unwrap_or_else(|| super::middleware::encoding::preferred(headers));
+    let encoding = super::middleware::accepted_encoding(headers);
     if let Some(hit) = state
         .responses
         .get(state.generation(), shape, key, encoding)

@@ -23,17 +23,19 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// label's hash, on every cache hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cache {
-    /// Whole responses, served again.
-    Response = 0,
     /// Parsed documents.
-    Document = 1,
+    Document = 0,
     /// Plans: a hit is a request the plan executor answered, a miss one it handed back to
     /// async-graphql.
-    Plan = 2,
+    Plan = 1,
+    /// Whole responses, served again.
+    Response = 2,
 }
 
 impl Cache {
-    const ALL: [Cache; 3] = [Cache::Response, Cache::Document, Cache::Plan];
+    /// Every cache, in the order of their counters and of their labels (as `/metrics`
+    /// lists them).
+    const ALL: [Cache; 3] = [Cache::Document, Cache::Plan, Cache::Response];
 
     fn label(self) -> &'static str {
         match self {
@@ -323,9 +325,7 @@ impl Metrics {
             "counter",
             "Cache lookups, by cache and result; the hit ratio is hit / (hit + miss).",
         );
-        let mut caches: Vec<_> = Cache::ALL.iter().zip(&self.caches).collect();
-        caches.sort_unstable_by_key(|(cache, _)| cache.label());
-        for (cache, counts) in caches {
+        for (cache, counts) in Cache::ALL.iter().zip(&self.caches) {
             for (result, count) in ["hit", "miss"].into_iter().zip(counts) {
                 out.sample(
                     "leap_graphql_cache_lookups_total",
@@ -487,6 +487,14 @@ impl Page {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn caches_are_listed_in_counter_and_label_order() {
+        for (i, cache) in Cache::ALL.iter().enumerate() {
+            assert_eq!(*cache as usize, i);
+        }
+        assert!(Cache::ALL.is_sorted_by_key(|c| c.label()));
+    }
 
     #[test]
     fn labels_are_bounded_and_stable() {

@@ -141,38 +141,43 @@ mod tests {
         preferred(&headers)
     }
 
+    use Encoding::{Brotli, Gzip, Identity};
+
+    /// `Accept-Encoding` values, one header each, and the coding they ask for.
+    const CASES: &[(&[&str], Encoding)] = &[
+        (&[], Identity),
+        (&["gzip"], Gzip),
+        (&["x-gzip"], Gzip),
+        (&["GZip"], Gzip),
+        (&["gzip, deflate, br"], Brotli),
+        (&["gzip", "br"], Brotli),
+        (&["br;q=0.5, gzip"], Gzip),
+        (&["br;q=0.5, gzip;q=0.499"], Brotli),
+        (&["br;q=0, gzip;q=0"], Identity),
+        (&["gzip;q=0.000"], Identity),
+        (&["identity"], Identity),
+        (&["identity, gzip"], Gzip),
+        (&["identity;q=1, gzip;q=0.9"], Identity),
+        (&["deflate, zstd, *"], Identity),
+        // A malformed q-value drops its entry only.
+        (&["br;q=1.0000, gzip"], Gzip),
+        (&["br;q=2, gzip;q=0.1"], Gzip),
+        (&["br;q=.5"], Identity),
+        (&["br; q=0.5"], Brotli),
+        (&["gzip;Q=0.9"], Gzip),
+        (&["  br  ;q=1"], Brotli),
+        (&["br;q=1., gzip;q=0.999"], Brotli),
+        (&["gzip;q=0.5x, br;q=0.2"], Brotli),
+        (&[",,gzip,;q=1,br;"], Gzip),
+        // Browsers' values, which skip the parsing: it would say the same.
+        (&["gzip, deflate, br, zstd"], Brotli),
+        (&["gzip, deflate, br", "br;q=0"], Brotli),
+        (&["gzip, deflate, br, zstd", "gzip;q=1"], Brotli),
+    ];
+
     #[test]
     fn chooses_as_tower_http_does() {
-        use Encoding::*;
-        let cases: &[(&[&str], Encoding)] = &[
-            (&[], Identity),
-            (&["gzip"], Gzip),
-            (&["x-gzip"], Gzip),
-            (&["GZip"], Gzip),
-            (&["gzip, deflate, br"], Brotli),
-            (&["gzip", "br"], Brotli),
-            (&["br;q=0.5, gzip"], Gzip),
-            (&["br;q=0.5, gzip;q=0.499"], Brotli),
-            (&["br;q=0, gzip;q=0"], Identity),
-            (&["gzip;q=0.000"], Identity),
-            (&["identity"], Identity),
-            (&["identity, gzip"], Gzip),
-            (&["identity;q=1, gzip;q=0.9"], Identity),
-            (&["deflate, zstd, *"], Identity),
-            // A malformed q-value drops its entry only.
-            (&["br;q=1.0000, gzip"], Gzip),
-            (&["br;q=2, gzip;q=0.1"], Gzip),
-            (&["br;q=.5"], Identity),
-            (&["br; q=0.5"], Brotli),
-            (&["gzip;Q=0.9"], Gzip),
-            (&["  br  ;q=1"], Brotli),
-            // Browsers' values, which skip the parsing: it would say the same.
-            (&["gzip, deflate, br, zstd"], Brotli),
-            (&["gzip, deflate, br"], Brotli),
-            (&["gzip, deflate, br", "br;q=0"], Brotli),
-            (&["gzip, deflate, br, zstd", "gzip;q=1"], Brotli),
-        ];
-        for (values, expected) in cases {
+        for (values, expected) in CASES {
             assert_eq!(accept(values), *expected, "{values:?}");
         }
     }
@@ -210,33 +215,7 @@ mod tests {
 
     #[tokio::test]
     async fn tower_http_agrees() {
-        let cases: &[&[&str]] = &[
-            &[],
-            &["gzip"],
-            &["x-gzip"],
-            &["GZip"],
-            &["gzip, deflate, br"],
-            &["gzip", "br"],
-            &["br;q=0.5, gzip"],
-            &["br;q=0.5, gzip;q=0.499"],
-            &["br;q=0, gzip;q=0"],
-            &["identity"],
-            &["identity, gzip"],
-            &["identity;q=1, gzip;q=0.9"],
-            &["deflate, zstd, *"],
-            &["br;q=1.0000, gzip"],
-            &["br;q=2, gzip;q=0.1"],
-            &["br;q=.5"],
-            &["br; q=0.5"],
-            &["gzip;Q=0.9"],
-            &["  br  ;q=1"],
-            &["br;q=1., gzip;q=0.999"],
-            &["gzip;q=0.5x, br;q=0.2"],
-            &[",,gzip,;q=1,br;"],
-            &["gzip, deflate, br, zstd"],
-            &["gzip, deflate, br", "br;q=0"],
-        ];
-        for values in cases {
+        for (values, _) in CASES {
             assert_eq!(
                 accept(values),
                 tower_http_chooses(values).await,

@@ -107,10 +107,11 @@ pub fn record_operation(name: Option<&Arc<str>>) {
     });
 }
 
-/// The coding the request being handled asks its answer in, chosen once by [`Access`] for
-/// the compression and the response cache alike; none outside of a request.
-pub fn accepted_encoding() -> Option<Encoding> {
-    with_current(|r| r.map(|r| r.encoding))
+/// The coding the request being handled asks its answer in: chosen once by [`Access`] for
+/// the compression and the response cache alike, and read from `headers` only outside of
+/// [`Access`].
+pub fn accepted_encoding(headers: &HeaderMap) -> Encoding {
+    with_current(|r| r.map(|r| r.encoding)).unwrap_or_else(|| encoding::preferred(headers))
 }
 
 /// One pass over a request's headers for what the middleware needs of them: the client's
@@ -280,7 +281,7 @@ impl<P: Predicate> RespondLayer<P> {
     }
 }
 
-impl<S: Clone, P: Predicate> Layer<S> for RespondLayer<P> {
+impl<S, P: Predicate> Layer<S> for RespondLayer<P> {
     type Service = Respond<S, P>;
 
     fn layer(&self, inner: S) -> Respond<S, P> {
@@ -304,7 +305,7 @@ pub struct Respond<S, P> {
 
 impl<S, P> Service<Request<Body>> for Respond<S, P>
 where
-    S: Service<Request<Body>, Response = Response<Body>> + Clone,
+    S: Service<Request<Body>, Response = Response<Body>>,
     P: Predicate,
 {
     type Response = Response<Body>;
@@ -316,8 +317,7 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let encoding =
-            accepted_encoding().unwrap_or_else(|| encoding::preferred(request.headers()));
+        let encoding = accepted_encoding(request.headers());
         let on_panic = self.on_panic;
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
             Ok(inner) => RespondFuture::Running {
