@@ -111,8 +111,7 @@ try {
   step = 'second launch: typing variables into the variables pane';
   await replaceQuery(() => paste(WITH_VARIABLES), WITH_VARIABLES);
   await page.getByRole('button', { name: 'Variables', exact: true }).click();
-  const variables = page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror');
-  await variables.click();
+  await page.locator(editorSelector('variables')).click();
   await page.keyboard.press('Control+A');
   await page.keyboard.type(VARIABLES);
   await expectEditorValue('variables', VARIABLES);
@@ -129,13 +128,17 @@ try {
   await runAndExpect(clickRun, { operationName: 'FilmBySlug', shows: '夺冠' });
 
   step = 'checking what the pages did';
-  const problems = [];
-  if (foreign.length) problems.push(`${foreign.length} request(s) not to ${origin}:\n  ${foreign.join('\n  ')}`);
-  if (pageErrors.length) problems.push(`uncaught error(s) in the page:\n  ${pageErrors.join('\n  ')}`);
-  if (cspViolations.length) problems.push(`Content-Security-Policy violation(s):\n  ${cspViolations.join('\n  ')}`);
-  if (problems.length) throw new Error(problems.join('\n'));
+  if (foreign.length || pageErrors.length || cspViolations.length) {
+    throw new Error(
+      `${foreign.length} request(s) not to ${origin}, ${pageErrors.length} uncaught page error(s), ` +
+        `${cspViolations.length} Content-Security-Policy violation(s), listed below`,
+    );
+  }
 } catch (error) {
   console.error(`FAIL while ${step}: ${error && error.message ? error.message : error}`);
+  for (const [label, list] of [['page error', pageErrors], ['foreign request', foreign], ['CSP violation', cspViolations]]) {
+    for (const item of list) console.error(`  ${label}: ${item}`);
+  }
   await screenshot();
   await finish(1);
 }
