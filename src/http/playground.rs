@@ -8,6 +8,10 @@
 //! hash of their content, which lets browsers cache them forever and still see a new version
 //! the moment the binary changes.
 //!
+//! The vendored files sit beside this module rather than in a top-level `vendor/`: nothing
+//! else uses them, the `include_bytes!` paths stay short, and the folder that holds the page
+//! holds everything the page loads. `vendor/update.sh` refreshes them by hand.
+//!
 //! This module owns the page, its assets and their headers; it imports only axum and the
 //! standard library, and nothing of the rest of the server.
 
@@ -135,7 +139,9 @@ mod assets {
 
     /// One file compiled into the binary, named by its path below `src/http/playground/`.
     pub(super) struct Embedded {
+        /// The logical name (an asset's name in the page template, a licence's package).
         pub(super) key: &'static str,
+        /// The path below `src/http/playground/`, as `vendor/MANIFEST` lists vendored ones.
         pub(super) source: &'static str,
         pub(super) content_type: &'static str,
         pub(super) body: &'static [u8],
@@ -198,6 +204,9 @@ mod assets {
             })
     }
 
+    /// The name of the licences page in the page template.
+    pub(super) const LICENSES_KEY: &str = "licenses.txt";
+
     /// The licences page: each vendored package's licence, headed by its name and version.
     static LICENSES_TEXT: LazyLock<String> = LazyLock::new(|| {
         let mut text = String::from(
@@ -219,7 +228,7 @@ mod assets {
 
     /// Hashes every file once, on first use, rather than at every request.
     static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
-        let licenses = ("licenses.txt", TEXT, LICENSES_TEXT.as_bytes());
+        let licenses = (LICENSES_KEY, TEXT, LICENSES_TEXT.as_bytes());
         FILES
             .iter()
             .map(|file| (file.key, file.content_type, file.body))
@@ -272,7 +281,7 @@ mod html {
     /// Fills the template in once, since the asset names never change while the server runs.
     static PAGE: LazyLock<String> = LazyLock::new(|| {
         let keys = super::assets::FILES.iter().map(|file| file.key);
-        keys.chain(["licenses.txt"])
+        keys.chain([super::assets::LICENSES_KEY])
             .fold(TEMPLATE.to_owned(), |page, key| {
                 page.replace(&format!("{{{{{key}}}}}"), &super::assets::url(key))
             })
@@ -315,11 +324,8 @@ mod tests {
         let page = html::page();
         assert!(page.contains("<title>leap-graphql playground</title>"));
         assert!(!page.contains("{{"), "unfilled placeholder in {page}");
-        for key in assets::FILES
-            .iter()
-            .map(|file| file.key)
-            .chain(["licenses.txt"])
-        {
+        let keys = assets::FILES.iter().map(|file| file.key);
+        for key in keys.chain([assets::LICENSES_KEY]) {
             let url = assets::url(key);
             let name = url.strip_prefix("/playground/").unwrap_or_default();
             assert!(page.contains(&url), "{url} missing from page");
@@ -390,7 +396,7 @@ mod tests {
 
     #[test]
     fn licenses_page_names_each_package_and_version() {
-        let url = assets::url("licenses.txt");
+        let url = assets::url(assets::LICENSES_KEY);
         let name = url.strip_prefix("/playground/").unwrap_or_default();
         let text = assets::find(name).map(|asset| String::from_utf8_lossy(asset.body));
         let text = text.unwrap_or_default();
