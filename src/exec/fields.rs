@@ -188,7 +188,7 @@ impl<'s> Obj<'s> {
             Obj::Node(n) => Some(*n),
             Obj::Edge(e) => edge_node(store, *e),
             Obj::Credit(c) => store
-                .credits
+                .credits()
                 .get(*c as usize)
                 .map(|c| Store::performer_node(c.performer)),
             _ => None,
@@ -333,7 +333,7 @@ fn work(w: Work) -> Val<'static> {
 fn people_in(s: &Store, credits: &[Idx], role: model::Role) -> Vec<Val<'static>> {
     credits
         .iter()
-        .map(|c| &s.credits[*c as usize])
+        .map(|c| &s.credits()[*c as usize])
         .filter(|c| c.role == role)
         .filter_map(|c| match c.performer {
             Performer::Person(idx) => Some(Val::Obj(Obj::Node(NodeRef {
@@ -447,15 +447,15 @@ fn node<'s>(s: &'s Store, n: NodeRef, cx: &Cx<'s>, f: &Field) -> R<'s> {
     }
     let i = n.idx as usize;
     match n.kind {
-        Kind::Film => film(cx, &s.films[i], f),
-        Kind::Person => person(cx, &s.people[i], f),
-        Kind::Team => team(cx, &s.teams[i], f),
-        Kind::Match => match_(s, &s.matches[i], f.fid),
-        Kind::Album => album(cx, &s.albums[i], f),
-        Kind::Track => track(&s.tracks[i], f.fid),
-        Kind::Company => company(&s.companies[i], f.fid),
-        Kind::Competition => competition(&s.competitions[i], f.fid),
-        Kind::Source => source(cx, &s.sources[i], f),
+        Kind::Film => film(cx, &s.films()[i], f),
+        Kind::Person => person(cx, &s.people()[i], f),
+        Kind::Team => team(cx, &s.teams()[i], f),
+        Kind::Match => match_(s, &s.matches()[i], f.fid),
+        Kind::Album => album(cx, &s.albums()[i], f),
+        Kind::Track => track(&s.tracks()[i], f.fid),
+        Kind::Company => company(&s.companies()[i], f.fid),
+        Kind::Competition => competition(&s.competitions()[i], f.fid),
+        Kind::Source => source(cx, &s.sources()[i], f),
     }
 }
 
@@ -544,7 +544,7 @@ fn team<'s>(cx: &Cx<'s>, r: &'s model::Team, f: &Field) -> R<'s> {
         Fid::Films => Val::List(
             r.credits
                 .iter()
-                .filter_map(|c| match s.credits[*c as usize].work {
+                .filter_map(|c| match s.credits()[*c as usize].work {
                     Work::Film(idx) => Some(Val::Obj(Obj::Node(NodeRef {
                         kind: Kind::Film,
                         idx,
@@ -565,7 +565,7 @@ fn match_<'s>(s: &'s Store, r: &'s model::Match, fid: Fid) -> R<'s> {
         Fid::Kind => opt_str(&r.kind),
         Fid::Competition => r
             .competition
-            .map_or(Val::Null, |c| Val::Str(&s.competitions[c as usize].name)),
+            .map_or(Val::Null, |c| Val::Str(&s.competitions()[c as usize].name)),
         Fid::Tournament => one(Kind::Competition, r.competition),
         Fid::Stage => opt_str(&r.stage),
         Fid::City => opt_str(&r.city),
@@ -683,7 +683,7 @@ fn source<'s>(cx: &Cx<'s>, r: &'s model::Source, f: &Field) -> R<'s> {
 }
 
 fn credit(s: &Store, i: Idx, fid: Fid) -> R<'_> {
-    let c = &s.credits[i as usize];
+    let c = &s.credits()[i as usize];
     Ok(match fid {
         Fid::Role => enum_name(Role::from(c.role)),
         Fid::Performer => performer(c.performer),
@@ -696,7 +696,7 @@ fn credit(s: &Store, i: Idx, fid: Fid) -> R<'_> {
 }
 
 fn coaching(s: &Store, i: Idx, fid: Fid) -> R<'_> {
-    let c = &s.coaching[i as usize];
+    let c = &s.coaching()[i as usize];
     Ok(match fid {
         Fid::Person => one(Kind::Person, Some(c.person)),
         Fid::Team => one(Kind::Team, Some(c.team)),
@@ -813,9 +813,9 @@ fn edge_node(s: &Store, e: Edge) -> Option<NodeRef> {
     Some(match (e.kind, e.item) {
         (ConnKind::Of(kind), Item::Idx(idx)) => NodeRef { kind, idx },
         (ConnKind::Cast, Item::Idx(c)) => {
-            Store::performer_node(s.credits.get(c as usize)?.performer)
+            Store::performer_node(s.credits().get(c as usize)?.performer)
         }
-        (ConnKind::Credit, Item::Idx(c)) => Store::work_node(s.credits.get(c as usize)?.work),
+        (ConnKind::Credit, Item::Idx(c)) => Store::work_node(s.credits().get(c as usize)?.work),
         (ConnKind::Search, Item::Hit(h)) => h.node,
         (ConnKind::Node, Item::Supported(x)) => x.0,
         _ => return None,
@@ -835,7 +835,7 @@ fn edge(s: &Store, e: Edge, fid: Fid) -> R<'_> {
     Ok(match (e.kind, e.item, fid) {
         (ConnKind::Search, Item::Hit(h), Fid::Rank) => Val::Int(i64::from(h.rank)),
         (ConnKind::Cast | ConnKind::Credit, Item::Idx(i), fid) => {
-            let c = &s.credits[i as usize];
+            let c = &s.credits()[i as usize];
             match (e.kind, fid) {
                 (_, Fid::Character) => opt_str(&c.character),
                 (_, Fid::Sources) => sources(&c.sources),

@@ -22,7 +22,7 @@ impl<'a> Album<'a> {
         self.r()
             .credits
             .iter()
-            .map(|c| &s.credits[*c as usize])
+            .map(|c| &s.credits()[*c as usize])
             .filter(|c| c.role == Role::Composer)
             .filter_map(|c| match c.performer {
                 Performer::Person(p) => Some(Person::new(s, p)),

@@ -19,7 +19,7 @@ impl<'a> Coaching<'a> {
         Coaching { store, idx }
     }
     fn r(&self) -> &'a model::Coaching {
-        &self.store.coaching[self.idx as usize]
+        &self.store.coaching()[self.idx as usize]
     }
 }
 

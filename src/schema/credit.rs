@@ -43,7 +43,7 @@ impl From<model::Role> for Role {
 }
 
 fn credit(store: &Store, idx: Idx) -> &model::Credit {
-    &store.credits[idx as usize]
+    &store.credits()[idx as usize]
 }
 
 /// One credit: a person (or team) in a role on a film or an album.

@@ -22,7 +22,7 @@ impl<'a> Film<'a> {
         self.r()
             .crew
             .iter()
-            .map(|c| &s.credits[*c as usize])
+            .map(|c| &s.credits()[*c as usize])
             .filter(|c| c.role == role)
             .filter_map(|c| match c.performer {
                 model::Performer::Person(p) => Some(Person::new(s, p)),

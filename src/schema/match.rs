@@ -46,7 +46,7 @@ impl<'a> Match<'a> {
     async fn competition(&self) -> Option<&str> {
         self.r()
             .competition
-            .map(|c| &*self.store.competitions[c as usize].name)
+            .map(|c| &*self.store.competitions()[c as usize].name)
     }
     /// The competition, as a node.
     async fn tournament(&self) -> Option<Competition<'a>> {

@@ -30,7 +30,7 @@ macro_rules! entity {
             }
             /// The record; the index came from the store, so it is always in range.
             pub fn r(&self) -> &'a $record {
-                &self.store.$table[self.idx as usize]
+                &self.store.$table()[self.idx as usize]
             }
             pub fn node_ref(&self) -> crate::store::model::NodeRef {
                 crate::store::model::NodeRef {

@@ -276,8 +276,8 @@ pub(crate) fn films_page<'a>(
 ) -> Result<Paged<'a, Idx>> {
     let order_by = order_by.unwrap_or_default();
     let (list, order) = match order_by.field {
-        FilmOrderField::Title => (s.orders.label(Kind::Film), Order::Label(Kind::Film)),
-        FilmOrderField::Year => (s.orders.films_by_year.as_slice(), Order::FilmYear),
+        FilmOrderField::Title => (s.orders().label(Kind::Film), Order::Label(Kind::Film)),
+        FilmOrderField::Year => (s.orders().films_by_year.as_slice(), Order::FilmYear),
     };
     let desc = order_by.direction.descending();
     let Some(filter) = filter else {
@@ -289,7 +289,7 @@ pub(crate) fn films_page<'a>(
         .map(|t| filter_text(t, "titleContains"))
         .transpose()?;
     let list = filtered(list, |i| {
-        let f = &s.films[i as usize];
+        let f = &s.films()[i as usize];
         filter.year.is_none_or(|y| f.year.map(i32::from) == Some(y))
             && title.as_deref().is_none_or(|t| {
                 fold(&f.title).contains(t)
@@ -309,13 +309,13 @@ pub(crate) fn people_page<'a>(
     order_by: Option<PersonOrder>,
 ) -> Result<Paged<'a, Idx>> {
     let order_by = order_by.unwrap_or_default();
-    let (list, order) = (s.orders.label(Kind::Person), Order::Label(Kind::Person));
+    let (list, order) = (s.orders().label(Kind::Person), Order::Label(Kind::Person));
     let desc = order_by.direction.descending();
     match filter.and_then(|f| f.name_contains) {
         None => paginate(s, list, order, desc, args),
         Some(name) => {
             let name = filter_text(&name, "nameContains")?;
-            let list = filtered(list, |i| fold(&s.people[i as usize].name).contains(&name));
+            let list = filtered(list, |i| fold(&s.people()[i as usize].name).contains(&name));
             paginate(s, &list, order, desc, args)
         }
     }
@@ -325,7 +325,7 @@ pub(crate) fn people_page<'a>(
 pub(crate) fn teams_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
     paginate(
         s,
-        s.orders.label(Kind::Team),
+        s.orders().label(Kind::Team),
         Order::Label(Kind::Team),
         false,
         args,
@@ -341,8 +341,8 @@ pub(crate) fn matches_page<'a>(
 ) -> Result<Paged<'a, Idx>> {
     let order_by = order_by.unwrap_or_default();
     let (list, order) = match order_by.field {
-        MatchOrderField::Date => (s.orders.matches_by_date.as_slice(), Order::MatchDate),
-        MatchOrderField::Title => (s.orders.label(Kind::Match), Order::Label(Kind::Match)),
+        MatchOrderField::Date => (s.orders().matches_by_date.as_slice(), Order::MatchDate),
+        MatchOrderField::Title => (s.orders().label(Kind::Match), Order::Label(Kind::Match)),
     };
     let desc = order_by.direction.descending();
     let Some(f) = filter else {
@@ -361,7 +361,7 @@ pub(crate) fn matches_page<'a>(
         .as_deref()
         .map(|c| s.find(Kind::Competition, c));
     let list = filtered(list, |i| {
-        let m = &s.matches[i as usize];
+        let m = &s.matches()[i as usize];
         let date = m.date;
         f.year
             .is_none_or(|y| date.is_some_and(|d| i32::from(d.year) == y))
@@ -377,7 +377,7 @@ pub(crate) fn matches_page<'a>(
 pub(crate) fn albums_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
     paginate(
         s,
-        s.orders.label(Kind::Album),
+        s.orders().label(Kind::Album),
         Order::Label(Kind::Album),
         false,
         args,
@@ -393,9 +393,12 @@ pub(crate) fn tracks_page<'a>(
 ) -> Result<Paged<'a, Idx>> {
     let order_by = order_by.unwrap_or_default();
     let (list, order) = match order_by.field {
-        TrackOrderField::Number => (s.orders.tracks_by_number.as_slice(), Order::TrackNumber),
-        TrackOrderField::Title => (s.orders.tracks_by_title.as_slice(), Order::TrackTitle),
-        TrackOrderField::Duration => (s.orders.tracks_by_duration.as_slice(), Order::TrackDuration),
+        TrackOrderField::Number => (s.orders().tracks_by_number.as_slice(), Order::TrackNumber),
+        TrackOrderField::Title => (s.orders().tracks_by_title.as_slice(), Order::TrackTitle),
+        TrackOrderField::Duration => (
+            s.orders().tracks_by_duration.as_slice(),
+            Order::TrackDuration,
+        ),
     };
     let desc = order_by.direction.descending();
     let Some(f) = filter else {
@@ -408,7 +411,7 @@ pub(crate) fn tracks_page<'a>(
         .transpose()?;
     let album = f.album.as_deref().map(|a| s.find(Kind::Album, a));
     let list = filtered(list, |i| {
-        let t = &s.tracks[i as usize];
+        let t = &s.tracks()[i as usize];
         let secs = i64::from(t.duration.seconds);
         album.is_none_or(|a| a == Some(t.album))
             && title.as_deref().is_none_or(|q| fold(&t.title).contains(q))
@@ -422,7 +425,7 @@ pub(crate) fn tracks_page<'a>(
 pub(crate) fn companies_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
     paginate(
         s,
-        s.orders.label(Kind::Company),
+        s.orders().label(Kind::Company),
         Order::Label(Kind::Company),
         false,
         args,
@@ -433,7 +436,7 @@ pub(crate) fn companies_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<
 pub(crate) fn competitions_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
     paginate(
         s,
-        s.orders.label(Kind::Competition),
+        s.orders().label(Kind::Competition),
         Order::Label(Kind::Competition),
         false,
         args,
@@ -444,7 +447,7 @@ pub(crate) fn competitions_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Pag
 pub(crate) fn sources_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
     paginate(
         s,
-        s.orders.label(Kind::Source),
+        s.orders().label(Kind::Source),
         Order::Label(Kind::Source),
         false,
         args,

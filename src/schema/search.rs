@@ -62,7 +62,7 @@ impl<'a> Hits<'a> {
             kinds.map(|kinds| kinds.iter().map(|k| store.docs_of(*k)).collect());
         Hits {
             store,
-            matches: store.search.matches(query, ranges.as_deref()),
+            matches: store.search_index().matches(query, ranges.as_deref()),
             docs: store.node_count() as u32,
         }
     }
@@ -144,7 +144,7 @@ mod tests {
     /// keep the hits of `kinds`, sort them all by their keys, and page through the list.
     fn reference(store: &Store, query: &str, kinds: Option<&[Kind]>) -> Vec<Hit> {
         let mut hits: Vec<Hit> = store
-            .search
+            .search_index()
             .brute_force(query)
             .into_iter()
             .filter_map(|h| store.node_at(h.doc).map(|node| Hit { node, rank: h.rank }))

@@ -70,7 +70,7 @@ impl<'a> Team<'a> {
         self.r()
             .credits
             .iter()
-            .filter_map(|c| match self.store.credits[*c as usize].work {
+            .filter_map(|c| match self.store.credits()[*c as usize].work {
                 Work::Film(f) => Some(Film::new(self.store, f)),
                 Work::Album(_) => None,
             })

@@ -7,13 +7,29 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::reader::{Obj, Problems};
+use crate::store::StoreBuilder;
 use crate::store::model::*;
 use crate::store::values::{Duration, Money, PartialDate, check_isbn, check_slug};
-use crate::store::{Store, kind_table};
 
-/// Builds a store from parsed files, collecting problems as it goes.
+/// The files a seed directory may hold, in the order they are read: each file's references
+/// point only into files read before it (source authors aside, see `pending_authors`).
+pub const FILES: [&str; 11] = [
+    "sources.json",
+    "people.json",
+    "companies.json",
+    "competitions.json",
+    "teams.json",
+    "films.json",
+    "albums.json",
+    "matches.json",
+    "tracks.json",
+    "credits.json",
+    "coaching.json",
+];
+
+/// Fills a store builder from parsed files, collecting problems as it goes.
 pub struct Decoder {
-    pub store: Store,
+    pub store: StoreBuilder,
     pub problems: Vec<super::Problem>,
     /// Source authors are people, and people cite sources, so authors are resolved last.
     pending_authors: Vec<(Idx, String, String)>,
@@ -95,7 +111,7 @@ fn fields(own: &[&'static str], facts: &[&'static str]) -> Vec<&'static str> {
 impl Decoder {
     pub fn new() -> Decoder {
         Decoder {
-            store: Store::default(),
+            store: StoreBuilder::new(),
             problems: Vec::new(),
             pending_authors: Vec::new(),
             positions: BTreeMap::new(),
@@ -106,19 +122,18 @@ impl Decoder {
     /// Reads one file's top-level array with `each`, which returns the record it made. The
     /// records are streamed: each is parsed, decoded and dropped before the next, so memory
     /// holds one record's JSON at a time, never the whole file's tree.
-    fn file<T>(
+    fn file<T: Record>(
         &mut self,
         file: &str,
         bytes: Option<&[u8]>,
         kind: Option<Kind>,
         mut each: impl FnMut(&mut Decoder, &mut Vec<super::Problem>, &Value, String) -> Option<T>,
-        mut push: impl FnMut(&mut Store, T),
     ) {
         let Some(bytes) = bytes else { return };
         let mut problems = std::mem::take(&mut self.problems);
         let streamed = super::stream::for_each_record(bytes, |i, item| {
             if let Some(record) = each(self, &mut problems, &item, format!("$[{i}]")) {
-                push(&mut self.store, record);
+                self.store.push(record);
                 if let Some(kind) = kind {
                     self.positions.entry(kind).or_default().push(i);
                 }
@@ -170,14 +185,12 @@ impl Decoder {
             files.get("sources.json").map(Vec::as_slice),
             Some(Kind::Source),
             Self::source,
-            |s, r| s.sources.push(r),
         );
         self.file(
             "people.json",
             files.get("people.json").map(Vec::as_slice),
             Some(Kind::Person),
             Self::person,
-            |s, r| s.people.push(r),
         );
         self.resolve_authors();
         self.file(
@@ -185,63 +198,54 @@ impl Decoder {
             files.get("companies.json").map(Vec::as_slice),
             Some(Kind::Company),
             Self::company,
-            |s, r| s.companies.push(r),
         );
         self.file(
             "competitions.json",
             files.get("competitions.json").map(Vec::as_slice),
             Some(Kind::Competition),
             Self::competition,
-            |s, r| s.competitions.push(r),
         );
         self.file(
             "teams.json",
             files.get("teams.json").map(Vec::as_slice),
             Some(Kind::Team),
             Self::team,
-            |s, r| s.teams.push(r),
         );
         self.file(
             "films.json",
             files.get("films.json").map(Vec::as_slice),
             Some(Kind::Film),
             Self::film,
-            |s, r| s.films.push(r),
         );
         self.file(
             "albums.json",
             files.get("albums.json").map(Vec::as_slice),
             Some(Kind::Album),
             Self::album,
-            |s, r| s.albums.push(r),
         );
         self.file(
             "matches.json",
             files.get("matches.json").map(Vec::as_slice),
             Some(Kind::Match),
             Self::match_,
-            |s, r| s.matches.push(r),
         );
         self.file(
             "tracks.json",
             files.get("tracks.json").map(Vec::as_slice),
             Some(Kind::Track),
             Self::track,
-            |s, r| s.tracks.push(r),
         );
         self.file(
             "credits.json",
             files.get("credits.json").map(Vec::as_slice),
             None,
             Self::credit,
-            |s, r| s.credits.push(r),
         );
         self.file(
             "coaching.json",
             files.get("coaching.json").map(Vec::as_slice),
             None,
             Self::coaching,
-            |s, r| s.coaching.push(r),
         );
     }
 
@@ -249,7 +253,7 @@ impl Decoder {
         for (source, slug, path) in std::mem::take(&mut self.pending_authors) {
             match self.store.find(Kind::Person, &slug) {
                 Some(person) => {
-                    if let Some(s) = self.store.sources.get_mut(source as usize) {
+                    if let Some(s) = self.store.record_mut::<Source>(source) {
                         s.author = Some(person);
                     }
                 }
@@ -266,7 +270,7 @@ impl Decoder {
     fn reference(&self, p: &mut Problems, kind: Kind, path: &str, slug: &str) -> Option<Idx> {
         let found = self.store.find(kind, slug);
         if found.is_none() {
-            let (noun, file) = kind_table(kind);
+            let (noun, file) = (kind.noun(), kind.seed_file());
             p.add(path, format!("no {noun} has the slug \"{slug}\" ({file})"));
         }
         found
@@ -471,7 +475,7 @@ impl Decoder {
             &fields(&["slug"], SOURCE_FACTS),
             &["slug", "title", "kind"],
         )?;
-        let idx = self.store.sources.len() as Idx;
+        let idx = self.store.len(Kind::Source) as Idx;
         if let Some(author) = o.str(p, "author") {
             self.pending_authors
                 .push((idx, author.to_owned(), o.at("author")));
