@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::reader::{Obj, Problems};
+use super::reader::{Problems, SeedRecord};
 use crate::store::StoreBuilder;
 use crate::store::model::*;
 use crate::store::values::{Duration, Money, PartialDate, check_isbn, check_slug};
@@ -276,12 +276,12 @@ impl Decoder {
         found
     }
 
-    fn one_ref(&self, p: &mut Problems, o: &Obj, key: &str, kind: Kind) -> Option<Idx> {
+    fn one_ref(&self, p: &mut Problems, o: &SeedRecord, key: &str, kind: Kind) -> Option<Idx> {
         let slug = o.str(p, key)?;
         self.reference(p, kind, &o.at(key), slug)
     }
 
-    fn refs(&self, p: &mut Problems, o: &Obj, key: &str, kind: Kind) -> Vec<Idx> {
+    fn refs(&self, p: &mut Problems, o: &SeedRecord, key: &str, kind: Kind) -> Vec<Idx> {
         let mut out: Vec<Idx> = Vec::new();
         for (path, slug) in o.strings(p, key) {
             if let Some(idx) = self.reference(p, kind, &path, slug) {
@@ -295,7 +295,7 @@ impl Decoder {
         out
     }
 
-    fn source_refs(&self, p: &mut Problems, o: &Obj, key: &str) -> Vec<Idx> {
+    fn source_refs(&self, p: &mut Problems, o: &SeedRecord, key: &str) -> Vec<Idx> {
         let list = self.refs(p, o, key, Kind::Source);
         if matches!(o.get(key), Some(Value::Array(items)) if items.is_empty()) {
             p.add(&o.at(key), "must name at least one source");
@@ -309,7 +309,7 @@ impl Decoder {
     fn provenance(
         &self,
         p: &mut Problems,
-        o: &Obj,
+        o: &SeedRecord,
         facts: &[&'static str],
     ) -> (Vec<Fact>, Vec<Idx>) {
         let record_sources = self.source_refs(p, o, "sources");
@@ -387,7 +387,14 @@ impl Decoder {
     }
 
     /// Whether a key of `cite` or `editorial` names a fact the record has; reports it if not.
-    fn fact_key(&self, p: &mut Problems, o: &Obj, facts: &[&str], path: &str, key: &str) -> bool {
+    fn fact_key(
+        &self,
+        p: &mut Problems,
+        o: &SeedRecord,
+        facts: &[&str],
+        path: &str,
+        key: &str,
+    ) -> bool {
         if !facts.contains(&key) {
             p.add(
                 path,
@@ -409,11 +416,11 @@ impl Decoder {
     }
 
     /// A list of statements with their own sources (notes, synopses).
-    fn texts(&self, p: &mut Problems, o: &Obj, key: &str) -> Vec<Text> {
+    fn texts(&self, p: &mut Problems, o: &SeedRecord, key: &str) -> Vec<Text> {
         o.items(p, key)
             .into_iter()
             .filter_map(|(path, v)| {
-                let t = Obj::open(p, v, path, &["text", "sources", "editorial"], &["text"])?;
+                let t = SeedRecord::open(p, v, path, &["text", "sources", "editorial"], &["text"])?;
                 let (sources, editorial) = self.item_provenance(p, &t);
                 Some(Text {
                     text: t.text(p, "text")?,
@@ -425,7 +432,7 @@ impl Decoder {
     }
 
     /// The provenance of one item of a list: its own `sources`, or an `editorial` note.
-    fn item_provenance(&self, p: &mut Problems, t: &Obj) -> (Vec<Idx>, Option<Box<str>>) {
+    fn item_provenance(&self, p: &mut Problems, t: &SeedRecord) -> (Vec<Idx>, Option<Box<str>>) {
         let sources = self.source_refs(p, t, "sources");
         let editorial = t.text(p, "editorial");
         if sources.is_empty() && editorial.is_none() && !t.has("sources") {
@@ -437,12 +444,18 @@ impl Decoder {
         (sources, editorial)
     }
 
-    fn slug(&self, p: &mut Problems, o: &Obj) -> Box<str> {
+    fn slug(&self, p: &mut Problems, o: &SeedRecord) -> Box<str> {
         o.parsed(p, "slug", |s| check_slug(s).map(|()| s.into()))
             .unwrap_or_default()
     }
 
-    fn meta(&self, p: &mut Problems, o: &Obj, facts: &[&'static str], items: &[&[Idx]]) -> Meta {
+    fn meta(
+        &self,
+        p: &mut Problems,
+        o: &SeedRecord,
+        facts: &[&'static str],
+        items: &[&[Idx]],
+    ) -> Meta {
         let slug = self.slug(p, o);
         let (facts, mut sources) = self.provenance(p, o, facts);
         for list in items {
@@ -468,7 +481,7 @@ impl Decoder {
     ) -> Option<Source> {
         let file = "sources.json";
         let p = &mut Problems { file, list };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -547,7 +560,7 @@ impl Decoder {
             file: "people.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -578,7 +591,7 @@ impl Decoder {
             file: "companies.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -605,7 +618,7 @@ impl Decoder {
             file: "competitions.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -628,7 +641,7 @@ impl Decoder {
             file: "teams.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -659,7 +672,7 @@ impl Decoder {
             list,
         };
         let own = ["slug", "synopses", "releases", "awards", "notes"];
-        let o = Obj::open(p, v, path, &fields(&own, FILM_FACTS), &["slug", "title"])?;
+        let o = SeedRecord::open(p, v, path, &fields(&own, FILM_FACTS), &["slug", "title"])?;
         let synopses = self.texts(p, &o, "synopses");
         let notes = self.texts(p, &o, "notes");
         let releases = self.releases(p, &o);
@@ -694,13 +707,13 @@ impl Decoder {
         })
     }
 
-    fn releases(&self, p: &mut Problems, o: &Obj) -> Vec<Release> {
+    fn releases(&self, p: &mut Problems, o: &SeedRecord) -> Vec<Release> {
         let mut out: Vec<Release> = o
             .items(p, "releases")
             .into_iter()
             .filter_map(|(path, v)| {
                 let own = ["date", "kind", "region", "city", "note", "sources", "editorial"];
-                let r = Obj::open(p, v, path, &own, &["date", "kind"])?;
+                let r = SeedRecord::open(p, v, path, &own, &["date", "kind"])?;
                 let (sources, editorial) = self.item_provenance(p, &r);
                 let kind = r.parsed(p, "kind", |s| match s {
                     "PREMIERE" => Ok(ReleaseKind::Premiere),
@@ -735,7 +748,7 @@ impl Decoder {
         out
     }
 
-    fn awards(&self, p: &mut Problems, o: &Obj) -> Vec<Award> {
+    fn awards(&self, p: &mut Problems, o: &SeedRecord) -> Vec<Award> {
         o.items(p, "awards")
             .into_iter()
             .filter_map(|(path, v)| {
@@ -746,7 +759,7 @@ impl Decoder {
                     "sources",
                     "editorial",
                 ];
-                let a = Obj::open(p, v, path, &own, &["ceremony", "recognition"])?;
+                let a = SeedRecord::open(p, v, path, &own, &["ceremony", "recognition"])?;
                 let (sources, editorial) = self.item_provenance(p, &a);
                 Some(Award {
                     ceremony: a.text(p, "ceremony")?,
@@ -764,7 +777,7 @@ impl Decoder {
             file: "albums.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -774,7 +787,7 @@ impl Decoder {
         let notes = self.texts(p, &o, "notes");
         let meta = self.meta(p, &o, ALBUM_FACTS, &text_sources(&notes));
         let price = o.get("price").and_then(|v| {
-            let m = Obj::open(
+            let m = SeedRecord::open(
                 p,
                 v,
                 o.at("price"),
@@ -815,7 +828,7 @@ impl Decoder {
             file: "matches.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -866,7 +879,7 @@ impl Decoder {
             file: "tracks.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -902,7 +915,7 @@ impl Decoder {
             file: "credits.json",
             list,
         };
-        let o = Obj::open(p, v, path, &fields(&[], CREDIT_FACTS), &["role"])?;
+        let o = SeedRecord::open(p, v, path, &fields(&[], CREDIT_FACTS), &["role"])?;
         let (facts, sources) = self.provenance(p, &o, CREDIT_FACTS);
         let role = o.parsed(p, "role", |s| match s {
             "DIRECTOR" => Ok(Role::Director),
@@ -972,7 +985,7 @@ impl Decoder {
             file: "coaching.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
