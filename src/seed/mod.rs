@@ -1,6 +1,10 @@
 //! The seed format: a directory of JSON files, one per kind of record (see `docs/seed-format.md`).
 //! Loading reads every file, reports every problem in every file at once, and only then builds
 //! the store, so that nobody fixes a catalogue one error at a time.
+//!
+//! Owns: the file format and its checks (`reader`, `stream`, `decode`, the cross-record checks
+//! here) and the loaders (`load_bundled`, `load_dir`, `load_files`). Imports: `store` only; it
+//! fills a `StoreBuilder` and hands out the finished `Store`.
 
 mod decode;
 mod reader;

@@ -1,8 +1,17 @@
 //! The in-memory graph: immutable once loaded, indexed by slug, with every reverse edge and
-//! every sort order the API needs computed once at load. No GraphQL here.
+//! every sort order the API needs computed once at load, and the query layer over it. No
+//! GraphQL here.
+//!
+//! Owns: the records and the one table of kinds (`model`), plain values (`values`), the
+//! builder the seed layer fills and the finished [`Store`] (here), sort orders and cursor keys
+//! (`orders`), the search index (`search`), global ids (`ids`), and lookups, paging, filters
+//! and search pages (`query`). Imports: nothing of ours outside `store` (its unit tests load
+//! seeds as fixtures). Everything else imports it: seed fills it; schema and exec read it.
 
+pub mod ids;
 pub mod model;
 pub mod orders;
+pub mod query;
 pub mod search;
 pub mod values;
 

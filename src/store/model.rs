@@ -169,6 +169,44 @@ pub(crate) trait Record: Sized {
     fn table_mut(tables: &mut Tables) -> &mut Vec<Self>;
 }
 
+/// Gives each value of a plain enum its one written name: the same in the seed files and in
+/// the API (`STORE_PAGE`), so the loader reads it and both executors write it.
+macro_rules! coded {
+    ($enum:ident { $($value:ident = $code:literal,)* }) => {
+        impl $enum {
+            pub fn code(self) -> &'static str {
+                match self {
+                    $( $enum::$value => $code, )*
+                }
+            }
+        }
+    };
+}
+
+coded!(SourceKind {
+    StorePage = "STORE_PAGE",
+    ListEntry = "LIST_ENTRY",
+    Article = "ARTICLE",
+});
+
+coded!(ReleaseKind {
+    Premiere = "PREMIERE",
+    Planned = "PLANNED",
+    Release = "RELEASE",
+    Theatrical = "THEATRICAL",
+    Streaming = "STREAMING",
+});
+
+coded!(Role {
+    Director = "DIRECTOR",
+    Writer = "WRITER",
+    Producer = "PRODUCER",
+    Cast = "CAST",
+    Composer = "COMPOSER",
+    Editor = "EDITOR",
+    LinerNotes = "LINER_NOTES",
+});
+
 /// A reference to any entity with a global id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeRef {
