@@ -493,13 +493,10 @@ impl Decoder {
             self.pending_authors
                 .push((idx, author.to_owned(), o.at("author")));
         }
-        let kind = o.parsed(p, "kind", |s| match s {
-            "STORE_PAGE" => Ok(SourceKind::StorePage),
-            "LIST_ENTRY" => Ok(SourceKind::ListEntry),
-            "ARTICLE" => Ok(SourceKind::Article),
-            _ => Err(format!(
-                "\"{s}\" is not a kind of source: STORE_PAGE, LIST_ENTRY or ARTICLE"
-            )),
+        let kind = o.parsed(p, "kind", |s| {
+            SourceKind::from_code(s).ok_or_else(|| {
+                format!("\"{s}\" is not a kind of source: STORE_PAGE, LIST_ENTRY or ARTICLE")
+            })
         });
         // A document is the source of its own facts; the slug is its own, so the facts name it.
         let slug = self.slug(p, &o);
@@ -715,15 +712,12 @@ impl Decoder {
                 let own = ["date", "kind", "region", "city", "note", "sources", "editorial"];
                 let r = SeedRecord::open(p, v, path, &own, &["date", "kind"])?;
                 let (sources, editorial) = self.item_provenance(p, &r);
-                let kind = r.parsed(p, "kind", |s| match s {
-                    "PREMIERE" => Ok(ReleaseKind::Premiere),
-                    "PLANNED" => Ok(ReleaseKind::Planned),
-                    "RELEASE" => Ok(ReleaseKind::Release),
-                    "THEATRICAL" => Ok(ReleaseKind::Theatrical),
-                    "STREAMING" => Ok(ReleaseKind::Streaming),
-                    _ => Err(format!(
-                        "\"{s}\" is not a kind of release: PREMIERE, PLANNED, RELEASE, THEATRICAL or STREAMING"
-                    )),
+                let kind = r.parsed(p, "kind", |s| {
+                    ReleaseKind::from_code(s).ok_or_else(|| {
+                        format!(
+                            "\"{s}\" is not a kind of release: PREMIERE, PLANNED, RELEASE, THEATRICAL or STREAMING"
+                        )
+                    })
                 });
                 let region = r.parsed(p, "region", |s| {
                     if s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -917,17 +911,12 @@ impl Decoder {
         };
         let o = SeedRecord::open(p, v, path, &fields(&[], CREDIT_FACTS), &["role"])?;
         let (facts, sources) = self.provenance(p, &o, CREDIT_FACTS);
-        let role = o.parsed(p, "role", |s| match s {
-            "DIRECTOR" => Ok(Role::Director),
-            "WRITER" => Ok(Role::Writer),
-            "PRODUCER" => Ok(Role::Producer),
-            "CAST" => Ok(Role::Cast),
-            "COMPOSER" => Ok(Role::Composer),
-            "EDITOR" => Ok(Role::Editor),
-            "LINER_NOTES" => Ok(Role::LinerNotes),
-            _ => Err(format!(
-                "\"{s}\" is not a role: DIRECTOR, WRITER, PRODUCER, CAST, COMPOSER, EDITOR or LINER_NOTES"
-            )),
+        let role = o.parsed(p, "role", |s| {
+            Role::from_code(s).ok_or_else(|| {
+                format!(
+                    "\"{s}\" is not a role: DIRECTOR, WRITER, PRODUCER, CAST, COMPOSER, EDITOR or LINER_NOTES"
+                )
+            })
         });
         let work = match (o.has("film"), o.has("album")) {
             (true, false) => self.one_ref(p, &o, "film", Kind::Film).map(Work::Film),

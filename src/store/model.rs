@@ -113,26 +113,22 @@ macro_rules! entity_kinds {
             )*
         }
 
-        $(
-            impl Record for $record {
-                fn table(tables: &Tables) -> &Vec<Self> {
-                    &tables.$table
-                }
-                fn table_mut(tables: &mut Tables) -> &mut Vec<Self> {
-                    &mut tables.$table
-                }
+        $( record_table!($record, $table); )*
+        $( record_table!($link_record, $link); )*
+    };
+}
+
+/// Tells a record type which table holds it (see [`Record`]).
+macro_rules! record_table {
+    ($record:ident, $table:ident) => {
+        impl Record for $record {
+            fn table(tables: &Tables) -> &Vec<Self> {
+                &tables.$table
             }
-        )*
-        $(
-            impl Record for $link_record {
-                fn table(tables: &Tables) -> &Vec<Self> {
-                    &tables.$link
-                }
-                fn table_mut(tables: &mut Tables) -> &mut Vec<Self> {
-                    &mut tables.$link
-                }
+            fn table_mut(tables: &mut Tables) -> &mut Vec<Self> {
+                &mut tables.$table
             }
-        )*
+        }
     };
 }
 
@@ -177,6 +173,13 @@ macro_rules! coded {
             pub fn code(self) -> &'static str {
                 match self {
                     $( $enum::$value => $code, )*
+                }
+            }
+
+            pub fn from_code(code: &str) -> Option<$enum> {
+                match code {
+                    $( $code => Some($enum::$value), )*
+                    _ => None,
                 }
             }
         }
