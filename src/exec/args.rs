@@ -171,10 +171,14 @@ impl<'s> Cx<'s> {
     pub(super) fn node_kinds(&self, f: &Field) -> Result<Option<Vec<Kind>>, Bail> {
         let kind = |value: &ConstValue| {
             let name = enum_text(value).ok_or(Bail)?;
-            Kind::ALL
-                .into_iter()
-                .find(|k| k.name().to_ascii_uppercase() == name)
-                .ok_or(Bail)
+            let in_capitals = |k: &Kind| {
+                k.name().len() == name.len()
+                    && k.name()
+                        .bytes()
+                        .zip(name.bytes())
+                        .all(|(a, b)| a.to_ascii_uppercase() == b)
+            };
+            Kind::ALL.into_iter().find(in_capitals).ok_or(Bail)
         };
         match self.given(f, "types")? {
             None | Some(ConstValue::Null) => Ok(None),

@@ -233,6 +233,7 @@ filter_into_query!(TrackFilter {
 
 /// The types of node, to narrow a search.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "Kind")]
 pub enum NodeType {
     /// Films.
     Film,
@@ -252,22 +253,6 @@ pub enum NodeType {
     Competition,
     /// Source documents.
     Source,
-}
-
-impl NodeType {
-    fn kind(self) -> Kind {
-        match self {
-            NodeType::Film => Kind::Film,
-            NodeType::Person => Kind::Person,
-            NodeType::Team => Kind::Team,
-            NodeType::Match => Kind::Match,
-            NodeType::Album => Kind::Album,
-            NodeType::Track => Kind::Track,
-            NodeType::Company => Kind::Company,
-            NodeType::Competition => Kind::Competition,
-            NodeType::Source => Kind::Source,
-        }
-    }
 }
 
 /// Resolves a root lookup's `id` or `slug` (exactly one) to an entity of `kind`.
@@ -621,7 +606,7 @@ impl Query {
     ) -> Result<SearchConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        let kinds: Option<Vec<Kind>> = types.map(|t| t.into_iter().map(NodeType::kind).collect());
+        let kinds: Option<Vec<Kind>> = types.map(|t| t.into_iter().map(Kind::from).collect());
         let page = q::search_page(s, &args, &query, kinds.as_deref());
         Ok(SearchConnection(page.or_bad_input()?))
     }

@@ -7,7 +7,7 @@ use super::node::{Node, entity};
 use super::person::Person;
 use super::provenance::Fact;
 
-use crate::store::model::{self, Kind, SourceKind as K};
+use crate::store::model::{self, Kind};
 use crate::store::orders::Order;
 use crate::store::query::{PageArgs, Supported, paginate};
 
@@ -15,6 +15,7 @@ entity!(Source, sources, model::Source, Kind::Source);
 
 /// What kind of document a source is.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "model::SourceKind")]
 pub enum SourceKind {
     /// A shop's product page.
     StorePage,
@@ -41,11 +42,7 @@ impl<'a> Source<'a> {
     }
     /// What kind of document it is.
     async fn kind(&self) -> SourceKind {
-        match self.record().kind {
-            K::StorePage => SourceKind::StorePage,
-            K::ListEntry => SourceKind::ListEntry,
-            K::Article => SourceKind::Article,
-        }
+        self.record().kind.into()
     }
     /// Who publishes it, where known.
     async fn publisher(&self) -> Option<&str> {
