@@ -11,9 +11,22 @@ use crate::store::StoreBuilder;
 use crate::store::model::*;
 use crate::store::values::{Duration, Money, PartialDate, check_isbn, check_slug};
 
-/// The files a seed directory may hold, in the order they are read: each file's references
-/// point only into files read before it (source authors aside, see `pending_authors`).
-pub const FILES: [&str; 11] = [
+/// Declares the seed files, in the order they are read, once for both the list of names and
+/// the seed bundled with the binary.
+macro_rules! seed_files {
+    ($($file:literal,)*) => {
+        /// The files a seed directory may hold, in the order they are read: each file's
+        /// references point only into files read before it (source authors aside, see
+        /// `Decoder::pending_authors`).
+        pub const FILES: [&str; [$($file),*].len()] = [$($file),*];
+
+        /// The seed bundled with the binary, so that it serves the Leap graph from anywhere.
+        pub const BUNDLED: [(&str, &[u8]); FILES.len()] =
+            [$(($file, include_bytes!(concat!("../../seed/", $file)))),*];
+    };
+}
+
+seed_files! {
     "sources.json",
     "people.json",
     "companies.json",
@@ -25,7 +38,7 @@ pub const FILES: [&str; 11] = [
     "tracks.json",
     "credits.json",
     "coaching.json",
-];
+}
 
 /// Fills a store builder from parsed files, collecting problems as it goes.
 pub struct Decoder {
@@ -124,12 +137,12 @@ impl Decoder {
     /// holds one record's JSON at a time, never the whole file's tree.
     fn file<T: Record>(
         &mut self,
+        files: &BTreeMap<&str, Vec<u8>>,
         file: &str,
-        bytes: Option<&[u8]>,
         kind: Option<Kind>,
         mut each: impl FnMut(&mut Decoder, &mut Vec<super::Problem>, &Value, String) -> Option<T>,
     ) {
-        let Some(bytes) = bytes else { return };
+        let Some(bytes) = files.get(file) else { return };
         let mut problems = std::mem::take(&mut self.problems);
         let streamed = super::stream::for_each_record(bytes, |i, item| {
             if let Some(record) = each(self, &mut problems, &item, format!("$[{i}]")) {
@@ -180,73 +193,23 @@ impl Decoder {
     }
 
     pub fn decode_all(&mut self, files: &BTreeMap<&str, Vec<u8>>) {
-        self.file(
-            "sources.json",
-            files.get("sources.json").map(Vec::as_slice),
-            Some(Kind::Source),
-            Self::source,
-        );
-        self.file(
-            "people.json",
-            files.get("people.json").map(Vec::as_slice),
-            Some(Kind::Person),
-            Self::person,
-        );
+        self.file(files, "sources.json", Some(Kind::Source), Self::source);
+        self.file(files, "people.json", Some(Kind::Person), Self::person);
         self.resolve_authors();
+        self.file(files, "companies.json", Some(Kind::Company), Self::company);
         self.file(
-            "companies.json",
-            files.get("companies.json").map(Vec::as_slice),
-            Some(Kind::Company),
-            Self::company,
-        );
-        self.file(
+            files,
             "competitions.json",
-            files.get("competitions.json").map(Vec::as_slice),
             Some(Kind::Competition),
             Self::competition,
         );
-        self.file(
-            "teams.json",
-            files.get("teams.json").map(Vec::as_slice),
-            Some(Kind::Team),
-            Self::team,
-        );
-        self.file(
-            "films.json",
-            files.get("films.json").map(Vec::as_slice),
-            Some(Kind::Film),
-            Self::film,
-        );
-        self.file(
-            "albums.json",
-            files.get("albums.json").map(Vec::as_slice),
-            Some(Kind::Album),
-            Self::album,
-        );
-        self.file(
-            "matches.json",
-            files.get("matches.json").map(Vec::as_slice),
-            Some(Kind::Match),
-            Self::match_,
-        );
-        self.file(
-            "tracks.json",
-            files.get("tracks.json").map(Vec::as_slice),
-            Some(Kind::Track),
-            Self::track,
-        );
-        self.file(
-            "credits.json",
-            files.get("credits.json").map(Vec::as_slice),
-            None,
-            Self::credit,
-        );
-        self.file(
-            "coaching.json",
-            files.get("coaching.json").map(Vec::as_slice),
-            None,
-            Self::coaching,
-        );
+        self.file(files, "teams.json", Some(Kind::Team), Self::team);
+        self.file(files, "films.json", Some(Kind::Film), Self::film);
+        self.file(files, "albums.json", Some(Kind::Album), Self::album);
+        self.file(files, "matches.json", Some(Kind::Match), Self::match_);
+        self.file(files, "tracks.json", Some(Kind::Track), Self::track);
+        self.file(files, "credits.json", None, Self::credit);
+        self.file(files, "coaching.json", None, Self::coaching);
     }
 
     fn resolve_authors(&mut self) {

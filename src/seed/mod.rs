@@ -17,7 +17,7 @@ use std::path::Path;
 use crate::store::Store;
 
 use crate::store::model::{Credit, Idx, Kind, NodeRef, Performer, Track, Work};
-pub use decode::FILES;
+pub use decode::{BUNDLED, FILES};
 
 /// One thing wrong with a seed: where it is and what is wrong, in words for the editor.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,27 +51,6 @@ impl fmt::Display for Report {
 }
 
 impl std::error::Error for Report {}
-
-/// The seed bundled with the binary, so that it serves the Leap graph from anywhere.
-pub const BUNDLED: [(&str, &[u8]); 11] = [
-    ("sources.json", include_bytes!("../../seed/sources.json")),
-    ("people.json", include_bytes!("../../seed/people.json")),
-    (
-        "companies.json",
-        include_bytes!("../../seed/companies.json"),
-    ),
-    (
-        "competitions.json",
-        include_bytes!("../../seed/competitions.json"),
-    ),
-    ("teams.json", include_bytes!("../../seed/teams.json")),
-    ("films.json", include_bytes!("../../seed/films.json")),
-    ("albums.json", include_bytes!("../../seed/albums.json")),
-    ("matches.json", include_bytes!("../../seed/matches.json")),
-    ("tracks.json", include_bytes!("../../seed/tracks.json")),
-    ("credits.json", include_bytes!("../../seed/credits.json")),
-    ("coaching.json", include_bytes!("../../seed/coaching.json")),
-];
 
 /// Loads the bundled seed.
 pub fn load_bundled() -> Result<Store, Report> {
