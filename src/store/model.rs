@@ -1,5 +1,9 @@
-//! The records of the graph: plain Rust data, borrowed by the GraphQL layer. Every reference is
+//! The records of the graph: plain Rust data, borrowed by both executors. Every reference is
 //! an index that the loader has checked, so following one never fails.
+//!
+//! The one table of kinds (`entity_kinds!` below) lives here too: each kind's name, table,
+//! noun, seed file, label field and cursor tag, from which the `Kind` enum, the store's tables
+//! and their per-kind dispatch are generated. Adding a kind starts with its row and its record.
 
 use super::values::{Duration, Money, PartialDate};
 
