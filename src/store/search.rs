@@ -998,7 +998,7 @@ impl SearchIndex {
 
 /// The first index in `lo..hi` for which `pred` is false, where `pred` is true on a prefix of
 /// the range; a slice's `partition_point` without needing a slice.
-fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
+pub(crate) fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         if pred(mid) {

@@ -11,6 +11,7 @@ use super::cursor::{decode_cursor, encode_cursor};
 use crate::store::Store;
 use crate::store::model::Idx;
 use crate::store::orders::{Key, Order};
+use crate::store::search::partition;
 
 /// The page size when a client gives neither `first` nor `last`.
 pub const DEFAULT_PAGE: usize = 20;
@@ -83,11 +84,11 @@ pub fn window(
     let (mut start, mut end) = (0, len);
     if let Some(after) = &args.after {
         let cursor = decode_cursor(tag, after, "after")?;
-        start = partition_point(len, |i| presented(&key(i), &cursor) != Ordering::Greater);
+        start = partition(0, len, |i| presented(&key(i), &cursor) != Ordering::Greater);
     }
     if let Some(before) = &args.before {
         let cursor = decode_cursor(tag, before, "before")?;
-        end = partition_point(len, |i| presented(&key(i), &cursor) == Ordering::Less).max(start);
+        end = partition(0, len, |i| presented(&key(i), &cursor) == Ordering::Less).max(start);
     }
     match (first, last) {
         (None, None) => end = end.min(start + DEFAULT_PAGE),
@@ -105,21 +106,6 @@ pub fn window(
         end,
         total: len,
     })
-}
-
-/// The first position in `0..len` for which `pred` is false, given that it is true for a
-/// prefix and false after: a binary search over positions rather than a slice.
-fn partition_point(len: usize, pred: impl Fn(usize) -> bool) -> usize {
-    let (mut lo, mut hi) = (0, len);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if pred(mid) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
 }
 
 /// An item of a connection that knows its own sort key.
