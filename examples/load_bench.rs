@@ -113,8 +113,8 @@ fn main() {
         let peak = status_kib("VmHWM:");
         trim();
         let after = status_kib("VmRSS:");
-        assert_eq!(store.tracks.len(), counts.tracks);
-        assert_eq!(store.credits.len(), counts.credits);
+        assert_eq!(store.tracks().len(), counts.tracks);
+        assert_eq!(store.credits().len(), counts.credits);
         let entities = counts.entities();
         let held = after.saturating_sub(before) * 1024;
         let peak_held = peak.saturating_sub(before) * 1024;

@@ -32,10 +32,10 @@ fn main() -> ExitCode {
         Ok(store) => {
             println!(
                 "loaded: {} films, {} people, {} tracks, {} credits",
-                store.films.len(),
-                store.people.len(),
-                store.tracks.len(),
-                store.credits.len()
+                store.films().len(),
+                store.people().len(),
+                store.tracks().len(),
+                store.credits().len()
             );
             ExitCode::SUCCESS
         }

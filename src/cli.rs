@@ -50,7 +50,7 @@ pub fn check(source: &SeedSource) -> ExitCode {
             let counts: Vec<String> = crate::store::model::Kind::ALL
                 .iter()
                 .map(|k| {
-                    let file = crate::store::kind_table(*k).1;
+                    let file = k.seed_file();
                     format!("{} {}", file.trim_end_matches(".json"), store.len(*k))
                 })
                 .collect();

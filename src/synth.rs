@@ -255,12 +255,15 @@ fn isbn13(n: usize) -> String {
 }
 
 impl Gen {
-    fn r(&self, kind: u64, i: usize, salt: u64) -> u64 {
+    fn draw(&self, kind: u64, i: usize, salt: u64) -> u64 {
         mix(self.seed ^ mix(kind.wrapping_mul(0x1000_0001) ^ mix(i as u64 ^ (salt << 48))))
     }
 
     fn person_name(&self, i: usize) -> (String, String) {
-        let (g, f) = (pick(GIVEN, self.r(1, i, 0)), pick(FAMILY, self.r(1, i, 1)));
+        let (g, f) = (
+            pick(GIVEN, self.draw(1, i, 0)),
+            pick(FAMILY, self.draw(1, i, 1)),
+        );
         (format!("{g} {f}"), format!("{}-{}-{i}", lower(g), lower(f)))
     }
 
@@ -270,8 +273,8 @@ impl Gen {
 
     fn film_title(&self, i: usize) -> (String, String) {
         let (a, n) = (
-            pick(ADJECTIVES, self.r(2, i, 0)),
-            pick(NOUNS, self.r(2, i, 1)),
+            pick(ADJECTIVES, self.draw(2, i, 0)),
+            pick(NOUNS, self.draw(2, i, 1)),
         );
         (
             format!("The {a} {n}"),
@@ -284,8 +287,8 @@ impl Gen {
     }
 
     fn team_name(&self, i: usize) -> (String, String) {
-        let c = pick(CITIES, self.r(3, i, 0));
-        let n = pick(NOUNS, self.r(3, i, 1));
+        let c = pick(CITIES, self.draw(3, i, 0));
+        let n = pick(NOUNS, self.draw(3, i, 1));
         (
             format!("{c} {n}s"),
             format!("{}-{}s-{i}", lower(c), lower(n)),
@@ -318,14 +321,14 @@ impl Gen {
 
     /// Every record cites one of the documents, so that no fact is without a source.
     fn cite(&self, kind: u64, i: usize) -> String {
-        let s = self.source_slug((self.r(kind, i, 9) % self.sources as u64) as usize);
+        let s = self.source_slug((self.draw(kind, i, 9) % self.sources as u64) as usize);
         format!("[\"{s}\"]")
     }
 
     /// The two different teams of match `i`.
     fn match_teams(&self, i: usize) -> (usize, usize) {
-        let a = (self.r(6, i, 0) % self.teams as u64) as usize;
-        let b = (a + 1 + (self.r(6, i, 1) % (self.teams as u64 - 1)) as usize) % self.teams;
+        let a = (self.draw(6, i, 0) % self.teams as u64) as usize;
+        let b = (a + 1 + (self.draw(6, i, 1) % (self.teams as u64 - 1)) as usize) % self.teams;
         (a, b)
     }
 
@@ -352,8 +355,8 @@ impl Gen {
     fn source<W: Write>(&self, o: &mut Rec<W>, i: usize) -> io::Result<()> {
         o.str("slug", &self.source_slug(i))?;
         let (a, n) = (
-            pick(ADJECTIVES, self.r(0, i, 0)),
-            pick(NOUNS, self.r(0, i, 1)),
+            pick(ADJECTIVES, self.draw(0, i, 0)),
+            pick(NOUNS, self.draw(0, i, 1)),
         );
         o.str("title", &format!("{a} {n} Review, issue {i}"))?;
         o.str("kind", ["STORE_PAGE", "LIST_ENTRY", "ARTICLE"][i % 3])?;
@@ -375,8 +378,8 @@ impl Gen {
         if i.is_multiple_of(7) {
             let note = format!(
                 "Known for {} work in {}.",
-                lower(pick(ADJECTIVES, self.r(1, i, 2))),
-                pick(CITIES, self.r(1, i, 3))
+                lower(pick(ADJECTIVES, self.draw(1, i, 2))),
+                pick(CITIES, self.draw(1, i, 3))
             );
             let note = serde_json::to_string(&note)?;
             o.raw(
@@ -389,8 +392,8 @@ impl Gen {
 
     fn company<W: Write>(&self, o: &mut Rec<W>, i: usize) -> io::Result<()> {
         o.str("slug", &self.company_slug(i))?;
-        let n = pick(NOUNS, self.r(4, i, 0));
-        let a = pick(ADJECTIVES, self.r(4, i, 1));
+        let n = pick(NOUNS, self.draw(4, i, 0));
+        let a = pick(ADJECTIVES, self.draw(4, i, 1));
         o.str("name", &format!("{a} {n} Pictures {i}"))?;
         o.raw("sources", &self.cite(4, i))
     }
@@ -398,7 +401,7 @@ impl Gen {
     fn competition<W: Write>(&self, o: &mut Rec<W>, i: usize) -> io::Result<()> {
         o.str("slug", &self.competition_slug(i))?;
         let year = 1960 + i % 60;
-        let city = pick(CITIES, self.r(5, i, 0));
+        let city = pick(CITIES, self.draw(5, i, 0));
         o.str("name", &format!("{year} {city} Cup"))?;
         o.str("date", &format!("{year}"))?;
         o.str("city", city)?;
@@ -418,29 +421,29 @@ impl Gen {
         let src = self.cite(2, i);
         o.str("slug", &slug)?;
         o.str("title", &title)?;
-        let g1 = pick(GENRES, self.r(2, i, 2));
-        let g2 = pick(GENRES, self.r(2, i, 3));
+        let g1 = pick(GENRES, self.draw(2, i, 2));
+        let g2 = pick(GENRES, self.draw(2, i, 3));
         if g1 == g2 {
             o.strs("genres", &[g1])?;
         } else {
             o.strs("genres", &[g1, g2])?;
         }
-        o.num("runtimeMinutes", 80 + self.r(2, i, 4) % 80)?;
+        o.num("runtimeMinutes", 80 + self.draw(2, i, 4) % 80)?;
         o.strs(
             "productionCompanies",
             &[&self.company_slug(i % self.companies)],
         )?;
         let synopsis = serde_json::to_string(&format!(
             "A {} story of a {} {} and the people around it.",
-            lower(pick(ADJECTIVES, self.r(2, i, 5))),
-            lower(pick(ADJECTIVES, self.r(2, i, 6))),
-            lower(pick(NOUNS, self.r(2, i, 7))),
+            lower(pick(ADJECTIVES, self.draw(2, i, 5))),
+            lower(pick(ADJECTIVES, self.draw(2, i, 6))),
+            lower(pick(NOUNS, self.draw(2, i, 7))),
         ))?;
         o.raw(
             "synopses",
             &format!("[{{\"text\":{synopsis},\"sources\":{src}}}]"),
         )?;
-        let r = self.r(2, i, 8);
+        let r = self.draw(2, i, 8);
         let date = format!(
             "{}-{:02}-{:02}",
             1950 + r % 70,
@@ -494,12 +497,12 @@ impl Gen {
             "stage",
             ["Group stage", "Quarterfinal", "Semifinal", "Final"][i % 4],
         )?;
-        o.str("city", pick(CITIES, self.r(6, i, 2)))?;
+        o.str("city", pick(CITIES, self.draw(6, i, 2)))?;
         let (ta, tb) = (self.team_slug(a), self.team_slug(b));
         o.strs("teams", &[&ta, &tb])?;
         o.str(
             "winner",
-            if self.r(6, i, 3).is_multiple_of(2) {
+            if self.draw(6, i, 3).is_multiple_of(2) {
                 &ta
             } else {
                 &tb
@@ -507,7 +510,7 @@ impl Gen {
         )?;
         o.strs(
             "commentators",
-            &[&self.person_slug((self.r(6, i, 4) % self.people as u64) as usize)],
+            &[&self.person_slug((self.draw(6, i, 4) % self.people as u64) as usize)],
         )?;
         o.strs("films", &[&self.film_slug((i * 2) % self.films)])?;
         o.raw("sources", &self.cite(6, i))
@@ -518,10 +521,10 @@ impl Gen {
         o.str("slug", &format!("{}-{number:02}", self.album_slug(album)))?;
         o.str("album", &self.album_slug(album))?;
         o.num("number", number as u64)?;
-        let a = pick(ADJECTIVES, self.r(8, i, 0));
-        let n = pick(NOUNS, self.r(8, i, 1));
+        let a = pick(ADJECTIVES, self.draw(8, i, 0));
+        let n = pick(NOUNS, self.draw(8, i, 1));
         o.str("title", &format!("{a} {n}"))?;
-        let seconds = 30 + self.r(8, i, 2) % 400;
+        let seconds = 30 + self.draw(8, i, 2) % 400;
         o.str(
             "duration",
             &format!("{:02}:{:02}", seconds / 60, seconds % 60),
@@ -564,7 +567,7 @@ impl Gen {
             let src = self.cite(9, f);
             for lead in 0..PEOPLE_PER_FILM {
                 let person = self.person_slug(f * PEOPLE_PER_FILM + lead);
-                let character = format!("{} {}", pick(GIVEN, self.r(9, f, lead as u64)), lead);
+                let character = format!("{} {}", pick(GIVEN, self.draw(9, f, lead as u64)), lead);
                 let cast = Some((character.as_str(), lead as u64 + 1));
                 rec(
                     &mut w,
@@ -580,7 +583,7 @@ impl Gen {
             rec(&mut w, ("film", &film), ("team", &team), "CAST", cast, &src)?;
             let known = (f + 1) * PEOPLE_PER_FILM;
             for (k, role) in ROLES.iter().enumerate() {
-                let p = (self.r(9, f, 10 + k as u64) % known as u64) as usize;
+                let p = (self.draw(9, f, 10 + k as u64) % known as u64) as usize;
                 let person = self.person_slug(p);
                 rec(
                     &mut w,
@@ -592,7 +595,7 @@ impl Gen {
                 )?;
             }
             let album = self.album_slug(f);
-            let p = (self.r(9, f, 20) % known as u64) as usize;
+            let p = (self.draw(9, f, 20) % known as u64) as usize;
             let person = self.person_slug(p);
             rec(
                 &mut w,
@@ -611,7 +614,7 @@ impl Gen {
     fn coaching<W: Write>(&self, o: &mut Rec<W>, i: usize) -> io::Result<()> {
         o.str("person", &self.person_slug((i * 37) % self.people))?;
         o.str("team", &self.team_slug(i % self.teams))?;
-        let from = 1960 + (self.r(10, i, 0) % 50) as usize;
+        let from = 1960 + (self.draw(10, i, 0) % 50) as usize;
         o.str("from", &format!("{from}"))?;
         o.str("to", &format!("{}", from + 1 + i % 8))?;
         o.raw("sources", &self.cite(10, i))

@@ -12,7 +12,7 @@ async fn code(s: &common::TestServer, query: &str) -> String {
 #[tokio::test]
 async fn lookups_take_exactly_one_of_id_and_slug() {
     let s = common::spawn().await;
-    let film_id = leap_graphql::schema::ids::encode(leap_graphql::store::model::Kind::Film, "leap");
+    let film_id = leap_graphql::store::ids::encode(leap_graphql::store::model::Kind::Film, "leap");
     let by_id = s
         .data(
             &format!("{{ film(id: \"{film_id}\") {{ slug }} }}"),

@@ -170,7 +170,7 @@ async fn node_lookup() {
         .await["person"]["id"]
         .clone();
     // A well-formed id that names nothing is null, and order is kept.
-    let gone = leap_graphql::schema::ids::encode(leap_graphql::store::model::Kind::Film, "gone");
+    let gone = leap_graphql::store::ids::encode(leap_graphql::store::model::Kind::Film, "gone");
     let d = check(
         &s,
         "NodeLookup",

@@ -21,8 +21,8 @@ use std::sync::{Arc, LazyLock};
 
 use async_graphql::parser::types::{BaseType, Type};
 use common::plans::{BUNDLED, MODEL, SYNTHETIC, TypeKind, Verdict, base_name, check, reference};
-use leap_graphql::schema::ids;
 use leap_graphql::store::Store;
+use leap_graphql::store::ids;
 use leap_graphql::store::model::Kind;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Map, Value, json};

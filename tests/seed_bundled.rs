@@ -20,7 +20,7 @@ fn store() -> Store {
 /// The source whose `file` is the fixture of that name: the seed names its documents.
 fn source(store: &Store, file: &str) -> Idx {
     let i = store
-        .sources
+        .sources()
         .iter()
         .position(|s| s.file.as_deref() == Some(file))
         .unwrap_or_else(|| panic!("no source has the file {file}"));
@@ -77,12 +77,12 @@ fn film(store: &Store, slug: &str) -> Idx {
 }
 
 fn the_film(store: &Store) -> &Film {
-    &store.films[film(store, "leap") as usize]
+    &store.films()[film(store, "leap") as usize]
 }
 
 fn person_named(store: &Store, name: &str) -> Idx {
     store
-        .people
+        .people()
         .iter()
         .position(|p| &*p.name == name)
         .unwrap_or_else(|| panic!("nobody is named {name}")) as Idx
@@ -91,7 +91,7 @@ fn person_named(store: &Store, name: &str) -> Idx {
 fn names(store: &Store, people: &[Idx]) -> Vec<String> {
     people
         .iter()
-        .map(|p| store.people[*p as usize].name.to_string())
+        .map(|p| store.people()[*p as usize].name.to_string())
         .collect()
 }
 
@@ -100,11 +100,11 @@ fn crew(store: &Store, role: Role) -> Vec<String> {
     the_film(store)
         .crew
         .iter()
-        .map(|c| &store.credits[*c as usize])
+        .map(|c| &store.credits()[*c as usize])
         .filter(|c| c.role == role)
         .map(|c| match c.performer {
-            Performer::Person(p) => store.people[p as usize].name.to_string(),
-            Performer::Team(t) => store.teams[t as usize].name.to_string(),
+            Performer::Person(p) => store.people()[p as usize].name.to_string(),
+            Performer::Team(t) => store.teams()[t as usize].name.to_string(),
         })
         .collect()
 }
@@ -120,8 +120,8 @@ fn cites(meta: &Meta, field: &str, source: Idx) -> bool {
 #[test]
 fn the_bundled_seed_loads_without_problems() {
     let store = store();
-    assert_eq!(store.sources.len(), 3);
-    assert!(!store.films.is_empty());
+    assert_eq!(store.sources().len(), 3);
+    assert!(!store.films().is_empty());
 }
 
 #[test]
@@ -141,11 +141,11 @@ fn the_album_tracks_are_the_store_pages_track_list() {
         .collect();
     assert_eq!(listed.len(), 22, "the page lists 22 tracks");
     let album = store.find(Kind::Album, "leap-soundtrack").unwrap();
-    let album = &store.albums[album as usize];
+    let album = &store.albums()[album as usize];
     let tracks: Vec<&Track> = album
         .tracks
         .iter()
-        .map(|t| &store.tracks[*t as usize])
+        .map(|t| &store.tracks()[*t as usize])
         .collect();
     assert_eq!(tracks.len(), listed.len());
     let mut total = 0u64;
@@ -169,7 +169,7 @@ fn the_album_tracks_are_the_store_pages_track_list() {
 fn the_album_is_the_one_the_store_page_sells() {
     let store = store();
     let d = docs(&store);
-    let album = &store.albums[store.find(Kind::Album, "leap-soundtrack").unwrap() as usize];
+    let album = &store.albums()[store.find(Kind::Album, "leap-soundtrack").unwrap() as usize];
     assert_eq!(album.sku.as_deref(), Some(field(STORE_PAGE, "SKU:")));
     assert_eq!(album.isbn.as_deref(), Some(field(STORE_PAGE, "ISBN:")));
     assert_eq!(album.format.as_deref(), Some(field(STORE_PAGE, "Format:")));
@@ -188,7 +188,7 @@ fn the_album_is_the_one_the_store_page_sells() {
     let label = album.label.expect("the album has a label") as usize;
     assert_says(
         STORE_PAGE,
-        &format!("production from {}.", store.companies[label].name),
+        &format!("production from {}.", store.companies()[label].name),
     );
     assert_eq!(album.film, Some(film(&store, "leap")));
     for fact in [
@@ -211,9 +211,9 @@ fn the_album_is_the_one_the_store_page_sells() {
     let credits: Vec<(Role, String)> = album
         .credits
         .iter()
-        .map(|c| &store.credits[*c as usize])
+        .map(|c| &store.credits()[*c as usize])
         .map(|c| match c.performer {
-            Performer::Person(p) => (c.role, store.people[p as usize].name.to_string()),
+            Performer::Person(p) => (c.role, store.people()[p as usize].name.to_string()),
             Performer::Team(_) => panic!("a team is credited on the album"),
         })
         .collect();
@@ -249,13 +249,13 @@ fn the_film_is_the_drama_lists_entry() {
     let companies: Vec<&str> = f
         .production_companies
         .iter()
-        .map(|c| &*store.companies[*c as usize].name)
+        .map(|c| &*store.companies()[*c as usize].name)
         .collect();
     assert_eq!(companies, list(field(DRAMA_LIST, "Product Company:")));
     let platforms: Vec<&str> = f
         .platforms
         .iter()
-        .map(|c| &*store.companies[*c as usize].name)
+        .map(|c| &*store.companies()[*c as usize].name)
         .collect();
     assert_eq!(platforms, list(field(DRAMA_LIST, "Broadcast Website:")));
     for fact in [
@@ -289,7 +289,7 @@ fn the_film_is_the_drama_lists_entry() {
     let director = f
         .crew
         .iter()
-        .map(|c| &store.credits[*c as usize])
+        .map(|c| &store.credits()[*c as usize])
         .find(|c| c.role == Role::Director)
         .unwrap();
     for s in [d.store_page, d.drama_list, d.trailer] {
@@ -310,13 +310,17 @@ fn the_cast_is_billed_as_the_drama_list_stars_them() {
         .collect();
     let team = billed.pop().unwrap();
     let f = the_film(&store);
-    let cast: Vec<&Credit> = f.cast.iter().map(|c| &store.credits[*c as usize]).collect();
+    let cast: Vec<&Credit> = f
+        .cast
+        .iter()
+        .map(|c| &store.credits()[*c as usize])
+        .collect();
     assert_eq!(cast.len(), billed.len() + 1);
     for (i, (credit, name)) in cast.iter().zip(&billed).enumerate() {
         let Performer::Person(p) = credit.performer else {
             panic!("cast member {i} is not a person")
         };
-        assert_eq!(&*store.people[p as usize].name, name);
+        assert_eq!(&*store.people()[p as usize].name, name);
         assert_eq!(credit.billing, Some(i as u32 + 1));
         assert!(credit.sources.contains(&d.drama_list));
     }
@@ -325,7 +329,7 @@ fn the_cast_is_billed_as_the_drama_list_stars_them() {
         panic!("the team is not billed last")
     };
     assert_eq!(
-        store.teams[t as usize].name.to_lowercase(),
+        store.teams()[t as usize].name.to_lowercase(),
         team.to_lowercase()
     );
     // "players of the actual Chinese national team, who play themselves".
@@ -423,7 +427,7 @@ fn the_four_matches_are_the_ones_the_drama_list_recounts() {
             true,
         ),
     ];
-    assert_eq!(store.matches.len(), told.len());
+    assert_eq!(store.matches().len(), told.len());
     // The 2008 result is the trailer's: "Defeated, the Chinese team plunged into the deepest
     // abyss in three decades."
     assert_says(TRAILER, "Defeated, the Chinese team");
@@ -434,7 +438,7 @@ fn the_four_matches_are_the_ones_the_drama_list_recounts() {
             assert!(sentence.contains(city));
         }
         let m = store
-            .matches
+            .matches()
             .iter()
             .find(|m| m.date.map(|d| d.to_string()) == Some(year.to_owned()))
             .unwrap_or_else(|| panic!("no match in {year}"));
@@ -442,7 +446,7 @@ fn the_four_matches_are_the_ones_the_drama_list_recounts() {
         let sides: Vec<&str> = m
             .teams
             .iter()
-            .map(|t| &*store.teams[*t as usize].name)
+            .map(|t| &*store.teams()[*t as usize].name)
             .collect();
         assert_eq!(sides.len(), 2);
         assert!(m.teams.contains(&china), "{year}");
@@ -462,10 +466,10 @@ fn the_four_matches_are_the_ones_the_drama_list_recounts() {
         .find(Kind::Match, "1981-world-cup-final-china-vs-japan")
         .unwrap() as usize;
     assert_eq!(
-        names(&store, &store.matches[final_1981].commentators),
+        names(&store, &store.matches()[final_1981].commentators),
         vec![commentator]
     );
-    assert_eq!(store.matches[final_1981].stage.as_deref(), Some("Final"));
+    assert_eq!(store.matches()[final_1981].stage.as_deref(), Some("Final"));
 }
 
 #[test]
@@ -482,12 +486,12 @@ fn lang_ping_coached_the_us_in_2008_and_china_from_2013() {
     );
     let lang_ping = person_named(&store, "Lang Ping");
     let coaching: Vec<(String, Option<String>, Option<String>)> = store
-        .coaching
+        .coaching()
         .iter()
         .filter(|c| c.person == lang_ping)
         .map(|c| {
             (
-                store.teams[c.team as usize].meta.slug.to_string(),
+                store.teams()[c.team as usize].meta.slug.to_string(),
                 c.from.map(|d| d.to_string()),
                 c.during.map(|d| d.to_string()),
             )
@@ -500,7 +504,7 @@ fn lang_ping_coached_the_us_in_2008_and_china_from_2013() {
             ("china-women".into(), Some("2013".into()), None),
         ]
     );
-    let from_2013 = store.coaching.iter().find(|c| c.from.is_some()).unwrap();
+    let from_2013 = store.coaching().iter().find(|c| c.from.is_some()).unwrap();
     assert!(
         from_2013
             .facts
@@ -515,12 +519,12 @@ fn peter_chans_other_films_are_the_store_pages() {
     // "Peter Chan (COMRADES: ALMOST A LOVE STORY, AMERICAN DREAMS IN CHINA, THE WARLORDS)".
     let printed = list(between(STORE_PAGE, "Peter Chan (", ")"));
     let chan = person_named(&store, "Peter Chan");
-    let directed: Vec<String> = store.people[chan as usize]
+    let directed: Vec<String> = store.people()[chan as usize]
         .credits
         .iter()
-        .map(|c| &store.credits[*c as usize])
+        .map(|c| &store.credits()[*c as usize])
         .filter_map(|c| match c.work {
-            Work::Film(f) if c.role == Role::Director => Some(&store.films[f as usize]),
+            Work::Film(f) if c.role == Role::Director => Some(&store.films()[f as usize]),
             _ => None,
         })
         .filter(|f| &*f.meta.slug != "leap")
@@ -540,19 +544,19 @@ fn the_trailer_article_has_its_author() {
     let store = store();
     let d = docs(&store);
     let author = between(TRAILER, "About the author\n\n", "\n");
-    let s = &store.sources[d.trailer as usize];
+    let s = &store.sources()[d.trailer as usize];
     let by = s.author.expect("the article has an author");
-    assert_eq!(&*store.people[by as usize].name, author);
+    assert_eq!(&*store.people()[by as usize].name, author);
     assert_eq!(&*s.title, between(TRAILER, "Trailers\n\n", "\n"));
     assert_eq!(s.section.as_deref(), Some("Other Trailers"));
-    assert!(store.people[by as usize].authored.contains(&d.trailer));
+    assert!(store.people()[by as usize].authored.contains(&d.trailer));
 }
 
 #[test]
 fn every_entity_and_every_fact_has_a_source_or_an_editorial_note() {
     let store = store();
     let documents = [STORE_PAGE, DRAMA_LIST, TRAILER];
-    assert_eq!(store.sources.len(), documents.len());
+    assert_eq!(store.sources().len(), documents.len());
     let mut facts = 0;
     for node in store.nodes() {
         let meta = store.meta(node);
@@ -580,7 +584,7 @@ fn every_entity_and_every_fact_has_a_source_or_an_editorial_note() {
             "{what} has no source"
         );
     };
-    for f in &store.films {
+    for f in store.films() {
         for t in f.synopses.iter().chain(&f.notes) {
             item(&t.text, &t.sources, &t.editorial);
         }
@@ -592,16 +596,16 @@ fn every_entity_and_every_fact_has_a_source_or_an_editorial_note() {
         }
     }
     let notes = store
-        .people
+        .people()
         .iter()
         .flat_map(|p| &p.notes)
-        .chain(store.teams.iter().flat_map(|t| &t.notes))
-        .chain(store.matches.iter().flat_map(|m| &m.notes))
-        .chain(store.albums.iter().flat_map(|a| &a.notes));
+        .chain(store.teams().iter().flat_map(|t| &t.notes))
+        .chain(store.matches().iter().flat_map(|m| &m.notes))
+        .chain(store.albums().iter().flat_map(|a| &a.notes));
     for t in notes {
         item(&t.text, &t.sources, &t.editorial);
     }
-    for c in &store.credits {
+    for c in store.credits() {
         assert!(!c.sources.is_empty() || c.facts.iter().any(|f| f.editorial.is_some()));
         for f in &c.facts {
             assert!(
@@ -611,7 +615,7 @@ fn every_entity_and_every_fact_has_a_source_or_an_editorial_note() {
             );
         }
     }
-    for c in &store.coaching {
+    for c in store.coaching() {
         assert!(!c.sources.is_empty());
         for f in &c.facts {
             assert!(
@@ -622,7 +626,7 @@ fn every_entity_and_every_fact_has_a_source_or_an_editorial_note() {
         }
     }
     // Every document the seed cites is one of the three, by file, and every one is cited.
-    for s in &store.sources {
+    for s in store.sources() {
         let file = s.file.as_deref().expect("every source names its file");
         assert!(
             std::path::Path::new("tests/fixtures/sources")

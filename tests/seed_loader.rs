@@ -138,8 +138,8 @@ fn the_base_catalogue_is_valid() {
             .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())),
     )
     .unwrap();
-    assert_eq!(store.tracks.len(), 3);
-    assert_eq!(store.albums[0].total_duration_seconds, 226 + 67 + 720);
+    assert_eq!(store.tracks().len(), 3);
+    assert_eq!(store.albums()[0].total_duration_seconds, 226 + 67 + 720);
 }
 
 #[test]
@@ -734,8 +734,8 @@ fn load_dir_reads_json_files_and_leaves_the_rest_alone() {
     std::fs::write(dir.path().join("schema/tracks.schema.json"), "not json").unwrap();
     std::fs::write(dir.path().join("README.md"), "# notes").unwrap();
     let store = load_dir(dir.path()).unwrap();
-    assert_eq!(store.films.len(), 1);
-    assert_eq!(store.teams.len(), 3);
+    assert_eq!(store.films().len(), 1);
+    assert_eq!(store.teams().len(), 3);
 
     std::fs::write(dir.path().join("teams.json"), "[").unwrap();
     let report = load_dir(dir.path())
@@ -785,7 +785,7 @@ fn an_empty_directory_loads_an_empty_store() {
     let dir = tempfile::tempdir().unwrap();
     let store = load_dir(dir.path()).unwrap();
     assert_eq!(
-        store.films.len() + store.people.len() + store.tracks.len(),
+        store.films().len() + store.people().len() + store.tracks().len(),
         0
     );
 }

@@ -257,6 +257,8 @@ fn the_example_catalogue_on_the_page_loads() {
         Ok(store) => store,
         Err(report) => panic!("the example on the page does not load:\n{report}"),
     };
-    assert_eq!(store.films.len(), 1);
-    assert!(!store.tracks.is_empty() && !store.credits.is_empty() && !store.coaching.is_empty());
+    assert_eq!(store.films().len(), 1);
+    assert!(
+        !store.tracks().is_empty() && !store.credits().is_empty() && !store.coaching().is_empty()
+    );
 }

@@ -27,26 +27,26 @@ fn generated_catalogues_load_and_match_their_counts() {
             Ok(store) => store,
             Err(report) => panic!("{films} films do not load:\n{report}"),
         };
-        assert_eq!(store.films.len(), counts.films);
-        assert_eq!(store.people.len(), counts.people);
-        assert_eq!(store.teams.len(), counts.teams);
-        assert_eq!(store.companies.len(), counts.companies);
-        assert_eq!(store.competitions.len(), counts.competitions);
-        assert_eq!(store.matches.len(), counts.matches);
-        assert_eq!(store.albums.len(), counts.albums);
-        assert_eq!(store.tracks.len(), counts.tracks);
-        assert_eq!(store.sources.len(), counts.sources);
-        assert_eq!(store.credits.len(), counts.credits);
-        assert_eq!(store.coaching.len(), counts.coaching);
+        assert_eq!(store.films().len(), counts.films);
+        assert_eq!(store.people().len(), counts.people);
+        assert_eq!(store.teams().len(), counts.teams);
+        assert_eq!(store.companies().len(), counts.companies);
+        assert_eq!(store.competitions().len(), counts.competitions);
+        assert_eq!(store.matches().len(), counts.matches);
+        assert_eq!(store.albums().len(), counts.albums);
+        assert_eq!(store.tracks().len(), counts.tracks);
+        assert_eq!(store.sources().len(), counts.sources);
+        assert_eq!(store.credits().len(), counts.credits);
+        assert_eq!(store.coaching().len(), counts.coaching);
         assert_eq!(store.nodes().count(), counts.entities());
         // Every film has its cast and crew, and every album its ten tracks.
         assert!(
             store
-                .films
+                .films()
                 .iter()
                 .all(|f| f.cast.len() == 5 && f.crew.len() == 3)
         );
-        assert!(store.albums.iter().all(|a| a.tracks.len() == 10));
+        assert!(store.albums().iter().all(|a| a.tracks.len() == 10));
     }
 }
 
@@ -86,12 +86,12 @@ fn names_are_varied() {
     let dir = tempfile::tempdir().unwrap();
     synth::generate(dir.path(), 200, 9).unwrap();
     let store = load_dir(dir.path()).unwrap();
-    let mut names: Vec<&str> = store.people.iter().map(|p| &*p.name).collect();
+    let mut names: Vec<&str> = store.people().iter().map(|p| &*p.name).collect();
     names.sort_unstable();
     names.dedup();
     // 800 people drawn from 32 × 32 given and family names: most combinations differ.
     assert!(names.len() > 400, "only {} distinct names", names.len());
-    let mut titles: Vec<&str> = store.films.iter().map(|f| &*f.title).collect();
+    let mut titles: Vec<&str> = store.films().iter().map(|f| &*f.title).collect();
     titles.sort_unstable();
     titles.dedup();
     assert!(titles.len() > 150, "only {} distinct titles", titles.len());

@@ -1,7 +1,8 @@
 //! What the plan compiler knows of the schema: each object's fields and their types, which
 //! objects an interface stands for, and the input types a variable may carry. All of it is
-//! read from the SDL async-graphql prints for our schema, so that it cannot disagree with the
-//! schema the server validates against.
+//! read from the committed SDL (`schema.graphql`), which a test keeps identical to what
+//! async-graphql prints for our schema, so it cannot disagree with the schema the server
+//! validates against, and the plans need nothing of the async-graphql types.
 
 use std::collections::{HashMap, HashSet};
 
@@ -40,7 +41,10 @@ pub struct Catalog {
 }
 
 /// The catalog of our schema, read once.
-pub static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog::from_sdl(&crate::schema::sdl()));
+/// Read from the committed `schema.graphql`, which `tests/schema_sdl.rs` keeps identical to the
+/// schema async-graphql serves: the plans need its types, not the code that makes them.
+pub static CATALOG: LazyLock<Catalog> =
+    LazyLock::new(|| Catalog::from_sdl(include_str!("../../schema.graphql")));
 
 impl Catalog {
     /// Reads the catalog from SDL. The SDL is the one the schema prints, so a parse failure

@@ -4,75 +4,21 @@
 //! executors side by side over every field of every type and compares the bytes.
 //!
 //! Where a resolver does more than read a record (paging, lookups, filters, search), both
-//! executors call the same function of `src/schema`, so that the two cannot drift.
+//! executors call the same function of the store's query layer (`crate::store::query`), so
+//! that the two cannot drift.
 
-use async_graphql::{EnumType, ID, InputType};
+use async_graphql::ID;
 
-use super::plan::{Arg, Field};
+use super::fid::Fid;
+use super::plan::Field;
 use super::{Bail, Cx};
-use crate::schema::connection::{Keyed, PageArgs, Paged, encode_cursor, paginate};
-use crate::schema::credit::Role;
-use crate::schema::ids;
-use crate::schema::provenance::ReleaseKind;
-use crate::schema::query::{self as q, Hit};
-use crate::schema::source::{SourceKind, Supported};
 use crate::store::Store;
+use crate::store::ids;
 use crate::store::model::{self, Idx, Kind, NodeRef, Performer, Work};
 use crate::store::orders::Order;
-
-/// Declares the field names plans know, each once, whatever types have it.
-macro_rules! fids {
-    ($($variant:ident = $name:literal,)*) => {
-        /// A field, by name; which type it is on is the object's business.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum Fid {
-            /// `__typename`, which every object has.
-            Typename,
-            $($variant,)*
-        }
-
-        impl Fid {
-            pub fn from_name(name: &str) -> Option<Fid> {
-                match name {
-                    $($name => Some(Fid::$variant),)*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-fids! {
-    Album = "album", Albums = "albums", Aliases = "aliases", Amount = "amount",
-    Author = "author", Authored = "authored", Awards = "awards", Billing = "billing",
-    Cast = "cast", Category = "category", Ceremony = "ceremony", Character = "character",
-    City = "city", Coaches = "coaches", Coaching = "coaching", Commentated = "commentated",
-    Commentators = "commentators", Companies = "companies", Company = "company",
-    Competition = "competition", Competitions = "competitions", Composer = "composer",
-    Composers = "composers", Credits = "credits", Crew = "crew", Currency = "currency",
-    Cursor = "cursor", Date = "date", Depicts = "depicts", Directors = "directors",
-    Duration = "duration", DurationSeconds = "durationSeconds", During = "during",
-    Edges = "edges", EditionSize = "editionSize", Editorial = "editorial",
-    EditorialNote = "editorialNote", EndCursor = "endCursor", Facts = "facts",
-    FieldName = "field", File = "file", Film = "film", Films = "films", Format = "format",
-    From = "from", Genres = "genres", HasNextPage = "hasNextPage",
-    HasPreviousPage = "hasPreviousPage", Id = "id", Isbn = "isbn", Kind = "kind",
-    Label = "label", Match = "match", Matches = "matches", Name = "name", Node = "node",
-    Nodes = "nodes", Note = "note", Notes = "notes", Number = "number",
-    Numbering = "numbering", OriginalTitle = "originalTitle", PageInfo = "pageInfo",
-    People = "people", Performer = "performer", Person = "person", Platforms = "platforms",
-    Price = "price", Producers = "producers", ProductionCompanies = "productionCompanies",
-    Productions = "productions", Publisher = "publisher", Rank = "rank",
-    Recognition = "recognition", Region = "region", Releases = "releases", Role = "role",
-    RuntimeMinutes = "runtimeMinutes", Search = "search", Section = "section", Sku = "sku",
-    Slug = "slug", Soundtrack = "soundtrack", Source = "source", Sources = "sources",
-    Stage = "stage", StartCursor = "startCursor", Streams = "streams",
-    Supports = "supports", Synopses = "synopses", Synopsis = "synopsis", Team = "team",
-    Teams = "teams", Text = "text", Title = "title", To = "to", TotalCount = "totalCount",
-    TotalDurationSeconds = "totalDurationSeconds", Tournament = "tournament",
-    Track = "track", Tracks = "tracks", Url = "url", Winner = "winner", Work = "work",
-    Writers = "writers", Year = "year",
-}
+use crate::store::query::{
+    self as q, Hit, Keyed, Paged, QueryError, Supported, Window, encode_cursor, paginate,
+};
 
 /// An object being written.
 pub enum Obj<'s> {
@@ -162,7 +108,8 @@ pub enum Val<'s> {
     List(Vec<Val<'s>>),
 }
 
-type R<'s> = Result<Val<'s>, Bail>;
+/// What resolving one field gives: its value, or a bail to async-graphql.
+type FieldResult<'s> = Result<Val<'s>, Bail>;
 
 impl<'s> Obj<'s> {
     pub fn type_name(&self) -> &'static str {
@@ -188,7 +135,7 @@ impl<'s> Obj<'s> {
             Obj::Node(n) => Some(*n),
             Obj::Edge(e) => edge_node(store, *e),
             Obj::Credit(c) => store
-                .credits
+                .credits()
                 .get(*c as usize)
                 .map(|c| Store::performer_node(c.performer)),
             _ => None,
@@ -209,7 +156,7 @@ impl<'s> Obj<'s> {
     }
 
     /// The value of field `f` of this object.
-    pub fn resolve(&self, cx: &Cx<'s>, f: &Field) -> R<'s> {
+    pub fn resolve(&self, cx: &Cx<'s>, f: &Field) -> FieldResult<'s> {
         let s = cx.store;
         match self {
             Obj::Query => query(cx, f),
@@ -219,7 +166,7 @@ impl<'s> Obj<'s> {
             Obj::Release(r) => Ok(match f.fid {
                 Fid::Date => Val::String(r.date.to_string()),
                 Fid::Year => Val::Int(i64::from(r.date.year)),
-                Fid::Kind => enum_name(ReleaseKind::from(r.kind)),
+                Fid::Kind => Val::Str(r.kind.code()),
                 Fid::Region => opt_str(&r.region),
                 Fid::City => opt_str(&r.city),
                 Fid::Note => opt_str(&r.note),
@@ -270,14 +217,6 @@ fn date(d: Option<crate::store::values::PartialDate>) -> Val<'static> {
     d.map_or(Val::Null, |d| Val::String(d.to_string()))
 }
 
-/// The name async-graphql gives an enum value, from the enum's own list of items.
-fn enum_name<E: EnumType + PartialEq>(value: E) -> Val<'static> {
-    E::items()
-        .iter()
-        .find(|item| item.value == value)
-        .map_or(Val::Null, |item| Val::Str(item.name))
-}
-
 fn nodes(kind: Kind, list: &[Idx]) -> Val<'static> {
     Val::List(
         list.iter()
@@ -306,8 +245,8 @@ fn strs(list: &[Box<str>]) -> Val<'_> {
     Val::List(list.iter().map(|s| Val::Str(s)).collect())
 }
 
-fn page<'s>(kind: ConnKind, paged: async_graphql::Result<Paged<'s, Idx>>) -> R<'s> {
-    let paged = paged.map_err(|_| Bail)?;
+fn page<'s>(kind: ConnKind, paged: Result<Paged<'s, Idx>, QueryError>) -> FieldResult<'s> {
+    let paged = paged?;
     Ok(Val::Obj(Obj::Conn(Box::new(Conn {
         kind,
         page: Page::Idx(paged),
@@ -315,7 +254,13 @@ fn page<'s>(kind: ConnKind, paged: async_graphql::Result<Paged<'s, Idx>>) -> R<'
 }
 
 /// A list of one kind of entity, paged by `order`.
-fn paged<'s>(cx: &Cx<'s>, f: &Field, kind: ConnKind, list: &[Idx], order: Order) -> R<'s> {
+fn paged<'s>(
+    cx: &Cx<'s>,
+    f: &Field,
+    kind: ConnKind,
+    list: &[Idx],
+    order: Order,
+) -> FieldResult<'s> {
     let args = cx.page_args(f)?;
     page(kind, paginate(cx.store, list, order, false, &args))
 }
@@ -333,7 +278,7 @@ fn work(w: Work) -> Val<'static> {
 fn people_in(s: &Store, credits: &[Idx], role: model::Role) -> Vec<Val<'static>> {
     credits
         .iter()
-        .map(|c| &s.credits[*c as usize])
+        .map(|c| &s.credits()[*c as usize])
         .filter(|c| c.role == role)
         .filter_map(|c| match c.performer {
             Performer::Person(idx) => Some(Val::Obj(Obj::Node(NodeRef {
@@ -345,28 +290,26 @@ fn people_in(s: &Store, credits: &[Idx], role: model::Role) -> Vec<Val<'static>>
         .collect()
 }
 
-fn query<'s>(cx: &Cx<'s>, f: &Field) -> R<'s> {
+fn query<'s>(cx: &Cx<'s>, f: &Field) -> FieldResult<'s> {
     let s = cx.store;
-    let lookup = |kind: Kind| -> R<'s> {
+    let lookup = |kind: Kind| -> FieldResult<'s> {
         let id: Option<ID> = cx.arg(f, "id")?;
         let slug: Option<String> = cx.arg(f, "slug")?;
-        let found = q::lookup(s, kind, id, slug).map_err(|_| Bail)?;
+        let found = q::lookup(s, kind, id.as_deref().map(String::as_str), slug.as_deref())?;
         Ok(one(kind, found))
     };
     match f.fid {
         Fid::Node => {
             let id: ID = cx.arg(f, "id")?;
-            let found = q::node_by_id(s, &id).map_err(|_| Bail)?;
+            let found = q::node_by_id(s, &id)?;
             Ok(found.map_or(Val::Null, |n| Val::Obj(Obj::Node(n))))
         }
         Fid::Nodes => {
             let ids: Vec<ID> = cx.arg(f, "ids")?;
-            if ids.len() > crate::schema::connection::MAX_PAGE {
-                return Err(Bail);
-            }
+            q::check_id_count(ids.len())?;
             ids.iter()
                 .map(|id| {
-                    let found = q::node_by_id(s, id).map_err(|_| Bail)?;
+                    let found = q::node_by_id(s, id)?;
                     Ok(found.map_or(Val::Null, |n| Val::Obj(Obj::Node(n))))
                 })
                 .collect::<Result<_, _>>()
@@ -383,48 +326,49 @@ fn query<'s>(cx: &Cx<'s>, f: &Field) -> R<'s> {
         Fid::Source => lookup(Kind::Source),
         Fid::Films => {
             let args = cx.page_args(f)?;
-            let page_of = q::films_page(s, &args, cx.arg(f, "filter")?, cx.arg(f, "orderBy")?);
+            let page_of = q::films_page(s, &args, cx.film_filter(f)?, cx.film_order(f)?);
             page(ConnKind::Of(Kind::Film), page_of)
         }
         Fid::People => {
             let args = cx.page_args(f)?;
-            let page_of = q::people_page(s, &args, cx.arg(f, "filter")?, cx.arg(f, "orderBy")?);
+            let page_of = q::people_page(s, &args, cx.person_filter(f)?, cx.person_order(f)?);
             page(ConnKind::Of(Kind::Person), page_of)
         }
         Fid::Teams => page(
             ConnKind::Of(Kind::Team),
-            q::teams_page(s, &cx.page_args(f)?),
+            q::label_page(s, Kind::Team, &cx.page_args(f)?),
         ),
         Fid::Matches => {
             let args = cx.page_args(f)?;
-            let page_of = q::matches_page(s, &args, cx.arg(f, "filter")?, cx.arg(f, "orderBy")?);
+            let page_of = q::matches_page(s, &args, cx.match_filter(f)?, cx.match_order(f)?);
             page(ConnKind::Of(Kind::Match), page_of)
         }
         Fid::Albums => page(
             ConnKind::Of(Kind::Album),
-            q::albums_page(s, &cx.page_args(f)?),
+            q::label_page(s, Kind::Album, &cx.page_args(f)?),
         ),
         Fid::Tracks => {
             let args = cx.page_args(f)?;
-            let page_of = q::tracks_page(s, &args, cx.arg(f, "filter")?, cx.arg(f, "orderBy")?);
+            let page_of = q::tracks_page(s, &args, cx.track_filter(f)?, cx.track_order(f)?);
             page(ConnKind::Of(Kind::Track), page_of)
         }
         Fid::Companies => page(
             ConnKind::Of(Kind::Company),
-            q::companies_page(s, &cx.page_args(f)?),
+            q::label_page(s, Kind::Company, &cx.page_args(f)?),
         ),
         Fid::Competitions => page(
             ConnKind::Of(Kind::Competition),
-            q::competitions_page(s, &cx.page_args(f)?),
+            q::label_page(s, Kind::Competition, &cx.page_args(f)?),
         ),
         Fid::Sources => page(
             ConnKind::Of(Kind::Source),
-            q::sources_page(s, &cx.page_args(f)?),
+            q::label_page(s, Kind::Source, &cx.page_args(f)?),
         ),
         Fid::Search => {
             let args = cx.page_args(f)?;
-            let paged = q::search_page(s, &args, cx.arg(f, "query")?, cx.arg(f, "types")?)
-                .map_err(|_| Bail)?;
+            let query: String = cx.arg(f, "query")?;
+            let kinds = cx.node_kinds(f)?;
+            let paged = q::search_page(s, &args, &query, kinds.as_deref())?;
             Ok(Val::Obj(Obj::Conn(Box::new(Conn {
                 kind: ConnKind::Search,
                 page: Page::Hit(paged),
@@ -435,7 +379,7 @@ fn query<'s>(cx: &Cx<'s>, f: &Field) -> R<'s> {
 }
 
 /// A field of an entity: the fields every entity has, then its own.
-fn node<'s>(s: &'s Store, n: NodeRef, cx: &Cx<'s>, f: &Field) -> R<'s> {
+fn node<'s>(s: &'s Store, n: NodeRef, cx: &Cx<'s>, f: &Field) -> FieldResult<'s> {
     let meta = s.meta(n);
     match f.fid {
         Fid::Id => return Ok(Val::String(ids::encode(n.kind, &meta.slug))),
@@ -447,19 +391,19 @@ fn node<'s>(s: &'s Store, n: NodeRef, cx: &Cx<'s>, f: &Field) -> R<'s> {
     }
     let i = n.idx as usize;
     match n.kind {
-        Kind::Film => film(cx, &s.films[i], f),
-        Kind::Person => person(cx, &s.people[i], f),
-        Kind::Team => team(cx, &s.teams[i], f),
-        Kind::Match => match_(s, &s.matches[i], f.fid),
-        Kind::Album => album(cx, &s.albums[i], f),
-        Kind::Track => track(&s.tracks[i], f.fid),
-        Kind::Company => company(&s.companies[i], f.fid),
-        Kind::Competition => competition(&s.competitions[i], f.fid),
-        Kind::Source => source(cx, &s.sources[i], f),
+        Kind::Film => film(cx, &s.films()[i], f),
+        Kind::Person => person(cx, &s.people()[i], f),
+        Kind::Team => team(cx, &s.teams()[i], f),
+        Kind::Match => match_(s, &s.matches()[i], f.fid),
+        Kind::Album => album(cx, &s.albums()[i], f),
+        Kind::Track => track(&s.tracks()[i], f.fid),
+        Kind::Company => company(&s.companies()[i], f.fid),
+        Kind::Competition => competition(&s.competitions()[i], f.fid),
+        Kind::Source => source(cx, &s.sources()[i], f),
     }
 }
 
-fn film<'s>(cx: &Cx<'s>, r: &'s model::Film, f: &Field) -> R<'s> {
+fn film<'s>(cx: &Cx<'s>, r: &'s model::Film, f: &Field) -> FieldResult<'s> {
     let s = cx.store;
     Ok(match f.fid {
         Fid::Title => Val::Str(&r.title),
@@ -500,7 +444,7 @@ fn film<'s>(cx: &Cx<'s>, r: &'s model::Film, f: &Field) -> R<'s> {
     })
 }
 
-fn person<'s>(cx: &Cx<'s>, r: &'s model::Person, f: &Field) -> R<'s> {
+fn person<'s>(cx: &Cx<'s>, r: &'s model::Person, f: &Field) -> FieldResult<'s> {
     Ok(match f.fid {
         Fid::Name => Val::Str(&r.name),
         Fid::Notes => statements(&r.notes),
@@ -520,7 +464,7 @@ fn person<'s>(cx: &Cx<'s>, r: &'s model::Person, f: &Field) -> R<'s> {
     })
 }
 
-fn team<'s>(cx: &Cx<'s>, r: &'s model::Team, f: &Field) -> R<'s> {
+fn team<'s>(cx: &Cx<'s>, r: &'s model::Team, f: &Field) -> FieldResult<'s> {
     let s = cx.store;
     Ok(match f.fid {
         Fid::Name => Val::Str(&r.name),
@@ -544,7 +488,7 @@ fn team<'s>(cx: &Cx<'s>, r: &'s model::Team, f: &Field) -> R<'s> {
         Fid::Films => Val::List(
             r.credits
                 .iter()
-                .filter_map(|c| match s.credits[*c as usize].work {
+                .filter_map(|c| match s.credits()[*c as usize].work {
                     Work::Film(idx) => Some(Val::Obj(Obj::Node(NodeRef {
                         kind: Kind::Film,
                         idx,
@@ -557,7 +501,7 @@ fn team<'s>(cx: &Cx<'s>, r: &'s model::Team, f: &Field) -> R<'s> {
     })
 }
 
-fn match_<'s>(s: &'s Store, r: &'s model::Match, fid: Fid) -> R<'s> {
+fn match_<'s>(s: &'s Store, r: &'s model::Match, fid: Fid) -> FieldResult<'s> {
     Ok(match fid {
         Fid::Title => Val::Str(&r.title),
         Fid::Year => opt_int(r.date.map(|d| d.year)),
@@ -565,7 +509,7 @@ fn match_<'s>(s: &'s Store, r: &'s model::Match, fid: Fid) -> R<'s> {
         Fid::Kind => opt_str(&r.kind),
         Fid::Competition => r
             .competition
-            .map_or(Val::Null, |c| Val::Str(&s.competitions[c as usize].name)),
+            .map_or(Val::Null, |c| Val::Str(&s.competitions()[c as usize].name)),
         Fid::Tournament => one(Kind::Competition, r.competition),
         Fid::Stage => opt_str(&r.stage),
         Fid::City => opt_str(&r.city),
@@ -579,7 +523,7 @@ fn match_<'s>(s: &'s Store, r: &'s model::Match, fid: Fid) -> R<'s> {
     })
 }
 
-fn album<'s>(cx: &Cx<'s>, r: &'s model::Album, f: &Field) -> R<'s> {
+fn album<'s>(cx: &Cx<'s>, r: &'s model::Album, f: &Field) -> FieldResult<'s> {
     let s = cx.store;
     Ok(match f.fid {
         Fid::Title => Val::Str(&r.title),
@@ -622,7 +566,7 @@ fn album<'s>(cx: &Cx<'s>, r: &'s model::Album, f: &Field) -> R<'s> {
     })
 }
 
-fn track(r: &model::Track, fid: Fid) -> R<'_> {
+fn track(r: &model::Track, fid: Fid) -> FieldResult<'_> {
     Ok(match fid {
         Fid::Number => Val::Int(i64::from(r.number)),
         Fid::Title => Val::Str(&r.title),
@@ -634,7 +578,7 @@ fn track(r: &model::Track, fid: Fid) -> R<'_> {
     })
 }
 
-fn company(r: &model::Company, fid: Fid) -> R<'_> {
+fn company(r: &model::Company, fid: Fid) -> FieldResult<'_> {
     Ok(match fid {
         Fid::Name => Val::Str(&r.name),
         Fid::Productions => nodes(Kind::Film, &r.produced),
@@ -644,7 +588,7 @@ fn company(r: &model::Company, fid: Fid) -> R<'_> {
     })
 }
 
-fn competition(r: &model::Competition, fid: Fid) -> R<'_> {
+fn competition(r: &model::Competition, fid: Fid) -> FieldResult<'_> {
     Ok(match fid {
         Fid::Name => Val::Str(&r.name),
         Fid::Date => date(r.date),
@@ -655,14 +599,10 @@ fn competition(r: &model::Competition, fid: Fid) -> R<'_> {
     })
 }
 
-fn source<'s>(cx: &Cx<'s>, r: &'s model::Source, f: &Field) -> R<'s> {
+fn source<'s>(cx: &Cx<'s>, r: &'s model::Source, f: &Field) -> FieldResult<'s> {
     Ok(match f.fid {
         Fid::Title => Val::Str(&r.title),
-        Fid::Kind => enum_name(match r.kind {
-            model::SourceKind::StorePage => SourceKind::StorePage,
-            model::SourceKind::ListEntry => SourceKind::ListEntry,
-            model::SourceKind::Article => SourceKind::Article,
-        }),
+        Fid::Kind => Val::Str(r.kind.code()),
         Fid::Publisher => opt_str(&r.publisher),
         Fid::Section => opt_str(&r.section),
         Fid::Author => one(Kind::Person, r.author),
@@ -671,8 +611,7 @@ fn source<'s>(cx: &Cx<'s>, r: &'s model::Source, f: &Field) -> R<'s> {
         Fid::Supports => {
             let args = cx.page_args(f)?;
             let list: Vec<Supported> = r.supports.iter().copied().map(Supported).collect();
-            let paged =
-                paginate(cx.store, &list, Order::Supports, false, &args).map_err(|_| Bail)?;
+            let paged = paginate(cx.store, &list, Order::Supports, false, &args)?;
             Val::Obj(Obj::Conn(Box::new(Conn {
                 kind: ConnKind::Node,
                 page: Page::Supported(paged),
@@ -682,10 +621,10 @@ fn source<'s>(cx: &Cx<'s>, r: &'s model::Source, f: &Field) -> R<'s> {
     })
 }
 
-fn credit(s: &Store, i: Idx, fid: Fid) -> R<'_> {
-    let c = &s.credits[i as usize];
+fn credit(s: &Store, i: Idx, fid: Fid) -> FieldResult<'_> {
+    let c = &s.credits()[i as usize];
     Ok(match fid {
-        Fid::Role => enum_name(Role::from(c.role)),
+        Fid::Role => Val::Str(c.role.code()),
         Fid::Performer => performer(c.performer),
         Fid::Work => work(c.work),
         Fid::Character => opt_str(&c.character),
@@ -695,8 +634,8 @@ fn credit(s: &Store, i: Idx, fid: Fid) -> R<'_> {
     })
 }
 
-fn coaching(s: &Store, i: Idx, fid: Fid) -> R<'_> {
-    let c = &s.coaching[i as usize];
+fn coaching(s: &Store, i: Idx, fid: Fid) -> FieldResult<'_> {
+    let c = &s.coaching()[i as usize];
     Ok(match fid {
         Fid::Person => one(Kind::Person, Some(c.person)),
         Fid::Team => one(Kind::Team, Some(c.team)),
@@ -711,7 +650,7 @@ fn coaching(s: &Store, i: Idx, fid: Fid) -> R<'_> {
 }
 
 impl Conn<'_> {
-    fn window(&self) -> crate::schema::connection::Window {
+    fn window(&self) -> Window {
         match &self.page {
             Page::Idx(p) => p.window,
             Page::Hit(p) => p.window,
@@ -744,7 +683,7 @@ impl Conn<'_> {
     }
 }
 
-fn conn<'s>(s: &'s Store, c: &Conn<'s>, fid: Fid) -> R<'s> {
+fn conn<'s>(s: &'s Store, c: &Conn<'s>, fid: Fid) -> FieldResult<'s> {
     Ok(match fid {
         Fid::TotalCount => Val::Int(i64::try_from(c.window().total).map_err(|_| Bail)?),
         Fid::Edges => Val::List(
@@ -785,7 +724,7 @@ fn copy_paged<'s, T: Keyed>(p: &Paged<'s, T>) -> Paged<'s, T> {
     }
 }
 
-fn page_info<'s>(s: &'s Store, c: &Conn<'s>, fid: Fid) -> R<'s> {
+fn page_info<'s>(s: &'s Store, c: &Conn<'s>, fid: Fid) -> FieldResult<'s> {
     let w = c.window();
     let items = c.items();
     let cursor =
@@ -813,9 +752,9 @@ fn edge_node(s: &Store, e: Edge) -> Option<NodeRef> {
     Some(match (e.kind, e.item) {
         (ConnKind::Of(kind), Item::Idx(idx)) => NodeRef { kind, idx },
         (ConnKind::Cast, Item::Idx(c)) => {
-            Store::performer_node(s.credits.get(c as usize)?.performer)
+            Store::performer_node(s.credits().get(c as usize)?.performer)
         }
-        (ConnKind::Credit, Item::Idx(c)) => Store::work_node(s.credits.get(c as usize)?.work),
+        (ConnKind::Credit, Item::Idx(c)) => Store::work_node(s.credits().get(c as usize)?.work),
         (ConnKind::Search, Item::Hit(h)) => h.node,
         (ConnKind::Node, Item::Supported(x)) => x.0,
         _ => return None,
@@ -826,7 +765,7 @@ fn edge_val(s: &Store, e: Edge) -> Val<'static> {
     edge_node(s, e).map_or(Val::Null, |n| Val::Obj(Obj::Node(n)))
 }
 
-fn edge(s: &Store, e: Edge, fid: Fid) -> R<'_> {
+fn edge(s: &Store, e: Edge, fid: Fid) -> FieldResult<'_> {
     match fid {
         Fid::Cursor => return Ok(Val::String(cursor_of(s, e.order, e.item))),
         Fid::Node => return Ok(edge_val(s, e)),
@@ -835,44 +774,16 @@ fn edge(s: &Store, e: Edge, fid: Fid) -> R<'_> {
     Ok(match (e.kind, e.item, fid) {
         (ConnKind::Search, Item::Hit(h), Fid::Rank) => Val::Int(i64::from(h.rank)),
         (ConnKind::Cast | ConnKind::Credit, Item::Idx(i), fid) => {
-            let c = &s.credits[i as usize];
+            let c = &s.credits()[i as usize];
             match (e.kind, fid) {
                 (_, Fid::Character) => opt_str(&c.character),
                 (_, Fid::Sources) => sources(&c.sources),
                 (_, Fid::Facts) => facts(&c.facts),
                 (ConnKind::Cast, Fid::Billing) => opt_int(c.billing),
-                (ConnKind::Credit, Fid::Role) => enum_name(Role::from(c.role)),
+                (ConnKind::Credit, Fid::Role) => Val::Str(c.role.code()),
                 _ => return Err(Bail),
             }
         }
         _ => return Err(Bail),
     })
-}
-
-impl<'s> Cx<'s> {
-    /// The value of argument `name` of `f`, coerced by the argument's own Rust type, as
-    /// async-graphql coerces it for the resolver.
-    pub(super) fn arg<T: InputType>(&self, f: &Field, name: &str) -> Result<T, Bail> {
-        let value = match f.args.iter().find(|(n, _)| n.as_str() == name) {
-            None => None,
-            Some((_, Arg::Const(v))) => Some(v.clone()),
-            Some((_, Arg::Var(i))) => Some(self.vars.get(*i).ok_or(Bail)?.clone()),
-            Some((_, Arg::Mixed(v))) => Some(
-                v.clone()
-                    .into_const_with(|var| self.var(var.as_str()).cloned().ok_or(()))
-                    .map_err(|()| Bail)?,
-            ),
-        };
-        T::parse(value).map_err(|_| Bail)
-    }
-
-    /// The Relay arguments of a connection field.
-    pub(super) fn page_args(&self, f: &Field) -> Result<PageArgs, Bail> {
-        Ok(PageArgs::new(
-            self.arg(f, "first")?,
-            self.arg(f, "after")?,
-            self.arg(f, "last")?,
-            self.arg(f, "before")?,
-        ))
-    }
 }

@@ -11,8 +11,16 @@
 //! `id` and `slug`, a field it does not know) makes it [`Bail`], and the request runs on
 //! async-graphql, which gives the exact answer and errors. Executing has no side effects, so
 //! running again is always safe.
+//!
+//! Owns: compiling a validated document into a plan (`plan`, with the schema's types read from
+//! the committed SDL in `catalog`), reading arguments (`args`), resolving fields (`fid`,
+//! `fields`), and writing JSON. Imports: `store` (records, ids, the query layer) and
+//! async-graphql's parser and values; never `schema`. A `QueryError` becomes a [`Bail`] in
+//! one place (below).
 
+mod args;
 mod catalog;
+mod fid;
 mod fields;
 mod plan;
 mod warm;
@@ -23,12 +31,21 @@ use serde_json::{Map, Value as Json};
 pub use plan::{Plan, Unsupported};
 
 use crate::store::Store;
+use crate::store::query::QueryError;
 use fields::{Obj, Val};
 use plan::{Field, Sub};
 
 /// The plan cannot answer this request; async-graphql will.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Bail;
+
+/// A request the query layer refuses is answered by async-graphql, with its error: the one
+/// place the plan executor meets a `QueryError`.
+impl From<QueryError> for Bail {
+    fn from(_: QueryError) -> Bail {
+        Bail
+    }
+}
 
 /// One execution: the graph and the coerced variables.
 pub struct Cx<'s> {
@@ -106,7 +123,7 @@ fn write_fields<'s>(
             out.push(b',');
         }
         out.extend_from_slice(&f.key);
-        if f.fid == fields::Fid::Typename {
+        if f.fid == fid::Fid::Typename {
             write_str(obj.type_name(), out);
             continue;
         }

@@ -20,7 +20,7 @@ use async_graphql::parser::types::{
 use async_graphql_value::Value as InputValue;
 
 use super::catalog::{CATALOG, Catalog, base_name, fits};
-use super::fields::Fid;
+use super::fid::Fid;
 
 /// Why a document has no plan. Not an error: the general executor answers it.
 #[derive(Debug, PartialEq, Eq)]

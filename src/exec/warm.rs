@@ -64,7 +64,7 @@ fn node_of(store: &Store, v: &Val<'_>) -> Option<NodeRef> {
 pub fn entity(store: &Store, n: NodeRef) {
     let i = n.idx as usize;
     let acc = match n.kind {
-        Kind::Film => store.films.get(i).map_or(0, |r| {
+        Kind::Film => store.films().get(i).map_or(0, |r| {
             byte(&r.title)
                 ^ r.original_title.as_deref().map_or(0, byte)
                 ^ r.genres.first().map_or(0, |g| g.len())
@@ -78,20 +78,20 @@ pub fn entity(store: &Store, n: NodeRef) {
                 ^ head(&r.platforms)
                 ^ head(&r.meta.sources)
         }),
-        Kind::Person => store.people.get(i).map_or(0, |r| {
+        Kind::Person => store.people().get(i).map_or(0, |r| {
             byte(&r.name)
                 ^ head(&r.credits)
                 ^ head(&r.albums)
                 ^ head(&r.coaching)
                 ^ head(&r.meta.sources)
         }),
-        Kind::Team => store.teams.get(i).map_or(0, |r| {
+        Kind::Team => store.teams().get(i).map_or(0, |r| {
             byte(&r.name) ^ head(&r.matches) ^ head(&r.coaches) ^ head(&r.credits)
         }),
-        Kind::Album => store.albums.get(i).map_or(0, |r| {
+        Kind::Album => store.albums().get(i).map_or(0, |r| {
             byte(&r.title) ^ head(&r.tracks) ^ head(&r.credits) ^ head(&r.meta.sources)
         }),
-        Kind::Match => store.matches.get(i).map_or(0, |r| {
+        Kind::Match => store.matches().get(i).map_or(0, |r| {
             byte(&r.title) ^ head(&r.teams) ^ head(&r.films) ^ head(&r.tracks)
         }),
         _ => 0,
@@ -104,7 +104,7 @@ impl Obj<'_> {
     fn warm_link(&self, store: &Store) -> usize {
         match self.credit() {
             Some(c) => store
-                .credits
+                .credits()
                 .get(c as usize)
                 .map_or(0, |c| c.character.as_deref().map_or(1, byte)),
             None => 0,

@@ -3,7 +3,7 @@
 use async_graphql::{ID, Object, Result};
 
 use super::company::Company;
-use super::connection::{PageArgs, connection, paginate};
+use super::connection::{OrBadInput, connection};
 use super::credit::Credit;
 use super::film::Film;
 use super::node::entity;
@@ -13,16 +13,17 @@ use super::source::Source;
 use super::track::TrackConnection;
 use crate::store::model::{self, Kind, Performer, Role};
 use crate::store::orders::Order;
+use crate::store::query::{PageArgs, paginate};
 
 entity!(Album, albums, model::Album, Kind::Album);
 
 impl<'a> Album<'a> {
     fn composers_list(&self) -> Vec<Person<'a>> {
         let s = self.store;
-        self.r()
+        self.record()
             .credits
             .iter()
-            .map(|c| &s.credits[*c as usize])
+            .map(|c| &s.credits()[*c as usize])
             .filter(|c| c.role == Role::Composer)
             .filter_map(|c| match c.performer {
                 Performer::Person(p) => Some(Person::new(s, p)),
@@ -41,11 +42,11 @@ impl<'a> Album<'a> {
     }
     /// The slug: lowercase, URL-safe, unique among albums.
     pub async fn slug(&self) -> &str {
-        &self.r().meta.slug
+        &self.record().meta.slug
     }
     /// The title. Where no document gives one it is made from the film's (see `facts`).
     pub async fn title(&self) -> &str {
-        &self.r().title
+        &self.record().title
     }
     /// The composer: the first of `composers`.
     async fn composer(&self) -> Option<Person<'a>> {
@@ -57,7 +58,7 @@ impl<'a> Album<'a> {
     }
     /// Every credit on the album (composer, producer, editor, liner notes).
     async fn credits(&self) -> Vec<Credit<'a>> {
-        self.r()
+        self.record()
             .credits
             .iter()
             .map(|c| Credit::new(self.store, *c))
@@ -65,39 +66,39 @@ impl<'a> Album<'a> {
     }
     /// The record label.
     async fn label(&self) -> Option<Company<'a>> {
-        self.r().label.map(|c| Company::new(self.store, c))
+        self.record().label.map(|c| Company::new(self.store, c))
     }
     /// The physical format (`CD`).
     async fn format(&self) -> Option<&str> {
-        self.r().format.as_deref()
+        self.record().format.as_deref()
     }
     /// The stock-keeping unit, as printed.
     async fn sku(&self) -> Option<&str> {
-        self.r().sku.as_deref()
+        self.record().sku.as_deref()
     }
     /// The ISBN, as printed.
     async fn isbn(&self) -> Option<&str> {
-        self.r().isbn.as_deref()
+        self.record().isbn.as_deref()
     }
     /// The price.
     async fn price(&self) -> Option<Money<'a>> {
-        self.r().price.as_ref().map(Money)
+        self.record().price.as_ref().map(Money)
     }
     /// How many copies a limited edition has.
     async fn edition_size(&self) -> Option<u32> {
-        self.r().edition_size
+        self.record().edition_size
     }
     /// How the copies of a limited edition are numbered.
     async fn numbering(&self) -> Option<&str> {
-        self.r().numbering.as_deref()
+        self.record().numbering.as_deref()
     }
     /// The running time of all its tracks, in seconds.
     async fn total_duration_seconds(&self) -> u64 {
-        self.r().total_duration_seconds
+        self.record().total_duration_seconds
     }
     /// The film the album is from.
     async fn film(&self) -> Option<Film<'a>> {
-        self.r().film.map(|f| Film::new(self.store, f))
+        self.record().film.map(|f| Film::new(self.store, f))
     }
     /// The tracks, by number.
     async fn tracks(
@@ -111,17 +112,20 @@ impl<'a> Album<'a> {
         #[graphql(desc = "Return the tracks before this cursor.")] before: Option<String>,
     ) -> Result<TrackConnection<'a>> {
         let args = PageArgs::new(first, after, last, before);
-        Ok(TrackConnection(paginate(
-            self.store,
-            &self.r().tracks,
-            Order::TrackNumber,
-            false,
-            &args,
-        )?))
+        Ok(TrackConnection(
+            paginate(
+                self.store,
+                &self.record().tracks,
+                Order::TrackNumber,
+                false,
+                &args,
+            )
+            .or_bad_input()?,
+        ))
     }
     /// What the documents say about the album.
     async fn notes(&self) -> Vec<Statement<'a>> {
-        statements(self.store, &self.r().notes)
+        statements(self.store, &self.record().notes)
     }
     /// The documents this album's facts come from.
     async fn sources(&self) -> Vec<Source<'a>> {

@@ -18,8 +18,8 @@ impl<'a> Coaching<'a> {
     pub fn new(store: &'a Store, idx: Idx) -> Self {
         Coaching { store, idx }
     }
-    fn r(&self) -> &'a model::Coaching {
-        &self.store.coaching[self.idx as usize]
+    fn record(&self) -> &'a model::Coaching {
+        &self.store.coaching()[self.idx as usize]
     }
 }
 
@@ -29,34 +29,34 @@ impl<'a> Coaching<'a> {
 impl<'a> Coaching<'a> {
     /// The coach.
     async fn person(&self) -> Person<'a> {
-        Person::new(self.store, self.r().person)
+        Person::new(self.store, self.record().person)
     }
     /// The team coached.
     async fn team(&self) -> Team<'a> {
-        Team::new(self.store, self.r().team)
+        Team::new(self.store, self.record().team)
     }
     /// When the coaching began, where known.
     async fn from(&self) -> Option<String> {
-        self.r().from.map(|d| d.to_string())
+        self.record().from.map(|d| d.to_string())
     }
     /// When the coaching ended, where known; null for a span that is open or not given.
     async fn to(&self) -> Option<String> {
-        self.r().to.map(|d| d.to_string())
+        self.record().to.map(|d| d.to_string())
     }
     /// A date at which the documents place the coaching, when they give no span.
     async fn during(&self) -> Option<String> {
-        self.r().during.map(|d| d.to_string())
+        self.record().during.map(|d| d.to_string())
     }
     /// What the documents add.
     async fn note(&self) -> Option<&'a str> {
-        self.r().note.as_deref()
+        self.record().note.as_deref()
     }
     /// The documents that state it.
     async fn sources(&self) -> Vec<Source<'a>> {
-        sources(self.store, &self.r().sources)
+        sources(self.store, &self.record().sources)
     }
     /// Where each part of it comes from.
     async fn facts(&self) -> Vec<Fact<'a>> {
-        facts(self.store, &self.r().facts)
+        facts(self.store, &self.record().facts)
     }
 }

@@ -21,15 +21,15 @@ impl<'a> Company<'a> {
     }
     /// The slug: lowercase, URL-safe, unique among companies.
     pub async fn slug(&self) -> &str {
-        &self.r().meta.slug
+        &self.record().meta.slug
     }
     /// The name, as the documents write it.
     pub async fn name(&self) -> &str {
-        &self.r().name
+        &self.record().name
     }
     /// The films the company produced.
     async fn productions(&self) -> Vec<Film<'a>> {
-        self.r()
+        self.record()
             .produced
             .iter()
             .map(|f| Film::new(self.store, *f))
@@ -37,7 +37,7 @@ impl<'a> Company<'a> {
     }
     /// The films the company broadcasts or streams.
     async fn streams(&self) -> Vec<Film<'a>> {
-        self.r()
+        self.record()
             .streams
             .iter()
             .map(|f| Film::new(self.store, *f))
@@ -45,7 +45,7 @@ impl<'a> Company<'a> {
     }
     /// The albums the company released as a label.
     async fn albums(&self) -> Vec<Album<'a>> {
-        self.r()
+        self.record()
             .labelled
             .iter()
             .map(|a| Album::new(self.store, *a))

@@ -25,27 +25,27 @@ impl<'a> Competition<'a> {
     }
     /// The slug: lowercase, URL-safe, unique among competitions.
     pub async fn slug(&self) -> &str {
-        &self.r().meta.slug
+        &self.record().meta.slug
     }
     /// The name (`2016 Rio Olympics`).
     pub async fn name(&self) -> &str {
-        &self.r().name
+        &self.record().name
     }
     /// When it was held, at the precision the documents give.
     async fn date(&self) -> Option<String> {
-        self.r().date.map(|d| d.to_string())
+        self.record().date.map(|d| d.to_string())
     }
     /// The year it was held.
     async fn year(&self) -> Option<i32> {
-        self.r().date.map(|d| i32::from(d.year))
+        self.record().date.map(|d| i32::from(d.year))
     }
     /// The host city.
     async fn city(&self) -> Option<&str> {
-        self.r().city.as_deref()
+        self.record().city.as_deref()
     }
     /// Its matches, by date.
     async fn matches(&self) -> Vec<Match<'a>> {
-        self.r()
+        self.record()
             .matches
             .iter()
             .map(|m| Match::new(self.store, *m))

@@ -11,6 +11,7 @@ use crate::store::model::{self, Idx};
 
 /// A role on a film or an album.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "model::Role")]
 pub enum Role {
     /// Directed the film.
     Director,
@@ -28,22 +29,8 @@ pub enum Role {
     LinerNotes,
 }
 
-impl From<model::Role> for Role {
-    fn from(r: model::Role) -> Self {
-        match r {
-            model::Role::Director => Role::Director,
-            model::Role::Writer => Role::Writer,
-            model::Role::Producer => Role::Producer,
-            model::Role::Cast => Role::Cast,
-            model::Role::Composer => Role::Composer,
-            model::Role::Editor => Role::Editor,
-            model::Role::LinerNotes => Role::LinerNotes,
-        }
-    }
-}
-
 fn credit(store: &Store, idx: Idx) -> &model::Credit {
-    &store.credits[idx as usize]
+    &store.credits()[idx as usize]
 }
 
 /// One credit: a person (or team) in a role on a film or an album.

@@ -4,7 +4,7 @@ use async_graphql::{ID, Object, Result};
 
 use super::album::Album;
 use super::company::Company;
-use super::connection::{PageArgs, connection, paginate};
+use super::connection::{OrBadInput, connection};
 use super::credit::{CastConnection, Credit};
 use super::r#match::MatchConnection;
 use super::node::entity;
@@ -13,16 +13,17 @@ use super::provenance::{Award, Fact, Release, Statement, statements};
 use super::source::Source;
 use crate::store::model::{self, Kind, Role};
 use crate::store::orders::Order;
+use crate::store::query::{PageArgs, paginate};
 
 entity!(Film, films, model::Film, Kind::Film);
 
 impl<'a> Film<'a> {
     fn people(&self, role: Role) -> Vec<Person<'a>> {
         let s = self.store;
-        self.r()
+        self.record()
             .crew
             .iter()
-            .map(|c| &s.credits[*c as usize])
+            .map(|c| &s.credits()[*c as usize])
             .filter(|c| c.role == role)
             .filter_map(|c| match c.performer {
                 model::Performer::Person(p) => Some(Person::new(s, p)),
@@ -41,40 +42,40 @@ impl<'a> Film<'a> {
     }
     /// The slug: lowercase, URL-safe, unique among films.
     pub async fn slug(&self) -> &str {
-        &self.r().meta.slug
+        &self.record().meta.slug
     }
     /// The title, in English where the film has one.
     pub async fn title(&self) -> &str {
-        &self.r().title
+        &self.record().title
     }
     /// The title in the film's original language (`夺冠`).
     async fn original_title(&self) -> Option<&str> {
-        self.r().original_title.as_deref()
+        self.record().original_title.as_deref()
     }
     /// The genres, in the source's order.
     async fn genres(&self) -> Vec<&str> {
-        self.r().genres.iter().map(|g| &**g).collect()
+        self.record().genres.iter().map(|g| &**g).collect()
     }
     /// The running time in minutes.
     async fn runtime_minutes(&self) -> Option<u32> {
-        self.r().runtime_minutes
+        self.record().runtime_minutes
     }
     /// The year of the earliest release or premiere.
     async fn year(&self) -> Option<i32> {
-        self.r().year.map(i32::from)
+        self.record().year.map(i32::from)
     }
     /// The primary synopsis. Where documents give several, `synopses` has them all.
     async fn synopsis(&self) -> Option<&str> {
-        self.r().synopses.first().map(|t| &*t.text)
+        self.record().synopses.first().map(|t| &*t.text)
     }
     /// Every synopsis the documents give, each with its source, the primary one first.
     async fn synopses(&self) -> Vec<Statement<'a>> {
-        statements(self.store, &self.r().synopses)
+        statements(self.store, &self.record().synopses)
     }
     /// Premieres, planned and actual releases, by date. Where documents disagree on a date,
     /// each date is here with its own source.
     async fn releases(&self) -> Vec<Release<'a>> {
-        self.r()
+        self.record()
             .releases
             .iter()
             .map(|release| Release {
@@ -85,7 +86,7 @@ impl<'a> Film<'a> {
     }
     /// Award entries and wins.
     async fn awards(&self) -> Vec<Award<'a>> {
-        self.r()
+        self.record()
             .awards
             .iter()
             .map(|award| Award {
@@ -96,7 +97,7 @@ impl<'a> Film<'a> {
     }
     /// Other facts the documents give about the film.
     async fn notes(&self) -> Vec<Statement<'a>> {
-        statements(self.store, &self.r().notes)
+        statements(self.store, &self.record().notes)
     }
     /// The directors.
     async fn directors(&self) -> Vec<Person<'a>> {
@@ -117,7 +118,7 @@ impl<'a> Film<'a> {
     /// Every credit that is not a cast credit (director, writer, producer, composer), with
     /// its sources.
     async fn crew(&self) -> Vec<Credit<'a>> {
-        self.r()
+        self.record()
             .crew
             .iter()
             .map(|c| Credit::new(self.store, *c))
@@ -125,7 +126,7 @@ impl<'a> Film<'a> {
     }
     /// The production companies.
     async fn production_companies(&self) -> Vec<Company<'a>> {
-        self.r()
+        self.record()
             .production_companies
             .iter()
             .map(|c| Company::new(self.store, *c))
@@ -133,7 +134,7 @@ impl<'a> Film<'a> {
     }
     /// The platforms that broadcast or stream the film.
     async fn platforms(&self) -> Vec<Company<'a>> {
-        self.r()
+        self.record()
             .platforms
             .iter()
             .map(|c| Company::new(self.store, *c))
@@ -151,21 +152,20 @@ impl<'a> Film<'a> {
         #[graphql(desc = "Return the cast members before this cursor.")] before: Option<String>,
     ) -> Result<CastConnection<'a>> {
         let args = PageArgs::new(first, after, last, before);
-        Ok(CastConnection(paginate(
-            self.store,
-            &self.r().cast,
-            Order::Cast,
-            false,
-            &args,
-        )?))
+        Ok(CastConnection(
+            paginate(self.store, &self.record().cast, Order::Cast, false, &args).or_bad_input()?,
+        ))
     }
     /// The film's soundtrack album: the first of its albums.
     async fn soundtrack(&self) -> Option<Album<'a>> {
-        self.r().albums.first().map(|a| Album::new(self.store, *a))
+        self.record()
+            .albums
+            .first()
+            .map(|a| Album::new(self.store, *a))
     }
     /// Every album of music from the film.
     async fn albums(&self) -> Vec<Album<'a>> {
-        self.r()
+        self.record()
             .albums
             .iter()
             .map(|a| Album::new(self.store, *a))
@@ -183,13 +183,16 @@ impl<'a> Film<'a> {
         #[graphql(desc = "Return the matches before this cursor.")] before: Option<String>,
     ) -> Result<MatchConnection<'a>> {
         let args = PageArgs::new(first, after, last, before);
-        Ok(MatchConnection(paginate(
-            self.store,
-            &self.r().matches,
-            Order::MatchDate,
-            false,
-            &args,
-        )?))
+        Ok(MatchConnection(
+            paginate(
+                self.store,
+                &self.record().matches,
+                Order::MatchDate,
+                false,
+                &args,
+            )
+            .or_bad_input()?,
+        ))
     }
     /// The documents this film's facts come from.
     async fn sources(&self) -> Vec<Source<'a>> {

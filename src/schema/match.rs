@@ -24,47 +24,47 @@ impl<'a> Match<'a> {
     }
     /// The slug: lowercase, URL-safe, unique among matches.
     pub async fn slug(&self) -> &str {
-        &self.r().meta.slug
+        &self.record().meta.slug
     }
     /// A title made from the teams and the occasion (`facts` shows it is editorial).
     pub async fn title(&self) -> &str {
-        &self.r().title
+        &self.record().title
     }
     /// The year the match was played.
     async fn year(&self) -> Option<i32> {
-        self.r().date.map(|d| i32::from(d.year))
+        self.record().date.map(|d| i32::from(d.year))
     }
     /// The date at the precision the documents give (`1981`, or `1981-11-16`).
     async fn date(&self) -> Option<String> {
-        self.r().date.map(|d| d.to_string())
+        self.record().date.map(|d| d.to_string())
     }
     /// What kind of match it was, where the documents say (`Training match`).
     async fn kind(&self) -> Option<&str> {
-        self.r().kind.as_deref()
+        self.record().kind.as_deref()
     }
     /// The name of the competition (`1981 World Cup`); `tournament` has the full record.
     async fn competition(&self) -> Option<&str> {
-        self.r()
+        self.record()
             .competition
-            .map(|c| &*self.store.competitions[c as usize].name)
+            .map(|c| &*self.store.competitions()[c as usize].name)
     }
     /// The competition, as a node.
     async fn tournament(&self) -> Option<Competition<'a>> {
-        self.r()
+        self.record()
             .competition
             .map(|c| Competition::new(self.store, c))
     }
     /// The stage of the competition (`Final`, `Quarterfinal`).
     async fn stage(&self) -> Option<&str> {
-        self.r().stage.as_deref()
+        self.record().stage.as_deref()
     }
     /// The city it was played in.
     async fn city(&self) -> Option<&str> {
-        self.r().city.as_deref()
+        self.record().city.as_deref()
     }
     /// The teams that played.
     async fn teams(&self) -> Vec<Team<'a>> {
-        self.r()
+        self.record()
             .teams
             .iter()
             .map(|t| Team::new(self.store, *t))
@@ -72,11 +72,11 @@ impl<'a> Match<'a> {
     }
     /// The team that won, where the documents say.
     async fn winner(&self) -> Option<Team<'a>> {
-        self.r().winner.map(|t| Team::new(self.store, t))
+        self.record().winner.map(|t| Team::new(self.store, t))
     }
     /// The commentators of the broadcast.
     async fn commentators(&self) -> Vec<Person<'a>> {
-        self.r()
+        self.record()
             .commentators
             .iter()
             .map(|p| Person::new(self.store, *p))
@@ -84,7 +84,7 @@ impl<'a> Match<'a> {
     }
     /// The films that re-stage the match.
     async fn films(&self) -> Vec<Film<'a>> {
-        self.r()
+        self.record()
             .films
             .iter()
             .map(|f| Film::new(self.store, *f))
@@ -92,7 +92,7 @@ impl<'a> Match<'a> {
     }
     /// The soundtrack tracks that score it.
     async fn tracks(&self) -> Vec<Track<'a>> {
-        self.r()
+        self.record()
             .tracks
             .iter()
             .map(|t| Track::new(self.store, *t))
@@ -100,7 +100,7 @@ impl<'a> Match<'a> {
     }
     /// What the documents say about the match.
     async fn notes(&self) -> Vec<Statement<'a>> {
-        statements(self.store, &self.r().notes)
+        statements(self.store, &self.record().notes)
     }
     /// The documents this match's facts come from.
     async fn sources(&self) -> Vec<Source<'a>> {

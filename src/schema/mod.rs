@@ -1,4 +1,9 @@
 //! The GraphQL layer: thin types that borrow the store's records, one module per type.
+//!
+//! Owns: the async-graphql schema (types, root fields, interfaces, connections), the null
+//! propagation extension, and the one place where the query layer's errors become GraphQL
+//! errors (`connection::OrBadInput`). Imports: `store` (records, ids, the query layer) only;
+//! never `exec`, which answers the same requests without it.
 
 mod album;
 mod coaching;
@@ -8,7 +13,6 @@ pub mod connection;
 pub(crate) mod credit;
 pub mod error;
 mod film;
-pub mod ids;
 mod r#match;
 mod node;
 mod nulls;

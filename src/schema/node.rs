@@ -29,25 +29,19 @@ macro_rules! entity {
                 $name { store, idx }
             }
             /// The record; the index came from the store, so it is always in range.
-            pub fn r(&self) -> &'a $record {
-                &self.store.$table[self.idx as usize]
-            }
-            pub fn node_ref(&self) -> crate::store::model::NodeRef {
-                crate::store::model::NodeRef {
-                    kind: $kind,
-                    idx: self.idx,
-                }
+            pub fn record(&self) -> &'a $record {
+                &self.store.$table()[self.idx as usize]
             }
             pub fn global_id(&self) -> async_graphql::ID {
-                super::ids::of(self.store, self.node_ref())
+                async_graphql::ID(crate::store::ids::encode($kind, &self.record().meta.slug))
             }
             // Every entity but a source lists its sources; a source is its own.
             #[allow(dead_code)]
             pub fn sources_list(&self) -> Vec<super::source::Source<'a>> {
-                super::provenance::sources(self.store, &self.r().meta.sources)
+                super::provenance::sources(self.store, &self.record().meta.sources)
             }
             pub fn facts_list(&self) -> Vec<super::provenance::Fact<'a>> {
-                super::provenance::facts(self.store, &self.r().meta.facts)
+                super::provenance::facts(self.store, &self.record().meta.facts)
             }
         }
     };

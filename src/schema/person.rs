@@ -4,7 +4,7 @@ use async_graphql::{ID, Object, Result};
 
 use super::album::Album;
 use super::coaching::Coaching;
-use super::connection::{PageArgs, connection, paginate};
+use super::connection::{OrBadInput, connection};
 use super::credit::CreditConnection;
 use super::r#match::Match;
 use super::node::entity;
@@ -12,6 +12,7 @@ use super::provenance::{Fact, Statement, statements};
 use super::source::Source;
 use crate::store::model::{self, Kind};
 use crate::store::orders::Order;
+use crate::store::query::{PageArgs, paginate};
 
 entity!(Person, people, model::Person, Kind::Person);
 
@@ -24,15 +25,15 @@ impl<'a> Person<'a> {
     }
     /// The slug: lowercase, URL-safe, unique among people.
     pub async fn slug(&self) -> &str {
-        &self.r().meta.slug
+        &self.record().meta.slug
     }
     /// The name, as the documents write it.
     pub async fn name(&self) -> &str {
-        &self.r().name
+        &self.record().name
     }
     /// What the documents say about the person.
     async fn notes(&self) -> Vec<Statement<'a>> {
-        statements(self.store, &self.r().notes)
+        statements(self.store, &self.record().notes)
     }
     /// Every credit on films and albums, by year; each edge carries the role and character.
     async fn credits(
@@ -46,17 +47,20 @@ impl<'a> Person<'a> {
         #[graphql(desc = "Return the credits before this cursor.")] before: Option<String>,
     ) -> Result<CreditConnection<'a>> {
         let args = PageArgs::new(first, after, last, before);
-        Ok(CreditConnection(paginate(
-            self.store,
-            &self.r().credits,
-            Order::PersonCredits,
-            false,
-            &args,
-        )?))
+        Ok(CreditConnection(
+            paginate(
+                self.store,
+                &self.record().credits,
+                Order::PersonCredits,
+                false,
+                &args,
+            )
+            .or_bad_input()?,
+        ))
     }
     /// The albums the person is credited on.
     async fn albums(&self) -> Vec<Album<'a>> {
-        self.r()
+        self.record()
             .albums
             .iter()
             .map(|a| Album::new(self.store, *a))
@@ -64,7 +68,7 @@ impl<'a> Person<'a> {
     }
     /// The teams the person has coached.
     async fn coaching(&self) -> Vec<Coaching<'a>> {
-        self.r()
+        self.record()
             .coaching
             .iter()
             .map(|c| Coaching::new(self.store, *c))
@@ -72,7 +76,7 @@ impl<'a> Person<'a> {
     }
     /// The matches the person commentated, by date.
     async fn commentated(&self) -> Vec<Match<'a>> {
-        self.r()
+        self.record()
             .commentated
             .iter()
             .map(|m| Match::new(self.store, *m))
@@ -80,7 +84,7 @@ impl<'a> Person<'a> {
     }
     /// The source documents the person wrote.
     async fn authored(&self) -> Vec<Source<'a>> {
-        self.r()
+        self.record()
             .authored
             .iter()
             .map(|s| Source::new(self.store, *s))

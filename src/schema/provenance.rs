@@ -4,7 +4,7 @@ use async_graphql::{Enum, Object};
 
 use super::source::Source;
 use crate::store::Store;
-use crate::store::model::{self, Idx, ReleaseKind as Kind};
+use crate::store::model::{self, Idx};
 
 pub fn sources<'a>(store: &'a Store, list: &'a [Idx]) -> Vec<Source<'a>> {
     list.iter().map(|i| Source::new(store, *i)).collect()
@@ -72,6 +72,7 @@ pub fn statements<'a>(store: &'a Store, list: &'a [model::Text]) -> Vec<Statemen
 
 /// What kind of release a release date is.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::store::model::ReleaseKind")]
 pub enum ReleaseKind {
     /// A premiere screening.
     Premiere,
@@ -83,18 +84,6 @@ pub enum ReleaseKind {
     Theatrical,
     /// The release on a streaming platform.
     Streaming,
-}
-
-impl From<Kind> for ReleaseKind {
-    fn from(k: Kind) -> Self {
-        match k {
-            Kind::Premiere => ReleaseKind::Premiere,
-            Kind::Planned => ReleaseKind::Planned,
-            Kind::Release => ReleaseKind::Release,
-            Kind::Theatrical => ReleaseKind::Theatrical,
-            Kind::Streaming => ReleaseKind::Streaming,
-        }
-    }
 }
 
 /// A release of a film: a date with its kind and place. Documents may disagree, so a film can

@@ -7,72 +7,22 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use super::album::{Album, AlbumConnection};
 use super::company::{Company, CompanyConnection};
 use super::competition::{Competition, CompetitionConnection};
-use super::connection::{MAX_PAGE, PageArgs, Paged, paginate, paginate_seek};
-use super::error::bad_input;
+use super::connection::OrBadInput;
 use super::film::{Film, FilmConnection};
-use super::ids;
 use super::r#match::{Match, MatchConnection};
 use super::node::Node;
 use super::person::{Person, PersonConnection};
-pub(crate) use super::search::Hit;
-use super::search::{Hits, SearchConnection};
+use super::search::SearchConnection;
 use super::source::{Source, SourceConnection};
 use super::team::{Team, TeamConnection};
 use super::track::{Track, TrackConnection};
 use crate::store::Store;
-use crate::store::model::{Idx, Kind, NodeRef};
-use crate::store::orders::Order;
-use crate::store::search::fold;
-use crate::store::values::PartialDate;
-
-/// The longest text a filter or search may be given.
-const MAX_QUERY_CHARS: usize = 200;
+use crate::store::model::Kind;
+use crate::store::query::{self as q, PageArgs};
 
 /// The store this request runs against: the graph that was current when it started.
 pub fn store<'a>(ctx: &Context<'a>) -> Result<&'a Store> {
     Ok(ctx.data::<Arc<Store>>()?.as_ref())
-}
-
-/// Resolves a root lookup's `id` or `slug` (exactly one) to an entity of `kind`.
-pub(crate) fn lookup(
-    store: &Store,
-    kind: Kind,
-    id: Option<ID>,
-    slug: Option<String>,
-) -> Result<Option<Idx>> {
-    match (id, slug) {
-        (Some(id), None) => match ids::decode(&id) {
-            Some((k, slug)) if k == kind => Ok(store.find(kind, &slug)),
-            Some((k, _)) => Err(bad_input(format!(
-                "`id` names a {}, not a {}",
-                k.name(),
-                kind.name()
-            ))),
-            None => Err(bad_input(format!("`id` is not a valid {} id", kind.name()))),
-        },
-        (None, Some(slug)) => Ok(store.find(kind, &slug)),
-        _ => Err(bad_input("give exactly one of `id` and `slug`")),
-    }
-}
-
-pub(crate) fn node_by_id(store: &Store, id: &str) -> Result<Option<NodeRef>> {
-    let (kind, slug) = ids::decode(id)
-        .ok_or_else(|| bad_input(format!("\"{}\" is not a valid id", truncate(id))))?;
-    Ok(store.find(kind, &slug).map(|idx| NodeRef { kind, idx }))
-}
-
-fn truncate(text: &str) -> String {
-    text.chars().take(40).collect()
-}
-
-/// Folds a filter's text, refusing text that is too long.
-fn filter_text(text: &str, arg: &str) -> Result<String> {
-    if text.chars().count() > MAX_QUERY_CHARS {
-        return Err(bad_input(format!(
-            "`{arg}` may be at most {MAX_QUERY_CHARS} characters"
-        )));
-    }
-    Ok(fold(text))
 }
 
 /// The direction of an order.
@@ -91,8 +41,31 @@ impl OrderDirection {
     }
 }
 
+/// Reads a GraphQL order input into the query layer's order.
+macro_rules! order_into_query {
+    ($order:ident, |$o:ident| $make:expr) => {
+        impl From<$order> for q::$order {
+            fn from($o: $order) -> q::$order {
+                $make
+            }
+        }
+    };
+}
+
+/// Reads a GraphQL filter input into the query layer's filter, field by field.
+macro_rules! filter_into_query {
+    ($filter:ident { $($field:ident),* }) => {
+        impl From<$filter> for q::$filter {
+            fn from(f: $filter) -> q::$filter {
+                q::$filter { $($field: f.$field),* }
+            }
+        }
+    };
+}
+
 /// What films can be ordered by.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "q::FilmOrderField")]
 pub enum FilmOrderField {
     /// By title, ignoring case and accents.
     #[default]
@@ -121,6 +94,15 @@ pub struct FilmFilter {
     pub title_contains: Option<String>,
 }
 
+order_into_query!(FilmOrder, |o| q::FilmOrder {
+    field: o.field.into(),
+    descending: o.direction.descending(),
+});
+filter_into_query!(FilmFilter {
+    year,
+    title_contains
+});
+
 /// What people can be ordered by.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PersonOrderField {
@@ -147,8 +129,14 @@ pub struct PersonFilter {
     pub name_contains: Option<String>,
 }
 
+order_into_query!(PersonOrder, |o| q::PersonOrder {
+    descending: o.direction.descending(),
+});
+filter_into_query!(PersonFilter { name_contains });
+
 /// What matches can be ordered by.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "q::MatchOrderField")]
 pub enum MatchOrderField {
     /// By date; undated matches last.
     #[default]
@@ -183,8 +171,21 @@ pub struct MatchFilter {
     pub competition: Option<String>,
 }
 
+order_into_query!(MatchOrder, |o| q::MatchOrder {
+    field: o.field.into(),
+    descending: o.direction.descending(),
+});
+filter_into_query!(MatchFilter {
+    year,
+    from,
+    to,
+    team,
+    competition
+});
+
 /// What tracks can be ordered by.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "q::TrackOrderField")]
 pub enum TrackOrderField {
     /// By track number, then slug.
     #[default]
@@ -219,8 +220,20 @@ pub struct TrackFilter {
     pub max_duration_seconds: Option<i32>,
 }
 
+order_into_query!(TrackOrder, |o| q::TrackOrder {
+    field: o.field.into(),
+    descending: o.direction.descending(),
+});
+filter_into_query!(TrackFilter {
+    album,
+    title_contains,
+    min_duration_seconds,
+    max_duration_seconds
+});
+
 /// The types of node, to narrow a search.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "Kind")]
 pub enum NodeType {
     /// Films.
     Film,
@@ -242,231 +255,20 @@ pub enum NodeType {
     Source,
 }
 
-impl NodeType {
-    fn kind(self) -> Kind {
-        match self {
-            NodeType::Film => Kind::Film,
-            NodeType::Person => Kind::Person,
-            NodeType::Team => Kind::Team,
-            NodeType::Match => Kind::Match,
-            NodeType::Album => Kind::Album,
-            NodeType::Track => Kind::Track,
-            NodeType::Company => Kind::Company,
-            NodeType::Competition => Kind::Competition,
-            NodeType::Source => Kind::Source,
-        }
-    }
-}
-
-/// Keeps the indices of `list` (in its order) for which `keep` holds.
-fn filtered(list: &[Idx], keep: impl Fn(Idx) -> bool) -> Vec<Idx> {
-    list.iter().copied().filter(|i| keep(*i)).collect()
-}
-
-fn parse_date(text: &str, arg: &str) -> Result<PartialDate> {
-    PartialDate::parse(text).map_err(|e| bad_input(format!("`{arg}`: {e}")))
-}
-
-/// The page of `films` the arguments select; `Query::films` and the plan executor share it.
-pub(crate) fn films_page<'a>(
-    s: &'a Store,
-    args: &PageArgs,
-    filter: Option<FilmFilter>,
-    order_by: Option<FilmOrder>,
-) -> Result<Paged<'a, Idx>> {
-    let order_by = order_by.unwrap_or_default();
-    let (list, order) = match order_by.field {
-        FilmOrderField::Title => (s.orders.label(Kind::Film), Order::Label(Kind::Film)),
-        FilmOrderField::Year => (s.orders.films_by_year.as_slice(), Order::FilmYear),
-    };
-    let desc = order_by.direction.descending();
-    let Some(filter) = filter else {
-        return paginate(s, list, order, desc, args);
-    };
-    let title = filter
-        .title_contains
-        .as_deref()
-        .map(|t| filter_text(t, "titleContains"))
-        .transpose()?;
-    let list = filtered(list, |i| {
-        let f = &s.films[i as usize];
-        filter.year.is_none_or(|y| f.year.map(i32::from) == Some(y))
-            && title.as_deref().is_none_or(|t| {
-                fold(&f.title).contains(t)
-                    || f.original_title
-                        .as_deref()
-                        .is_some_and(|o| fold(o).contains(t))
-            })
-    });
-    paginate(s, &list, order, desc, args)
-}
-
-/// The page of `people` the arguments select; `Query::people` and the plan executor share it.
-pub(crate) fn people_page<'a>(
-    s: &'a Store,
-    args: &PageArgs,
-    filter: Option<PersonFilter>,
-    order_by: Option<PersonOrder>,
-) -> Result<Paged<'a, Idx>> {
-    let order_by = order_by.unwrap_or_default();
-    let (list, order) = (s.orders.label(Kind::Person), Order::Label(Kind::Person));
-    let desc = order_by.direction.descending();
-    match filter.and_then(|f| f.name_contains) {
-        None => paginate(s, list, order, desc, args),
-        Some(name) => {
-            let name = filter_text(&name, "nameContains")?;
-            let list = filtered(list, |i| fold(&s.people[i as usize].name).contains(&name));
-            paginate(s, &list, order, desc, args)
-        }
-    }
-}
-
-/// The page of `teams` the arguments select; `Query::teams` and the plan executor share it.
-pub(crate) fn teams_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
-    paginate(
-        s,
-        s.orders.label(Kind::Team),
-        Order::Label(Kind::Team),
-        false,
-        args,
+/// Resolves a root lookup's `id` or `slug` (exactly one) to an entity of `kind`.
+fn lookup(
+    store: &Store,
+    kind: Kind,
+    id: Option<ID>,
+    slug: Option<String>,
+) -> Result<Option<crate::store::model::Idx>> {
+    q::lookup(
+        store,
+        kind,
+        id.as_deref().map(String::as_str),
+        slug.as_deref(),
     )
-}
-
-/// The page of `matches` the arguments select; `Query::matches` and the plan executor share it.
-pub(crate) fn matches_page<'a>(
-    s: &'a Store,
-    args: &PageArgs,
-    filter: Option<MatchFilter>,
-    order_by: Option<MatchOrder>,
-) -> Result<Paged<'a, Idx>> {
-    let order_by = order_by.unwrap_or_default();
-    let (list, order) = match order_by.field {
-        MatchOrderField::Date => (s.orders.matches_by_date.as_slice(), Order::MatchDate),
-        MatchOrderField::Title => (s.orders.label(Kind::Match), Order::Label(Kind::Match)),
-    };
-    let desc = order_by.direction.descending();
-    let Some(f) = filter else {
-        return paginate(s, list, order, desc, args);
-    };
-    let from = f
-        .from
-        .as_deref()
-        .map(|d| parse_date(d, "from"))
-        .transpose()?;
-    let to = f.to.as_deref().map(|d| parse_date(d, "to")).transpose()?;
-    // A slug that names nothing matches nothing; it is not an error, as with lookups.
-    let team = f.team.as_deref().map(|t| s.find(Kind::Team, t));
-    let competition = f
-        .competition
-        .as_deref()
-        .map(|c| s.find(Kind::Competition, c));
-    let list = filtered(list, |i| {
-        let m = &s.matches[i as usize];
-        let date = m.date;
-        f.year
-            .is_none_or(|y| date.is_some_and(|d| i32::from(d.year) == y))
-            && from.is_none_or(|from| date.is_some_and(|d| d >= from || from.contains(&d)))
-            && to.is_none_or(|to| date.is_some_and(|d| d <= to || to.contains(&d)))
-            && team.is_none_or(|t| t.is_some_and(|t| m.teams.contains(&t)))
-            && competition.is_none_or(|c| c.is_some() && m.competition == c)
-    });
-    paginate(s, &list, order, desc, args)
-}
-
-/// The page of `albums` the arguments select; `Query::albums` and the plan executor share it.
-pub(crate) fn albums_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
-    paginate(
-        s,
-        s.orders.label(Kind::Album),
-        Order::Label(Kind::Album),
-        false,
-        args,
-    )
-}
-
-/// The page of `tracks` the arguments select; `Query::tracks` and the plan executor share it.
-pub(crate) fn tracks_page<'a>(
-    s: &'a Store,
-    args: &PageArgs,
-    filter: Option<TrackFilter>,
-    order_by: Option<TrackOrder>,
-) -> Result<Paged<'a, Idx>> {
-    let order_by = order_by.unwrap_or_default();
-    let (list, order) = match order_by.field {
-        TrackOrderField::Number => (s.orders.tracks_by_number.as_slice(), Order::TrackNumber),
-        TrackOrderField::Title => (s.orders.tracks_by_title.as_slice(), Order::TrackTitle),
-        TrackOrderField::Duration => (s.orders.tracks_by_duration.as_slice(), Order::TrackDuration),
-    };
-    let desc = order_by.direction.descending();
-    let Some(f) = filter else {
-        return paginate(s, list, order, desc, args);
-    };
-    let title = f
-        .title_contains
-        .as_deref()
-        .map(|t| filter_text(t, "titleContains"))
-        .transpose()?;
-    let album = f.album.as_deref().map(|a| s.find(Kind::Album, a));
-    let list = filtered(list, |i| {
-        let t = &s.tracks[i as usize];
-        let secs = i64::from(t.duration.seconds);
-        album.is_none_or(|a| a == Some(t.album))
-            && title.as_deref().is_none_or(|q| fold(&t.title).contains(q))
-            && f.min_duration_seconds.is_none_or(|m| secs >= i64::from(m))
-            && f.max_duration_seconds.is_none_or(|m| secs <= i64::from(m))
-    });
-    paginate(s, &list, order, desc, args)
-}
-
-/// The page of `companies` the arguments select; `Query::companies` and the plan executor share it.
-pub(crate) fn companies_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
-    paginate(
-        s,
-        s.orders.label(Kind::Company),
-        Order::Label(Kind::Company),
-        false,
-        args,
-    )
-}
-
-/// The page of `competitions` the arguments select; `Query::competitions` and the plan executor share it.
-pub(crate) fn competitions_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
-    paginate(
-        s,
-        s.orders.label(Kind::Competition),
-        Order::Label(Kind::Competition),
-        false,
-        args,
-    )
-}
-
-/// The page of `sources` the arguments select; `Query::sources` and the plan executor share it.
-pub(crate) fn sources_page<'a>(s: &'a Store, args: &PageArgs) -> Result<Paged<'a, Idx>> {
-    paginate(
-        s,
-        s.orders.label(Kind::Source),
-        Order::Label(Kind::Source),
-        false,
-        args,
-    )
-}
-
-/// The page of `search` the arguments select; `Query::search` and the plan executor share it.
-pub(crate) fn search_page<'a>(
-    s: &'a Store,
-    args: &PageArgs,
-    query: String,
-    types: Option<Vec<NodeType>>,
-) -> Result<Paged<'a, Hit>> {
-    let folded = filter_text(&query, "query")?;
-    if folded.trim().is_empty() {
-        return Err(bad_input(
-            "`query` must contain a letter, a digit or a CJK character",
-        ));
-    }
-    let kinds: Option<Vec<Kind>> = types.map(|t| t.into_iter().map(NodeType::kind).collect());
-    let hits = Hits::new(s, &query, kinds.as_deref());
-    paginate_seek(s, &hits, Order::Search, args)
+    .or_bad_input()
 }
 
 /// The root of every query.
@@ -482,7 +284,9 @@ impl Query {
         #[graphql(desc = "A global id.")] id: ID,
     ) -> Result<Option<Node<'a>>> {
         let s = store(ctx)?;
-        Ok(node_by_id(s, &id)?.map(|n| Node::new(s, n)))
+        Ok(q::node_by_id(s, &id)
+            .or_bad_input()?
+            .map(|n| Node::new(s, n)))
     }
 
     /// Fetches entities by global id, in the order given (at most 100). Null for each
@@ -493,14 +297,13 @@ impl Query {
         #[graphql(desc = "Global ids, at most 100.")] ids: Vec<ID>,
     ) -> Result<Vec<Option<Node<'a>>>> {
         let s = store(ctx)?;
-        if ids.len() > MAX_PAGE {
-            return Err(bad_input(format!(
-                "`ids` may hold at most {MAX_PAGE} ids, not {}",
-                ids.len()
-            )));
-        }
+        q::check_id_count(ids.len()).or_bad_input()?;
         ids.iter()
-            .map(|id| Ok(node_by_id(s, id)?.map(|n| Node::new(s, n))))
+            .map(|id| {
+                Ok(q::node_by_id(s, id)
+                    .or_bad_input()?
+                    .map(|n| Node::new(s, n)))
+            })
             .collect()
     }
 
@@ -621,7 +424,8 @@ impl Query {
     ) -> Result<FilmConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(FilmConnection(films_page(s, &args, filter, order_by)?))
+        let page = q::films_page(s, &args, filter.map(Into::into), order_by.map(Into::into));
+        Ok(FilmConnection(page.or_bad_input()?))
     }
 
     /// Every person, by name.
@@ -641,7 +445,8 @@ impl Query {
     ) -> Result<PersonConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(PersonConnection(people_page(s, &args, filter, order_by)?))
+        let page = q::people_page(s, &args, filter.map(Into::into), order_by.map(Into::into));
+        Ok(PersonConnection(page.or_bad_input()?))
     }
 
     /// Every team, by name.
@@ -658,7 +463,9 @@ impl Query {
     ) -> Result<TeamConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(TeamConnection(teams_page(s, &args)?))
+        Ok(TeamConnection(
+            q::label_page(s, Kind::Team, &args).or_bad_input()?,
+        ))
     }
 
     /// Every match, by date unless `orderBy` says otherwise.
@@ -678,7 +485,8 @@ impl Query {
     ) -> Result<MatchConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(MatchConnection(matches_page(s, &args, filter, order_by)?))
+        let page = q::matches_page(s, &args, filter.map(Into::into), order_by.map(Into::into));
+        Ok(MatchConnection(page.or_bad_input()?))
     }
 
     /// Every album, by title.
@@ -695,7 +503,9 @@ impl Query {
     ) -> Result<AlbumConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(AlbumConnection(albums_page(s, &args)?))
+        Ok(AlbumConnection(
+            q::label_page(s, Kind::Album, &args).or_bad_input()?,
+        ))
     }
 
     /// Every track of every album, by number unless `orderBy` says otherwise.
@@ -715,7 +525,8 @@ impl Query {
     ) -> Result<TrackConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(TrackConnection(tracks_page(s, &args, filter, order_by)?))
+        let page = q::tracks_page(s, &args, filter.map(Into::into), order_by.map(Into::into));
+        Ok(TrackConnection(page.or_bad_input()?))
     }
 
     /// Every company, by name.
@@ -732,7 +543,9 @@ impl Query {
     ) -> Result<CompanyConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(CompanyConnection(companies_page(s, &args)?))
+        Ok(CompanyConnection(
+            q::label_page(s, Kind::Company, &args).or_bad_input()?,
+        ))
     }
 
     /// Every competition, by name.
@@ -749,7 +562,9 @@ impl Query {
     ) -> Result<CompetitionConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(CompetitionConnection(competitions_page(s, &args)?))
+        Ok(CompetitionConnection(
+            q::label_page(s, Kind::Competition, &args).or_bad_input()?,
+        ))
     }
 
     /// Every source document, by title.
@@ -766,7 +581,9 @@ impl Query {
     ) -> Result<SourceConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(SourceConnection(sources_page(s, &args)?))
+        Ok(SourceConnection(
+            q::label_page(s, Kind::Source, &args).or_bad_input()?,
+        ))
     }
 
     /// Searches the names and titles of every node, ignoring case and accents; works for
@@ -789,6 +606,8 @@ impl Query {
     ) -> Result<SearchConnection<'a>> {
         let s = store(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        Ok(SearchConnection(search_page(s, &args, query, types)?))
+        let kinds: Option<Vec<Kind>> = types.map(|t| t.into_iter().map(Kind::from).collect());
+        let page = q::search_page(s, &args, &query, kinds.as_deref());
+        Ok(SearchConnection(page.or_bad_input()?))
     }
 }

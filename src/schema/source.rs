@@ -2,18 +2,20 @@
 
 use async_graphql::{Enum, ID, Object, Result};
 
-use super::connection::{PageArgs, connection, paginate};
+use super::connection::{OrBadInput, connection};
 use super::node::{Node, entity};
 use super::person::Person;
 use super::provenance::Fact;
-use crate::store::Store;
-use crate::store::model::{self, Kind, NodeRef, SourceKind as K};
-use crate::store::orders::{Key, Order, Part};
+
+use crate::store::model::{self, Kind};
+use crate::store::orders::Order;
+use crate::store::query::{PageArgs, Supported, paginate};
 
 entity!(Source, sources, model::Source, Kind::Source);
 
 /// What kind of document a source is.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "model::SourceKind")]
 pub enum SourceKind {
     /// A shop's product page.
     StorePage,
@@ -21,19 +23,6 @@ pub enum SourceKind {
     ListEntry,
     /// An article.
     Article,
-}
-
-/// A node a source supports, as a connection item; the store keeps them by kind and slug.
-#[derive(Clone, Copy)]
-pub struct Supported(pub NodeRef);
-
-impl super::connection::Keyed for Supported {
-    fn key(&self, store: &Store, _order: Order) -> Key {
-        vec![
-            Part::Int(self.0.kind as i64),
-            Part::Str(store.slug(self.0).into()),
-        ]
-    }
 }
 
 /// A source document: where the facts of the graph come from.
@@ -45,39 +34,35 @@ impl<'a> Source<'a> {
     }
     /// The slug: lowercase, URL-safe, unique among sources.
     pub async fn slug(&self) -> &str {
-        &self.r().meta.slug
+        &self.record().meta.slug
     }
     /// The document's title; made by an editor where it has none (see `facts`).
     pub async fn title(&self) -> &str {
-        &self.r().title
+        &self.record().title
     }
     /// What kind of document it is.
     async fn kind(&self) -> SourceKind {
-        match self.r().kind {
-            K::StorePage => SourceKind::StorePage,
-            K::ListEntry => SourceKind::ListEntry,
-            K::Article => SourceKind::Article,
-        }
+        self.record().kind.into()
     }
     /// Who publishes it, where known.
     async fn publisher(&self) -> Option<&str> {
-        self.r().publisher.as_deref()
+        self.record().publisher.as_deref()
     }
     /// The section of the publication it appears in.
     async fn section(&self) -> Option<&str> {
-        self.r().section.as_deref()
+        self.record().section.as_deref()
     }
     /// Its author.
     async fn author(&self) -> Option<Person<'a>> {
-        self.r().author.map(|p| Person::new(self.store, p))
+        self.record().author.map(|p| Person::new(self.store, p))
     }
     /// The file the document is kept in, in this project's `sources/` archive.
     async fn file(&self) -> Option<&str> {
-        self.r().file.as_deref()
+        self.record().file.as_deref()
     }
     /// Its address on the web, where known.
     async fn url(&self) -> Option<&str> {
-        self.r().url.as_deref()
+        self.record().url.as_deref()
     }
     /// Every entity whose facts this document supports, by type and slug.
     async fn supports(
@@ -91,14 +76,16 @@ impl<'a> Source<'a> {
         #[graphql(desc = "Return the entities before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<'a>> {
         let args = PageArgs::new(first, after, last, before);
-        let list: Vec<Supported> = self.r().supports.iter().copied().map(Supported).collect();
-        Ok(NodeConnection(paginate(
-            self.store,
-            &list,
-            Order::Supports,
-            false,
-            &args,
-        )?))
+        let list: Vec<Supported> = self
+            .record()
+            .supports
+            .iter()
+            .copied()
+            .map(Supported)
+            .collect();
+        Ok(NodeConnection(
+            paginate(self.store, &list, Order::Supports, false, &args).or_bad_input()?,
+        ))
     }
     /// Where the document's own facts come from (an editor made some of them).
     async fn facts(&self) -> Vec<Fact<'a>> {

@@ -3,7 +3,7 @@
 use async_graphql::{ID, Object, Result};
 
 use super::coaching::Coaching;
-use super::connection::{PageArgs, connection, paginate};
+use super::connection::{OrBadInput, connection};
 use super::film::Film;
 use super::r#match::MatchConnection;
 use super::node::entity;
@@ -11,6 +11,7 @@ use super::provenance::{Fact, Statement, statements};
 use super::source::Source;
 use crate::store::model::{self, Kind, Work};
 use crate::store::orders::Order;
+use crate::store::query::{PageArgs, paginate};
 
 entity!(Team, teams, model::Team, Kind::Team);
 
@@ -23,23 +24,23 @@ impl<'a> Team<'a> {
     }
     /// The slug: lowercase, URL-safe, unique among teams.
     pub async fn slug(&self) -> &str {
-        &self.r().meta.slug
+        &self.record().meta.slug
     }
     /// The name.
     pub async fn name(&self) -> &str {
-        &self.r().name
+        &self.record().name
     }
     /// Other names the documents use for the team.
     async fn aliases(&self) -> Vec<&str> {
-        self.r().aliases.iter().map(|a| &**a).collect()
+        self.record().aliases.iter().map(|a| &**a).collect()
     }
     /// What the documents say about the team.
     async fn notes(&self) -> Vec<Statement<'a>> {
-        statements(self.store, &self.r().notes)
+        statements(self.store, &self.record().notes)
     }
     /// The team's coaches.
     async fn coaches(&self) -> Vec<Coaching<'a>> {
-        self.r()
+        self.record()
             .coaches
             .iter()
             .map(|c| Coaching::new(self.store, *c))
@@ -57,20 +58,23 @@ impl<'a> Team<'a> {
         #[graphql(desc = "Return the matches before this cursor.")] before: Option<String>,
     ) -> Result<MatchConnection<'a>> {
         let args = PageArgs::new(first, after, last, before);
-        Ok(MatchConnection(paginate(
-            self.store,
-            &self.r().matches,
-            Order::MatchDate,
-            false,
-            &args,
-        )?))
+        Ok(MatchConnection(
+            paginate(
+                self.store,
+                &self.record().matches,
+                Order::MatchDate,
+                false,
+                &args,
+            )
+            .or_bad_input()?,
+        ))
     }
     /// The films the team appears in as itself.
     async fn films(&self) -> Vec<Film<'a>> {
-        self.r()
+        self.record()
             .credits
             .iter()
-            .filter_map(|c| match self.store.credits[*c as usize].work {
+            .filter_map(|c| match self.store.credits()[*c as usize].work {
                 Work::Film(f) => Some(Film::new(self.store, f)),
                 Work::Album(_) => None,
             })

@@ -21,31 +21,31 @@ impl<'a> Track<'a> {
     }
     /// The slug: lowercase, URL-safe, unique among tracks.
     pub async fn slug(&self) -> &str {
-        &self.r().meta.slug
+        &self.record().meta.slug
     }
     /// The track's number on its album, from 1.
     async fn number(&self) -> u32 {
-        self.r().number
+        self.record().number
     }
     /// The title, as printed.
     pub async fn title(&self) -> &str {
-        &self.r().title
+        &self.record().title
     }
     /// The running time as printed on the sleeve (`03:46`).
     async fn duration(&self) -> &str {
-        &self.r().duration.text
+        &self.record().duration.text
     }
     /// The running time in seconds.
     async fn duration_seconds(&self) -> u32 {
-        self.r().duration.seconds
+        self.record().duration.seconds
     }
     /// The album.
     async fn album(&self) -> Album<'a> {
-        Album::new(self.store, self.r().album)
+        Album::new(self.store, self.record().album)
     }
     /// The matches the track scores in the film.
     async fn depicts(&self) -> Vec<Match<'a>> {
-        self.r()
+        self.record()
             .depicts
             .iter()
             .map(|m| Match::new(self.store, *m))

@@ -6,14 +6,43 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::reader::{Obj, Problems};
+use super::reader::{Problems, SeedRecord};
+use crate::store::StoreBuilder;
 use crate::store::model::*;
 use crate::store::values::{Duration, Money, PartialDate, check_isbn, check_slug};
-use crate::store::{Store, kind_table};
 
-/// Builds a store from parsed files, collecting problems as it goes.
+/// Declares the seed files, in the order they are read, once for both the list of names and
+/// the seed bundled with the binary.
+macro_rules! seed_files {
+    ($($file:literal,)*) => {
+        /// The files a seed directory may hold, in the order they are read: each file's
+        /// references point only into files read before it (source authors aside, see
+        /// `Decoder::pending_authors`).
+        pub const FILES: [&str; [$($file),*].len()] = [$($file),*];
+
+        /// The seed bundled with the binary, so that it serves the Leap graph from anywhere.
+        pub const BUNDLED: [(&str, &[u8]); FILES.len()] =
+            [$(($file, include_bytes!(concat!("../../seed/", $file)))),*];
+    };
+}
+
+seed_files! {
+    "sources.json",
+    "people.json",
+    "companies.json",
+    "competitions.json",
+    "teams.json",
+    "films.json",
+    "albums.json",
+    "matches.json",
+    "tracks.json",
+    "credits.json",
+    "coaching.json",
+}
+
+/// Fills a store builder from parsed files, collecting problems as it goes.
 pub struct Decoder {
-    pub store: Store,
+    pub store: StoreBuilder,
     pub problems: Vec<super::Problem>,
     /// Source authors are people, and people cite sources, so authors are resolved last.
     pending_authors: Vec<(Idx, String, String)>,
@@ -95,7 +124,7 @@ fn fields(own: &[&'static str], facts: &[&'static str]) -> Vec<&'static str> {
 impl Decoder {
     pub fn new() -> Decoder {
         Decoder {
-            store: Store::default(),
+            store: StoreBuilder::new(),
             problems: Vec::new(),
             pending_authors: Vec::new(),
             positions: BTreeMap::new(),
@@ -106,19 +135,18 @@ impl Decoder {
     /// Reads one file's top-level array with `each`, which returns the record it made. The
     /// records are streamed: each is parsed, decoded and dropped before the next, so memory
     /// holds one record's JSON at a time, never the whole file's tree.
-    fn file<T>(
+    fn file<T: Record>(
         &mut self,
+        files: &BTreeMap<&str, Vec<u8>>,
         file: &str,
-        bytes: Option<&[u8]>,
         kind: Option<Kind>,
         mut each: impl FnMut(&mut Decoder, &mut Vec<super::Problem>, &Value, String) -> Option<T>,
-        mut push: impl FnMut(&mut Store, T),
     ) {
-        let Some(bytes) = bytes else { return };
+        let Some(bytes) = files.get(file) else { return };
         let mut problems = std::mem::take(&mut self.problems);
         let streamed = super::stream::for_each_record(bytes, |i, item| {
             if let Some(record) = each(self, &mut problems, &item, format!("$[{i}]")) {
-                push(&mut self.store, record);
+                self.store.push(record);
                 if let Some(kind) = kind {
                     self.positions.entry(kind).or_default().push(i);
                 }
@@ -165,91 +193,30 @@ impl Decoder {
     }
 
     pub fn decode_all(&mut self, files: &BTreeMap<&str, Vec<u8>>) {
-        self.file(
-            "sources.json",
-            files.get("sources.json").map(Vec::as_slice),
-            Some(Kind::Source),
-            Self::source,
-            |s, r| s.sources.push(r),
-        );
-        self.file(
-            "people.json",
-            files.get("people.json").map(Vec::as_slice),
-            Some(Kind::Person),
-            Self::person,
-            |s, r| s.people.push(r),
-        );
+        self.file(files, "sources.json", Some(Kind::Source), Self::source);
+        self.file(files, "people.json", Some(Kind::Person), Self::person);
         self.resolve_authors();
+        self.file(files, "companies.json", Some(Kind::Company), Self::company);
         self.file(
-            "companies.json",
-            files.get("companies.json").map(Vec::as_slice),
-            Some(Kind::Company),
-            Self::company,
-            |s, r| s.companies.push(r),
-        );
-        self.file(
+            files,
             "competitions.json",
-            files.get("competitions.json").map(Vec::as_slice),
             Some(Kind::Competition),
             Self::competition,
-            |s, r| s.competitions.push(r),
         );
-        self.file(
-            "teams.json",
-            files.get("teams.json").map(Vec::as_slice),
-            Some(Kind::Team),
-            Self::team,
-            |s, r| s.teams.push(r),
-        );
-        self.file(
-            "films.json",
-            files.get("films.json").map(Vec::as_slice),
-            Some(Kind::Film),
-            Self::film,
-            |s, r| s.films.push(r),
-        );
-        self.file(
-            "albums.json",
-            files.get("albums.json").map(Vec::as_slice),
-            Some(Kind::Album),
-            Self::album,
-            |s, r| s.albums.push(r),
-        );
-        self.file(
-            "matches.json",
-            files.get("matches.json").map(Vec::as_slice),
-            Some(Kind::Match),
-            Self::match_,
-            |s, r| s.matches.push(r),
-        );
-        self.file(
-            "tracks.json",
-            files.get("tracks.json").map(Vec::as_slice),
-            Some(Kind::Track),
-            Self::track,
-            |s, r| s.tracks.push(r),
-        );
-        self.file(
-            "credits.json",
-            files.get("credits.json").map(Vec::as_slice),
-            None,
-            Self::credit,
-            |s, r| s.credits.push(r),
-        );
-        self.file(
-            "coaching.json",
-            files.get("coaching.json").map(Vec::as_slice),
-            None,
-            Self::coaching,
-            |s, r| s.coaching.push(r),
-        );
+        self.file(files, "teams.json", Some(Kind::Team), Self::team);
+        self.file(files, "films.json", Some(Kind::Film), Self::film);
+        self.file(files, "albums.json", Some(Kind::Album), Self::album);
+        self.file(files, "matches.json", Some(Kind::Match), Self::match_);
+        self.file(files, "tracks.json", Some(Kind::Track), Self::track);
+        self.file(files, "credits.json", None, Self::credit);
+        self.file(files, "coaching.json", None, Self::coaching);
     }
 
     fn resolve_authors(&mut self) {
         for (source, slug, path) in std::mem::take(&mut self.pending_authors) {
             match self.store.find(Kind::Person, &slug) {
                 Some(person) => {
-                    if let Some(s) = self.store.sources.get_mut(source as usize) {
+                    if let Some(s) = self.store.record_mut::<Source>(source) {
                         s.author = Some(person);
                     }
                 }
@@ -266,18 +233,18 @@ impl Decoder {
     fn reference(&self, p: &mut Problems, kind: Kind, path: &str, slug: &str) -> Option<Idx> {
         let found = self.store.find(kind, slug);
         if found.is_none() {
-            let (noun, file) = kind_table(kind);
+            let (noun, file) = (kind.noun(), kind.seed_file());
             p.add(path, format!("no {noun} has the slug \"{slug}\" ({file})"));
         }
         found
     }
 
-    fn one_ref(&self, p: &mut Problems, o: &Obj, key: &str, kind: Kind) -> Option<Idx> {
+    fn one_ref(&self, p: &mut Problems, o: &SeedRecord, key: &str, kind: Kind) -> Option<Idx> {
         let slug = o.str(p, key)?;
         self.reference(p, kind, &o.at(key), slug)
     }
 
-    fn refs(&self, p: &mut Problems, o: &Obj, key: &str, kind: Kind) -> Vec<Idx> {
+    fn refs(&self, p: &mut Problems, o: &SeedRecord, key: &str, kind: Kind) -> Vec<Idx> {
         let mut out: Vec<Idx> = Vec::new();
         for (path, slug) in o.strings(p, key) {
             if let Some(idx) = self.reference(p, kind, &path, slug) {
@@ -291,7 +258,7 @@ impl Decoder {
         out
     }
 
-    fn source_refs(&self, p: &mut Problems, o: &Obj, key: &str) -> Vec<Idx> {
+    fn source_refs(&self, p: &mut Problems, o: &SeedRecord, key: &str) -> Vec<Idx> {
         let list = self.refs(p, o, key, Kind::Source);
         if matches!(o.get(key), Some(Value::Array(items)) if items.is_empty()) {
             p.add(&o.at(key), "must name at least one source");
@@ -305,7 +272,7 @@ impl Decoder {
     fn provenance(
         &self,
         p: &mut Problems,
-        o: &Obj,
+        o: &SeedRecord,
         facts: &[&'static str],
     ) -> (Vec<Fact>, Vec<Idx>) {
         let record_sources = self.source_refs(p, o, "sources");
@@ -383,7 +350,14 @@ impl Decoder {
     }
 
     /// Whether a key of `cite` or `editorial` names a fact the record has; reports it if not.
-    fn fact_key(&self, p: &mut Problems, o: &Obj, facts: &[&str], path: &str, key: &str) -> bool {
+    fn fact_key(
+        &self,
+        p: &mut Problems,
+        o: &SeedRecord,
+        facts: &[&str],
+        path: &str,
+        key: &str,
+    ) -> bool {
         if !facts.contains(&key) {
             p.add(
                 path,
@@ -405,11 +379,11 @@ impl Decoder {
     }
 
     /// A list of statements with their own sources (notes, synopses).
-    fn texts(&self, p: &mut Problems, o: &Obj, key: &str) -> Vec<Text> {
+    fn texts(&self, p: &mut Problems, o: &SeedRecord, key: &str) -> Vec<Text> {
         o.items(p, key)
             .into_iter()
             .filter_map(|(path, v)| {
-                let t = Obj::open(p, v, path, &["text", "sources", "editorial"], &["text"])?;
+                let t = SeedRecord::open(p, v, path, &["text", "sources", "editorial"], &["text"])?;
                 let (sources, editorial) = self.item_provenance(p, &t);
                 Some(Text {
                     text: t.text(p, "text")?,
@@ -421,7 +395,7 @@ impl Decoder {
     }
 
     /// The provenance of one item of a list: its own `sources`, or an `editorial` note.
-    fn item_provenance(&self, p: &mut Problems, t: &Obj) -> (Vec<Idx>, Option<Box<str>>) {
+    fn item_provenance(&self, p: &mut Problems, t: &SeedRecord) -> (Vec<Idx>, Option<Box<str>>) {
         let sources = self.source_refs(p, t, "sources");
         let editorial = t.text(p, "editorial");
         if sources.is_empty() && editorial.is_none() && !t.has("sources") {
@@ -433,12 +407,18 @@ impl Decoder {
         (sources, editorial)
     }
 
-    fn slug(&self, p: &mut Problems, o: &Obj) -> Box<str> {
+    fn slug(&self, p: &mut Problems, o: &SeedRecord) -> Box<str> {
         o.parsed(p, "slug", |s| check_slug(s).map(|()| s.into()))
             .unwrap_or_default()
     }
 
-    fn meta(&self, p: &mut Problems, o: &Obj, facts: &[&'static str], items: &[&[Idx]]) -> Meta {
+    fn meta(
+        &self,
+        p: &mut Problems,
+        o: &SeedRecord,
+        facts: &[&'static str],
+        items: &[&[Idx]],
+    ) -> Meta {
         let slug = self.slug(p, o);
         let (facts, mut sources) = self.provenance(p, o, facts);
         for list in items {
@@ -464,25 +444,22 @@ impl Decoder {
     ) -> Option<Source> {
         let file = "sources.json";
         let p = &mut Problems { file, list };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
             &fields(&["slug"], SOURCE_FACTS),
             &["slug", "title", "kind"],
         )?;
-        let idx = self.store.sources.len() as Idx;
+        let idx = self.store.len(Kind::Source) as Idx;
         if let Some(author) = o.str(p, "author") {
             self.pending_authors
                 .push((idx, author.to_owned(), o.at("author")));
         }
-        let kind = o.parsed(p, "kind", |s| match s {
-            "STORE_PAGE" => Ok(SourceKind::StorePage),
-            "LIST_ENTRY" => Ok(SourceKind::ListEntry),
-            "ARTICLE" => Ok(SourceKind::Article),
-            _ => Err(format!(
-                "\"{s}\" is not a kind of source: STORE_PAGE, LIST_ENTRY or ARTICLE"
-            )),
+        let kind = o.parsed(p, "kind", |s| {
+            SourceKind::from_code(s).ok_or_else(|| {
+                format!("\"{s}\" is not a kind of source: STORE_PAGE, LIST_ENTRY or ARTICLE")
+            })
         });
         // A document is the source of its own facts; the slug is its own, so the facts name it.
         let slug = self.slug(p, &o);
@@ -543,7 +520,7 @@ impl Decoder {
             file: "people.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -574,7 +551,7 @@ impl Decoder {
             file: "companies.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -601,7 +578,7 @@ impl Decoder {
             file: "competitions.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -624,7 +601,7 @@ impl Decoder {
             file: "teams.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -655,7 +632,7 @@ impl Decoder {
             list,
         };
         let own = ["slug", "synopses", "releases", "awards", "notes"];
-        let o = Obj::open(p, v, path, &fields(&own, FILM_FACTS), &["slug", "title"])?;
+        let o = SeedRecord::open(p, v, path, &fields(&own, FILM_FACTS), &["slug", "title"])?;
         let synopses = self.texts(p, &o, "synopses");
         let notes = self.texts(p, &o, "notes");
         let releases = self.releases(p, &o);
@@ -690,23 +667,20 @@ impl Decoder {
         })
     }
 
-    fn releases(&self, p: &mut Problems, o: &Obj) -> Vec<Release> {
+    fn releases(&self, p: &mut Problems, o: &SeedRecord) -> Vec<Release> {
         let mut out: Vec<Release> = o
             .items(p, "releases")
             .into_iter()
             .filter_map(|(path, v)| {
                 let own = ["date", "kind", "region", "city", "note", "sources", "editorial"];
-                let r = Obj::open(p, v, path, &own, &["date", "kind"])?;
+                let r = SeedRecord::open(p, v, path, &own, &["date", "kind"])?;
                 let (sources, editorial) = self.item_provenance(p, &r);
-                let kind = r.parsed(p, "kind", |s| match s {
-                    "PREMIERE" => Ok(ReleaseKind::Premiere),
-                    "PLANNED" => Ok(ReleaseKind::Planned),
-                    "RELEASE" => Ok(ReleaseKind::Release),
-                    "THEATRICAL" => Ok(ReleaseKind::Theatrical),
-                    "STREAMING" => Ok(ReleaseKind::Streaming),
-                    _ => Err(format!(
-                        "\"{s}\" is not a kind of release: PREMIERE, PLANNED, RELEASE, THEATRICAL or STREAMING"
-                    )),
+                let kind = r.parsed(p, "kind", |s| {
+                    ReleaseKind::from_code(s).ok_or_else(|| {
+                        format!(
+                            "\"{s}\" is not a kind of release: PREMIERE, PLANNED, RELEASE, THEATRICAL or STREAMING"
+                        )
+                    })
                 });
                 let region = r.parsed(p, "region", |s| {
                     if s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -731,7 +705,7 @@ impl Decoder {
         out
     }
 
-    fn awards(&self, p: &mut Problems, o: &Obj) -> Vec<Award> {
+    fn awards(&self, p: &mut Problems, o: &SeedRecord) -> Vec<Award> {
         o.items(p, "awards")
             .into_iter()
             .filter_map(|(path, v)| {
@@ -742,7 +716,7 @@ impl Decoder {
                     "sources",
                     "editorial",
                 ];
-                let a = Obj::open(p, v, path, &own, &["ceremony", "recognition"])?;
+                let a = SeedRecord::open(p, v, path, &own, &["ceremony", "recognition"])?;
                 let (sources, editorial) = self.item_provenance(p, &a);
                 Some(Award {
                     ceremony: a.text(p, "ceremony")?,
@@ -760,7 +734,7 @@ impl Decoder {
             file: "albums.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -770,7 +744,7 @@ impl Decoder {
         let notes = self.texts(p, &o, "notes");
         let meta = self.meta(p, &o, ALBUM_FACTS, &text_sources(&notes));
         let price = o.get("price").and_then(|v| {
-            let m = Obj::open(
+            let m = SeedRecord::open(
                 p,
                 v,
                 o.at("price"),
@@ -811,7 +785,7 @@ impl Decoder {
             file: "matches.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -862,7 +836,7 @@ impl Decoder {
             file: "tracks.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,
@@ -898,19 +872,14 @@ impl Decoder {
             file: "credits.json",
             list,
         };
-        let o = Obj::open(p, v, path, &fields(&[], CREDIT_FACTS), &["role"])?;
+        let o = SeedRecord::open(p, v, path, &fields(&[], CREDIT_FACTS), &["role"])?;
         let (facts, sources) = self.provenance(p, &o, CREDIT_FACTS);
-        let role = o.parsed(p, "role", |s| match s {
-            "DIRECTOR" => Ok(Role::Director),
-            "WRITER" => Ok(Role::Writer),
-            "PRODUCER" => Ok(Role::Producer),
-            "CAST" => Ok(Role::Cast),
-            "COMPOSER" => Ok(Role::Composer),
-            "EDITOR" => Ok(Role::Editor),
-            "LINER_NOTES" => Ok(Role::LinerNotes),
-            _ => Err(format!(
-                "\"{s}\" is not a role: DIRECTOR, WRITER, PRODUCER, CAST, COMPOSER, EDITOR or LINER_NOTES"
-            )),
+        let role = o.parsed(p, "role", |s| {
+            Role::from_code(s).ok_or_else(|| {
+                format!(
+                    "\"{s}\" is not a role: DIRECTOR, WRITER, PRODUCER, CAST, COMPOSER, EDITOR or LINER_NOTES"
+                )
+            })
         });
         let work = match (o.has("film"), o.has("album")) {
             (true, false) => self.one_ref(p, &o, "film", Kind::Film).map(Work::Film),
@@ -968,7 +937,7 @@ impl Decoder {
             file: "coaching.json",
             list,
         };
-        let o = Obj::open(
+        let o = SeedRecord::open(
             p,
             v,
             path,

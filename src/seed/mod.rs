@@ -1,6 +1,10 @@
 //! The seed format: a directory of JSON files, one per kind of record (see `docs/seed-format.md`).
 //! Loading reads every file, reports every problem in every file at once, and only then builds
 //! the store, so that nobody fixes a catalogue one error at a time.
+//!
+//! Owns: the file format and its checks (`reader`, `stream`, `decode`, the cross-record checks
+//! here) and the loaders (`load_bundled`, `load_dir`, `load_files`). Imports: `store` only; it
+//! fills a `StoreBuilder` and hands out the finished `Store`.
 
 mod decode;
 mod reader;
@@ -11,22 +15,9 @@ use std::fmt;
 use std::path::Path;
 
 use crate::store::Store;
-use crate::store::model::{Idx, Kind, Performer, Work};
 
-/// The files a seed directory may hold, in the order they are read.
-pub const FILES: [&str; 11] = [
-    "sources.json",
-    "people.json",
-    "companies.json",
-    "competitions.json",
-    "teams.json",
-    "films.json",
-    "albums.json",
-    "matches.json",
-    "tracks.json",
-    "credits.json",
-    "coaching.json",
-];
+use crate::store::model::{Credit, Idx, Kind, NodeRef, Performer, Track, Work};
+pub use decode::{BUNDLED, FILES};
 
 /// One thing wrong with a seed: where it is and what is wrong, in words for the editor.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,27 +51,6 @@ impl fmt::Display for Report {
 }
 
 impl std::error::Error for Report {}
-
-/// The seed bundled with the binary, so that it serves the Leap graph from anywhere.
-pub const BUNDLED: [(&str, &[u8]); 11] = [
-    ("sources.json", include_bytes!("../../seed/sources.json")),
-    ("people.json", include_bytes!("../../seed/people.json")),
-    (
-        "companies.json",
-        include_bytes!("../../seed/companies.json"),
-    ),
-    (
-        "competitions.json",
-        include_bytes!("../../seed/competitions.json"),
-    ),
-    ("teams.json", include_bytes!("../../seed/teams.json")),
-    ("films.json", include_bytes!("../../seed/films.json")),
-    ("albums.json", include_bytes!("../../seed/albums.json")),
-    ("matches.json", include_bytes!("../../seed/matches.json")),
-    ("tracks.json", include_bytes!("../../seed/tracks.json")),
-    ("credits.json", include_bytes!("../../seed/credits.json")),
-    ("coaching.json", include_bytes!("../../seed/coaching.json")),
-];
 
 /// Loads the bundled seed.
 pub fn load_bundled() -> Result<Store, Report> {
@@ -150,9 +120,7 @@ pub fn load_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<
     if !problems.is_empty() {
         return Err(Report { problems });
     }
-    let mut store = decoder.store;
-    store.finish();
-    Ok(store)
+    Ok(decoder.store.finish())
 }
 
 /// serde_json's message (which ends with the line and column), made plain for an editor.
@@ -183,7 +151,7 @@ pub(crate) fn syntax_message(e: &serde_json::Error, bytes: &[u8]) -> String {
 /// Within each album, track numbers run 1, 2, 3… with no repeats and no gaps.
 fn check_tracks(d: &decode::Decoder, problems: &mut Vec<Problem>) {
     let mut by_album: BTreeMap<Idx, Vec<(u32, Idx)>> = BTreeMap::new();
-    for (i, t) in d.store.tracks.iter().enumerate() {
+    for (i, t) in d.store.records::<Track>().iter().enumerate() {
         by_album
             .entry(t.album)
             .or_default()
@@ -191,7 +159,10 @@ fn check_tracks(d: &decode::Decoder, problems: &mut Vec<Problem>) {
     }
     for (album, mut list) in by_album {
         list.sort_unstable();
-        let album_slug = &d.store.albums[album as usize].meta.slug;
+        let album_slug = d.store.slug(NodeRef {
+            kind: Kind::Album,
+            idx: album,
+        });
         let mut expected = 1u32;
         for (pos, (number, track)) in list.iter().enumerate() {
             let at = format!("{}.number", d.record_path(Kind::Track, *track));
@@ -226,7 +197,7 @@ fn check_tracks(d: &decode::Decoder, problems: &mut Vec<Problem>) {
 /// The same person (or team) in the same role on the same work twice is a copying mistake.
 fn check_credits(d: &decode::Decoder, problems: &mut Vec<Problem>) {
     let mut seen: BTreeMap<(u8, Idx, u8, Idx, u8), usize> = BTreeMap::new();
-    for (i, c) in d.store.credits.iter().enumerate() {
+    for (i, c) in d.store.records::<Credit>().iter().enumerate() {
         let work = match c.work {
             Work::Film(f) => (0, f),
             Work::Album(a) => (1, a),

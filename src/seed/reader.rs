@@ -48,12 +48,12 @@ pub fn join(path: &str, key: &str) -> String {
 }
 
 /// One JSON object being read as a record with a known set of fields.
-pub struct Obj<'v> {
+pub struct SeedRecord<'v> {
     map: &'v Map<String, Value>,
     pub path: String,
 }
 
-impl<'v> Obj<'v> {
+impl<'v> SeedRecord<'v> {
     /// Opens `value` as a record: reports it if it is not an object, every field not in
     /// `allowed`, and every field of `required` that is missing.
     pub fn open(
@@ -62,7 +62,7 @@ impl<'v> Obj<'v> {
         path: String,
         allowed: &[&str],
         required: &[&str],
-    ) -> Option<Obj<'v>> {
+    ) -> Option<SeedRecord<'v>> {
         let Value::Object(map) = value else {
             p.add(
                 &path,
@@ -86,7 +86,7 @@ impl<'v> Obj<'v> {
                 p.add(&path, format!("missing required field \"{key}\""));
             }
         }
-        Some(Obj { map, path })
+        Some(SeedRecord { map, path })
     }
 
     pub fn at(&self, key: &str) -> String {

@@ -1,8 +1,17 @@
 //! The in-memory graph: immutable once loaded, indexed by slug, with every reverse edge and
-//! every sort order the API needs computed once at load. No GraphQL here.
+//! every sort order the API needs computed once at load, and the query layer over it. No
+//! GraphQL here.
+//!
+//! Owns: the records and the one table of kinds (`model`), plain values (`values`), the
+//! builder the seed layer fills and the finished [`Store`] (here), sort orders and cursor keys
+//! (`orders`), the search index (`search`), global ids (`ids`), and lookups, paging, filters
+//! and search pages (`query`). Imports: nothing of ours outside `store` (its unit tests load
+//! seeds as fixtures). Everything else imports it: seed fills it; schema and exec read it.
 
+pub mod ids;
 pub mod model;
 pub mod orders;
+pub mod query;
 pub mod search;
 pub mod values;
 
@@ -13,96 +22,61 @@ use model::*;
 pub use orders::{Order, Orders};
 pub use search::SearchIndex;
 
-/// The whole catalogue. Built by [`crate::seed::load_files`]; never changed afterwards.
+/// The whole catalogue, finished and checked: only [`StoreBuilder::finish`] makes one (or
+/// `Default`, the empty graph a server holds before its first load), and nothing changes it
+/// afterwards. Its tables are read through slices (`store.films()`), generated with [`Kind`].
 #[derive(Default)]
 pub struct Store {
-    pub sources: Vec<Source>,
-    pub films: Vec<Film>,
-    pub people: Vec<Person>,
-    pub teams: Vec<Team>,
-    pub companies: Vec<Company>,
-    pub competitions: Vec<Competition>,
-    pub matches: Vec<Match>,
-    pub albums: Vec<Album>,
-    pub tracks: Vec<Track>,
-    pub credits: Vec<Credit>,
-    pub coaching: Vec<Coaching>,
+    tables: Tables,
     /// For each kind (in [`Kind::ALL`]'s order), its table's index by slug. A hash map, not a
     /// sorted list: the loader looks up every reference, and a binary search over slugs
     /// scattered in memory made loading a million entities several times slower per entity.
-    slugs: [HashMap<Box<str>, Idx>; 9],
-    pub orders: Orders,
-    pub search: SearchIndex,
+    slugs: SlugIndex,
+    orders: Orders,
+    search: SearchIndex,
 }
 
-/// What a kind is called in messages, and the seed file that holds it.
-pub fn kind_table(kind: Kind) -> (&'static str, &'static str) {
-    match kind {
-        Kind::Film => ("film", "films.json"),
-        Kind::Person => ("person", "people.json"),
-        Kind::Team => ("team", "teams.json"),
-        Kind::Match => ("match", "matches.json"),
-        Kind::Album => ("album", "albums.json"),
-        Kind::Track => ("track", "tracks.json"),
-        Kind::Company => ("company", "companies.json"),
-        Kind::Competition => ("competition", "competitions.json"),
-        Kind::Source => ("source", "sources.json"),
+type SlugIndex = [HashMap<Box<str>, Idx>; Kind::COUNT];
+
+/// A store being filled by the seed layer: records are pushed kind by kind, each kind's slugs
+/// indexed once its file is read (so later files can resolve references to it), and
+/// [`StoreBuilder::finish`] computes what is derived and hands out the readable [`Store`].
+#[derive(Default)]
+pub struct StoreBuilder {
+    tables: Tables,
+    slugs: SlugIndex,
+}
+
+impl StoreBuilder {
+    pub fn new() -> StoreBuilder {
+        StoreBuilder::default()
     }
-}
 
-impl Store {
-    /// How many entities of a kind there are.
+    /// Appends a record to its table and returns its index.
+    pub(crate) fn push<T: Record>(&mut self, record: T) -> Idx {
+        let table = T::table_mut(&mut self.tables);
+        table.push(record);
+        (table.len() - 1) as Idx
+    }
+
+    /// The records pushed so far to one table.
+    pub(crate) fn records<T: Record>(&self) -> &[T] {
+        T::table(&self.tables)
+    }
+
+    pub(crate) fn record_mut<T: Record>(&mut self, idx: Idx) -> Option<&mut T> {
+        T::table_mut(&mut self.tables).get_mut(idx as usize)
+    }
+
     pub fn len(&self, kind: Kind) -> usize {
-        match kind {
-            Kind::Film => self.films.len(),
-            Kind::Person => self.people.len(),
-            Kind::Team => self.teams.len(),
-            Kind::Match => self.matches.len(),
-            Kind::Album => self.albums.len(),
-            Kind::Track => self.tracks.len(),
-            Kind::Company => self.companies.len(),
-            Kind::Competition => self.competitions.len(),
-            Kind::Source => self.sources.len(),
-        }
-    }
-
-    /// The shared part of any entity. Panics only on an index the store did not hand out.
-    pub fn meta(&self, node: NodeRef) -> &Meta {
-        let i = node.idx as usize;
-        match node.kind {
-            Kind::Film => &self.films[i].meta,
-            Kind::Person => &self.people[i].meta,
-            Kind::Team => &self.teams[i].meta,
-            Kind::Match => &self.matches[i].meta,
-            Kind::Album => &self.albums[i].meta,
-            Kind::Track => &self.tracks[i].meta,
-            Kind::Company => &self.companies[i].meta,
-            Kind::Competition => &self.competitions[i].meta,
-            Kind::Source => &self.sources[i].meta,
-        }
+        self.tables.len(kind)
     }
 
     pub fn slug(&self, node: NodeRef) -> &str {
-        &self.meta(node).slug
+        &self.tables.meta(node).slug
     }
 
-    /// The name or title an entity is known by.
-    pub fn label(&self, node: NodeRef) -> &str {
-        let i = node.idx as usize;
-        match node.kind {
-            Kind::Film => &self.films[i].title,
-            Kind::Person => &self.people[i].name,
-            Kind::Team => &self.teams[i].name,
-            Kind::Match => &self.matches[i].title,
-            Kind::Album => &self.albums[i].title,
-            Kind::Track => &self.tracks[i].title,
-            Kind::Company => &self.companies[i].name,
-            Kind::Competition => &self.competitions[i].name,
-            Kind::Source => &self.sources[i].title,
-        }
-    }
-
-    /// Looks an entity up by slug.
+    /// Looks an entity up by slug, in a kind whose slugs are indexed.
     pub fn find(&self, kind: Kind, slug: &str) -> Option<Idx> {
         self.slugs[kind as usize].get(slug).copied()
     }
@@ -123,6 +97,63 @@ impl Store {
         }
         self.slugs[kind as usize] = index;
         duplicates
+    }
+
+    /// Computes every reverse edge, sort order and the search index, and hands out the
+    /// store. The seed layer calls it only once every reference has been checked, so the
+    /// indices followed here are all valid.
+    pub fn finish(self) -> Store {
+        let mut store = Store {
+            tables: self.tables,
+            slugs: self.slugs,
+            orders: Orders::default(),
+            search: SearchIndex::default(),
+        };
+        store.finish();
+        store
+    }
+}
+
+impl Store {
+    /// How many entities of a kind there are.
+    #[inline]
+    pub fn len(&self, kind: Kind) -> usize {
+        self.tables.len(kind)
+    }
+
+    /// The shared part of any entity. Panics only on an index the store did not hand out.
+    #[inline]
+    pub fn meta(&self, node: NodeRef) -> &Meta {
+        self.tables.meta(node)
+    }
+
+    #[inline]
+    pub fn slug(&self, node: NodeRef) -> &str {
+        &self.meta(node).slug
+    }
+
+    /// The name or title an entity is known by.
+    #[inline]
+    pub fn label(&self, node: NodeRef) -> &str {
+        self.tables.label(node)
+    }
+
+    /// Looks an entity up by slug.
+    #[inline]
+    pub fn find(&self, kind: Kind, slug: &str) -> Option<Idx> {
+        self.slugs[kind as usize].get(slug).copied()
+    }
+
+    /// The orders of the root lists, prepared at load.
+    #[inline]
+    pub fn orders(&self) -> &Orders {
+        &self.orders
+    }
+
+    /// The search index over every node's names.
+    #[inline]
+    pub fn search_index(&self) -> &SearchIndex {
+        &self.search
     }
 
     /// Every entity of every kind, in a stable order.
@@ -159,43 +190,30 @@ impl Store {
         }
     }
 
-    fn meta_mut(&mut self, node: NodeRef) -> &mut Meta {
-        let i = node.idx as usize;
-        match node.kind {
-            Kind::Film => &mut self.films[i].meta,
-            Kind::Person => &mut self.people[i].meta,
-            Kind::Team => &mut self.teams[i].meta,
-            Kind::Match => &mut self.matches[i].meta,
-            Kind::Album => &mut self.albums[i].meta,
-            Kind::Track => &mut self.tracks[i].meta,
-            Kind::Company => &mut self.companies[i].meta,
-            Kind::Competition => &mut self.competitions[i].meta,
-            Kind::Source => &mut self.sources[i].meta,
-        }
-    }
-
-    /// Computes every reverse edge, sort order and the search index. Runs once, after every
-    /// reference has been checked, so indices here are all valid.
-    pub fn finish(&mut self) {
+    /// Computes every reverse edge, sort order and the search index: see
+    /// [`StoreBuilder::finish`], the only caller.
+    fn finish(&mut self) {
         self.link_credits();
-        for (i, c) in self.coaching.iter().enumerate() {
-            self.people[c.person as usize].coaching.push(i as Idx);
-            self.teams[c.team as usize].coaches.push(i as Idx);
+        for (i, c) in self.tables.coaching.iter().enumerate() {
+            self.tables.people[c.person as usize]
+                .coaching
+                .push(i as Idx);
+            self.tables.teams[c.team as usize].coaches.push(i as Idx);
         }
-        for (i, f) in self.films.iter().enumerate() {
+        for (i, f) in self.tables.films.iter().enumerate() {
             for c in &f.production_companies {
-                self.companies[*c as usize].produced.push(i as Idx);
+                self.tables.companies[*c as usize].produced.push(i as Idx);
             }
             for c in &f.platforms {
-                self.companies[*c as usize].streams.push(i as Idx);
+                self.tables.companies[*c as usize].streams.push(i as Idx);
             }
         }
-        for (i, a) in self.albums.iter().enumerate() {
+        for (i, a) in self.tables.albums.iter().enumerate() {
             if let Some(f) = a.film {
-                self.films[f as usize].albums.push(i as Idx);
+                self.tables.films[f as usize].albums.push(i as Idx);
             }
             if let Some(l) = a.label {
-                self.companies[l as usize].labelled.push(i as Idx);
+                self.tables.companies[l as usize].labelled.push(i as Idx);
             }
         }
         self.link_matches();
@@ -208,16 +226,16 @@ impl Store {
     }
 
     fn link_credits(&mut self) {
-        for (i, c) in self.credits.iter().enumerate() {
+        for (i, c) in self.tables.credits.iter().enumerate() {
             let i = i as Idx;
             match c.work {
-                Work::Film(f) if c.role == Role::Cast => self.films[f as usize].cast.push(i),
-                Work::Film(f) => self.films[f as usize].crew.push(i),
-                Work::Album(a) => self.albums[a as usize].credits.push(i),
+                Work::Film(f) if c.role == Role::Cast => self.tables.films[f as usize].cast.push(i),
+                Work::Film(f) => self.tables.films[f as usize].crew.push(i),
+                Work::Album(a) => self.tables.albums[a as usize].credits.push(i),
             }
             match c.performer {
                 Performer::Person(p) => {
-                    let person = &mut self.people[p as usize];
+                    let person = &mut self.tables.people[p as usize];
                     person.credits.push(i);
                     if let Work::Album(a) = c.work
                         && !person.albums.contains(&a)
@@ -225,48 +243,48 @@ impl Store {
                         person.albums.push(a);
                     }
                 }
-                Performer::Team(t) => self.teams[t as usize].credits.push(i),
+                Performer::Team(t) => self.tables.teams[t as usize].credits.push(i),
             }
         }
-        let credits = &self.credits;
-        for film in &mut self.films {
+        let credits = &self.tables.credits;
+        for film in &mut self.tables.films {
             film.crew.sort_by_key(|c| credits[*c as usize].role);
         }
-        for album in &mut self.albums {
+        for album in &mut self.tables.albums {
             album.credits.sort_by_key(|c| credits[*c as usize].role);
         }
     }
 
     fn link_matches(&mut self) {
-        for (i, m) in self.matches.iter().enumerate() {
+        for (i, m) in self.tables.matches.iter().enumerate() {
             let i = i as Idx;
             for t in &m.teams {
-                self.teams[*t as usize].matches.push(i);
+                self.tables.teams[*t as usize].matches.push(i);
             }
             for p in &m.commentators {
-                self.people[*p as usize].commentated.push(i);
+                self.tables.people[*p as usize].commentated.push(i);
             }
             for f in &m.films {
-                self.films[*f as usize].matches.push(i);
+                self.tables.films[*f as usize].matches.push(i);
             }
             if let Some(c) = m.competition {
-                self.competitions[c as usize].matches.push(i);
+                self.tables.competitions[c as usize].matches.push(i);
             }
         }
     }
 
     fn link_tracks(&mut self) {
-        for (i, t) in self.tracks.iter().enumerate() {
-            let album = &mut self.albums[t.album as usize];
+        for (i, t) in self.tables.tracks.iter().enumerate() {
+            let album = &mut self.tables.albums[t.album as usize];
             album.tracks.push(i as Idx);
             album.total_duration_seconds += u64::from(t.duration.seconds);
             for m in &t.depicts {
-                self.matches[*m as usize].tracks.push(i as Idx);
+                self.tables.matches[*m as usize].tracks.push(i as Idx);
             }
         }
-        let tracks = &self.tracks;
-        let albums = &self.albums;
-        for m in &mut self.matches {
+        let tracks = &self.tables.tracks;
+        let albums = &self.tables.albums;
+        for m in &mut self.tables.matches {
             m.tracks.sort_by(|a, b| {
                 let (ta, tb) = (&tracks[*a as usize], &tracks[*b as usize]);
                 albums[ta.album as usize]
@@ -287,7 +305,7 @@ impl Store {
             sorted
         };
         let films: Vec<_> = self
-            .films
+            .films()
             .iter()
             .map(|f| {
                 (
@@ -296,12 +314,12 @@ impl Store {
                 )
             })
             .collect();
-        for (film, (cast, matches)) in self.films.iter_mut().zip(films) {
+        for (film, (cast, matches)) in self.tables.films.iter_mut().zip(films) {
             film.cast = cast;
             film.matches = matches;
         }
         let people: Vec<_> = self
-            .people
+            .people()
             .iter()
             .map(|p| {
                 (
@@ -310,32 +328,32 @@ impl Store {
                 )
             })
             .collect();
-        for (person, (credits, commentated)) in self.people.iter_mut().zip(people) {
+        for (person, (credits, commentated)) in self.tables.people.iter_mut().zip(people) {
             person.credits = credits;
             person.commentated = commentated;
         }
         let teams: Vec<_> = self
-            .teams
+            .teams()
             .iter()
             .map(|t| by(self, &t.matches, Order::MatchDate))
             .collect();
-        for (team, matches) in self.teams.iter_mut().zip(teams) {
+        for (team, matches) in self.tables.teams.iter_mut().zip(teams) {
             team.matches = matches;
         }
         let competitions: Vec<_> = self
-            .competitions
+            .competitions()
             .iter()
             .map(|c| by(self, &c.matches, Order::MatchDate))
             .collect();
-        for (competition, matches) in self.competitions.iter_mut().zip(competitions) {
+        for (competition, matches) in self.tables.competitions.iter_mut().zip(competitions) {
             competition.matches = matches;
         }
         let albums: Vec<_> = self
-            .albums
+            .albums()
             .iter()
             .map(|a| by(self, &a.tracks, Order::TrackNumber))
             .collect();
-        for (album, tracks) in self.albums.iter_mut().zip(albums) {
+        for (album, tracks) in self.tables.albums.iter_mut().zip(albums) {
             album.tracks = tracks;
         }
     }
@@ -345,13 +363,13 @@ impl Store {
     /// than one sort of their sources.
     fn spread_relationship_sources(&mut self) {
         let mut extra: Vec<(NodeRef, Idx)> = Vec::new();
-        for c in &self.credits {
+        for c in &self.tables.credits {
             for s in &c.sources {
                 extra.push((Store::work_node(c.work), *s));
                 extra.push((Store::performer_node(c.performer), *s));
             }
         }
-        for c in &self.coaching {
+        for c in &self.tables.coaching {
             for s in &c.sources {
                 extra.push((
                     NodeRef {
@@ -372,7 +390,7 @@ impl Store {
         extra.sort_unstable();
         extra.dedup();
         for group in extra.chunk_by(|a, b| a.0 == b.0) {
-            let meta = self.meta_mut(group[0].0);
+            let meta = self.tables.meta_mut(group[0].0);
             meta.sources.extend(group.iter().map(|(_, s)| *s));
             meta.sources.sort_unstable();
             meta.sources.dedup();
@@ -395,10 +413,17 @@ impl Store {
         for (doc, node) in labelled.enumerate() {
             let mut names: Vec<&str> = vec![self.label(node)];
             match node.kind {
-                Kind::Film => names.extend(self.films[node.idx as usize].original_title.as_deref()),
-                Kind::Team => {
-                    names.extend(self.teams[node.idx as usize].aliases.iter().map(|a| &**a))
-                }
+                Kind::Film => names.extend(
+                    self.tables.films[node.idx as usize]
+                        .original_title
+                        .as_deref(),
+                ),
+                Kind::Team => names.extend(
+                    self.tables.teams[node.idx as usize]
+                        .aliases
+                        .iter()
+                        .map(|a| &**a),
+                ),
                 _ => {}
             }
             builder.add(doc as u32, &names);
@@ -435,7 +460,7 @@ impl Store {
     }
 
     fn link_sources(&mut self) {
-        let mut supports: Vec<Vec<NodeRef>> = vec![Vec::new(); self.sources.len()];
+        let mut supports: Vec<Vec<NodeRef>> = vec![Vec::new(); self.tables.sources.len()];
         for node in self.nodes().filter(|n| n.kind != Kind::Source) {
             for s in &self.meta(node).sources {
                 if let Some(list) = supports.get_mut(*s as usize) {
@@ -451,12 +476,12 @@ impl Store {
                     .then_with(|| self.slug(*a).cmp(self.slug(*b)))
             });
         }
-        for (source, list) in self.sources.iter_mut().zip(supports) {
+        for (source, list) in self.tables.sources.iter_mut().zip(supports) {
             source.supports = list;
         }
-        for (i, s) in self.sources.iter().enumerate() {
+        for (i, s) in self.tables.sources.iter().enumerate() {
             if let Some(a) = s.author {
-                self.people[a as usize].authored.push(i as Idx);
+                self.tables.people[a as usize].authored.push(i as Idx);
             }
         }
     }

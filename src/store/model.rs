@@ -1,57 +1,218 @@
-//! The records of the graph: plain Rust data, borrowed by the GraphQL layer. Every reference is
+//! The records of the graph: plain Rust data, borrowed by both executors. Every reference is
 //! an index that the loader has checked, so following one never fails.
+//!
+//! The one table of kinds (`entity_kinds!` below) lives here too: each kind's name, table,
+//! noun, seed file, label field and cursor tag, from which the `Kind` enum, the store's tables
+//! and their per-kind dispatch are generated. Adding a kind starts with its row and its record.
 
 use super::values::{Duration, Money, PartialDate};
 
 /// An index into one of the store's tables.
 pub type Idx = u32;
 
-/// The kinds of entity that have a global id (the GraphQL `Node`s), in a fixed order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    Film,
-    Person,
-    Team,
-    Match,
-    Album,
-    Track,
-    Company,
-    Competition,
-    Source,
+/// Declares the kinds of entity and the store's tables from one list (the invocation below),
+/// so that a new kind is one row here and its record struct, not a `match` in every file.
+/// It expands to [`Kind`] with its names, the store's [`Tables`], their read accessors on
+/// [`Store`](super::Store), and the per-kind dispatch (`len`, `meta`, `label`).
+macro_rules! entity_kinds {
+    (
+        kinds {
+            $( $kind:ident => $table:ident: $record:ident, $noun:literal, $file:literal,
+               label $label:ident, cursor $tag:literal; )*
+        }
+        links { $( $link:ident: $link_record:ident; )* }
+    ) => {
+        /// The kinds of entity that have a global id (the GraphQL `Node`s), in a fixed order:
+        /// search results of one rank and `Source.supports` are listed in it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Kind {
+            $( $kind, )*
+        }
+
+        impl Kind {
+            /// How many kinds there are.
+            pub const COUNT: usize = [$( Kind::$kind ),*].len();
+            pub const ALL: [Kind; Kind::COUNT] = [$( Kind::$kind ),*];
+
+            /// The name in global ids and in the GraphQL schema.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Kind::$kind => stringify!($kind), )*
+                }
+            }
+
+            /// What one entity of the kind is called in messages ("film").
+            pub fn noun(self) -> &'static str {
+                match self {
+                    $( Kind::$kind => $noun, )*
+                }
+            }
+
+            /// The seed file that holds the kind's records.
+            pub fn seed_file(self) -> &'static str {
+                match self {
+                    $( Kind::$kind => $file, )*
+                }
+            }
+
+            /// The tag of the cursors of the kind's label order (see `Order::tag`).
+            pub fn label_tag(self) -> &'static str {
+                match self {
+                    $( Kind::$kind => $tag, )*
+                }
+            }
+        }
+
+        /// Every table of records, by kind, and the links between them. Only the store module
+        /// reaches in: the seed layer fills them through `StoreBuilder`, readers get slices.
+        #[derive(Default)]
+        pub(crate) struct Tables {
+            $( pub(super) $table: Vec<$record>, )*
+            $( pub(super) $link: Vec<$link_record>, )*
+        }
+
+        impl Tables {
+            pub(super) fn len(&self, kind: Kind) -> usize {
+                match kind {
+                    $( Kind::$kind => self.$table.len(), )*
+                }
+            }
+
+            /// Panics only on an index the store did not hand out.
+            pub(super) fn meta(&self, node: NodeRef) -> &Meta {
+                let i = node.idx as usize;
+                match node.kind {
+                    $( Kind::$kind => &self.$table[i].meta, )*
+                }
+            }
+
+            pub(super) fn meta_mut(&mut self, node: NodeRef) -> &mut Meta {
+                let i = node.idx as usize;
+                match node.kind {
+                    $( Kind::$kind => &mut self.$table[i].meta, )*
+                }
+            }
+
+            pub(super) fn label(&self, node: NodeRef) -> &str {
+                let i = node.idx as usize;
+                match node.kind {
+                    $( Kind::$kind => &self.$table[i].$label, )*
+                }
+            }
+        }
+
+        /// The tables, read-only.
+        impl super::Store {
+            $(
+                #[inline]
+                pub fn $table(&self) -> &[$record] {
+                    &self.tables.$table
+                }
+            )*
+            $(
+                #[inline]
+                pub fn $link(&self) -> &[$link_record] {
+                    &self.tables.$link
+                }
+            )*
+        }
+
+        $( record_table!($record, $table); )*
+        $( record_table!($link_record, $link); )*
+    };
+}
+
+/// Tells a record type which table holds it (see [`Record`]).
+macro_rules! record_table {
+    ($record:ident, $table:ident) => {
+        impl Record for $record {
+            fn table(tables: &Tables) -> &Vec<Self> {
+                &tables.$table
+            }
+            fn table_mut(tables: &mut Tables) -> &mut Vec<Self> {
+                &mut tables.$table
+            }
+        }
+    };
+}
+
+entity_kinds! {
+    kinds {
+        Film => films: Film, "film", "films.json", label title, cursor "film.title";
+        Person => people: Person, "person", "people.json", label name, cursor "person.name";
+        Team => teams: Team, "team", "teams.json", label name, cursor "team.name";
+        Match => matches: Match, "match", "matches.json", label title, cursor "match.title";
+        Album => albums: Album, "album", "albums.json", label title, cursor "album.title";
+        Track => tracks: Track, "track", "tracks.json", label title, cursor "track.label";
+        Company => companies: Company, "company", "companies.json", label name,
+            cursor "company.name";
+        Competition => competitions: Competition, "competition", "competitions.json",
+            label name, cursor "competition.name";
+        Source => sources: Source, "source", "sources.json", label title, cursor "source.title";
+    }
+    links {
+        credits: Credit;
+        coaching: Coaching;
+    }
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
-        Kind::Film,
-        Kind::Person,
-        Kind::Team,
-        Kind::Match,
-        Kind::Album,
-        Kind::Track,
-        Kind::Company,
-        Kind::Competition,
-        Kind::Source,
-    ];
-
-    /// The name in global ids and in the GraphQL schema.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Film => "Film",
-            Kind::Person => "Person",
-            Kind::Team => "Team",
-            Kind::Match => "Match",
-            Kind::Album => "Album",
-            Kind::Track => "Track",
-            Kind::Company => "Company",
-            Kind::Competition => "Competition",
-            Kind::Source => "Source",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 }
+
+/// A record that has a table in the store: each kind's, and the links (credits, coaching).
+/// The seed layer pushes records through `StoreBuilder::push`, which finds the table by type.
+pub(crate) trait Record: Sized {
+    fn table(tables: &Tables) -> &Vec<Self>;
+    fn table_mut(tables: &mut Tables) -> &mut Vec<Self>;
+}
+
+/// Gives each value of a plain enum its one written name: the same in the seed files and in
+/// the API (`STORE_PAGE`), so the loader reads it and both executors write it.
+macro_rules! coded {
+    ($enum:ident { $($value:ident = $code:literal,)* }) => {
+        impl $enum {
+            pub fn code(self) -> &'static str {
+                match self {
+                    $( $enum::$value => $code, )*
+                }
+            }
+
+            pub fn from_code(code: &str) -> Option<$enum> {
+                match code {
+                    $( $code => Some($enum::$value), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+coded!(SourceKind {
+    StorePage = "STORE_PAGE",
+    ListEntry = "LIST_ENTRY",
+    Article = "ARTICLE",
+});
+
+coded!(ReleaseKind {
+    Premiere = "PREMIERE",
+    Planned = "PLANNED",
+    Release = "RELEASE",
+    Theatrical = "THEATRICAL",
+    Streaming = "STREAMING",
+});
+
+coded!(Role {
+    Director = "DIRECTOR",
+    Writer = "WRITER",
+    Producer = "PRODUCER",
+    Cast = "CAST",
+    Composer = "COMPOSER",
+    Editor = "EDITOR",
+    LinerNotes = "LINER_NOTES",
+});
 
 /// A reference to any entity with a global id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -45,15 +45,7 @@ impl Order {
     /// A short tag that cursors carry, so that a cursor from one order is refused by another.
     pub fn tag(self) -> &'static str {
         match self {
-            Order::Label(Kind::Film) => "film.title",
-            Order::Label(Kind::Person) => "person.name",
-            Order::Label(Kind::Team) => "team.name",
-            Order::Label(Kind::Match) => "match.title",
-            Order::Label(Kind::Album) => "album.title",
-            Order::Label(Kind::Track) => "track.label",
-            Order::Label(Kind::Company) => "company.name",
-            Order::Label(Kind::Competition) => "competition.name",
-            Order::Label(Kind::Source) => "source.title",
+            Order::Label(kind) => kind.label_tag(),
             Order::FilmYear => "film.year",
             Order::MatchDate => "match.date",
             Order::TrackNumber => "track.number",
@@ -76,7 +68,7 @@ impl Order {
                 vec![folded(store.label(node)), s(store.slug(node))]
             }
             Order::FilmYear => {
-                let f = &store.films[i];
+                let f = &store.films()[i];
                 vec![
                     Part::Int(f.year.map_or(i64::MAX, i64::from)),
                     folded(&f.title),
@@ -84,18 +76,18 @@ impl Order {
                 ]
             }
             Order::MatchDate => {
-                let m = &store.matches[i];
+                let m = &store.matches()[i];
                 vec![
                     Part::Int(m.date.map_or(i64::MAX, |d| i64::from(d.sort_key()))),
                     s(&m.meta.slug),
                 ]
             }
             Order::TrackNumber => {
-                let t = &store.tracks[i];
+                let t = &store.tracks()[i];
                 vec![Part::Int(i64::from(t.number)), s(&t.meta.slug)]
             }
             Order::TrackTitle => {
-                let t = &store.tracks[i];
+                let t = &store.tracks()[i];
                 vec![
                     folded(&t.title),
                     Part::Int(i64::from(t.number)),
@@ -103,7 +95,7 @@ impl Order {
                 ]
             }
             Order::TrackDuration => {
-                let t = &store.tracks[i];
+                let t = &store.tracks()[i];
                 vec![
                     Part::Int(i64::from(t.duration.seconds)),
                     Part::Int(i64::from(t.number)),
@@ -111,7 +103,7 @@ impl Order {
                 ]
             }
             Order::Cast => {
-                let c = &store.credits[i];
+                let c = &store.credits()[i];
                 let node = Store::performer_node(c.performer);
                 vec![
                     Part::Int(c.billing.map_or(i64::MAX, i64::from)),
@@ -120,13 +112,13 @@ impl Order {
                 ]
             }
             Order::PersonCredits => {
-                let c = &store.credits[i];
+                let c = &store.credits()[i];
                 let work = Store::work_node(c.work);
                 let year = match c.work {
-                    Work::Film(f) => store.films[f as usize].year,
-                    Work::Album(a) => store.albums[a as usize]
+                    Work::Film(f) => store.films()[f as usize].year,
+                    Work::Album(a) => store.albums()[a as usize]
                         .film
-                        .and_then(|f| store.films[f as usize].year),
+                        .and_then(|f| store.films()[f as usize].year),
                 };
                 vec![
                     Part::Int(year.map_or(i64::MAX, i64::from)),
@@ -145,7 +137,7 @@ impl Order {
 /// The orders of the root lists, prepared once at load.
 #[derive(Default)]
 pub struct Orders {
-    pub by_label: [Vec<Idx>; 9],
+    pub by_label: [Vec<Idx>; Kind::COUNT],
     pub films_by_year: Vec<Idx>,
     pub matches_by_date: Vec<Idx>,
     pub tracks_by_number: Vec<Idx>,

@@ -171,7 +171,7 @@ fn is_cjk(c: char) -> bool {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+enum TokenKind {
     Word,
     Cjk,
 }
@@ -186,7 +186,7 @@ struct Tokens<'a> {
 }
 
 impl<'a> Iterator for Tokens<'a> {
-    type Item = (Kind, &'a str);
+    type Item = (TokenKind, &'a str);
 
     fn next(&mut self) -> Option<Self::Item> {
         let trimmed = self.rest.trim_start_matches(' ');
@@ -198,13 +198,13 @@ impl<'a> Iterator for Tokens<'a> {
             .map_or(trimmed.len(), |(i, _)| i);
         let (tok, rest) = trimmed.split_at(end);
         self.rest = rest;
-        Some((if cjk { Kind::Cjk } else { Kind::Word }, tok))
+        Some((if cjk { TokenKind::Cjk } else { TokenKind::Word }, tok))
     }
 }
 
 /// One token of a folded query, with its character count cached for the infix rules.
 struct Piece<'a> {
-    kind: Kind,
+    kind: TokenKind,
     text: &'a str,
     chars: usize,
 }
@@ -231,8 +231,8 @@ fn rank_name(name: &str, query: &str, pieces: &[Piece]) -> Option<u8> {
                 break;
             }
             let infix_ok = match kind {
-                Kind::Cjk => true,
-                Kind::Word => p.chars >= MIN_INFIX_CHARS && infix_indexed(tok),
+                TokenKind::Cjk => true,
+                TokenKind::Word => p.chars >= MIN_INFIX_CHARS && infix_indexed(tok),
             };
             if best.is_none() && infix_ok && tok.contains(p.text) {
                 best = Some(RANK_SUBSTRING);
@@ -406,7 +406,7 @@ impl SearchIndexBuilder {
                 let whole = tokens(name).nth(1).is_none();
                 for (i, (kind, tok)) in tokens(name).enumerate() {
                     match kind {
-                        Kind::Word => {
+                        TokenKind::Word => {
                             let place = match i {
                                 0 if whole => PLACE_NAME,
                                 0 => PLACE_FIRST,
@@ -414,7 +414,7 @@ impl SearchIndexBuilder {
                             };
                             words.add(tok, d as u32, place);
                         }
-                        Kind::Cjk => {
+                        TokenKind::Cjk => {
                             let mut prev = None;
                             for c in tok.chars() {
                                 ngrams.add(unigram(c), d as u32, PLACE_NAME);
@@ -725,7 +725,7 @@ impl SearchIndex {
             })
             .collect();
         if let [piece] = &pieces[..]
-            && piece.kind == Kind::Word
+            && piece.kind == TokenKind::Word
         {
             let (prefix, infix) = self.word_tokens(piece);
             let exact = prefix.start < prefix.end && self.token(prefix.start) == piece.text;
@@ -971,7 +971,7 @@ impl SearchIndex {
 
     fn source(&self, piece: &Piece) -> Source<'_> {
         match piece.kind {
-            Kind::Word => {
+            TokenKind::Word => {
                 let (prefix, infix) = self.word_tokens(piece);
                 let lists = prefix
                     .chain(infix)
@@ -980,7 +980,7 @@ impl SearchIndex {
                     .collect();
                 Source::Union(lists)
             }
-            Kind::Cjk => {
+            TokenKind::Cjk => {
                 let chars: Vec<char> = piece.text.chars().collect();
                 if let [c] = chars[..] {
                     Source::Union(vec![self.ngram_postings(unigram(c))])
@@ -998,7 +998,7 @@ impl SearchIndex {
 
 /// The first index in `lo..hi` for which `pred` is false, where `pred` is true on a prefix of
 /// the range; a slice's `partition_point` without needing a slice.
-fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
+pub(crate) fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         if pred(mid) {

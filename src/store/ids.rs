@@ -1,18 +1,14 @@
 //! Global ids: opaque to clients, and stable because they are made from the entity's kind and
-//! slug, never from load order. `Film:leap` becomes `RmlsbTpsZWFw`.
+//! slug, never from load order. `Film:leap` becomes `RmlsbTpsZWFw`. Both executors (async-graphql
+//! in `schema`, the plans in `exec`) make and read them, so they live here, below both.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::store::Store;
-use crate::store::model::{Kind, NodeRef};
+use super::model::Kind;
 
 pub fn encode(kind: Kind, slug: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}:{slug}", kind.name()))
-}
-
-pub fn of(store: &Store, node: NodeRef) -> async_graphql::ID {
-    async_graphql::ID(encode(node.kind, store.slug(node)))
 }
 
 /// Splits an id into its kind and slug; `None` when it is not an id this server makes.
@@ -24,7 +20,7 @@ pub fn decode(id: &str) -> Option<(Kind, String)> {
     let text = String::from_utf8(bytes).ok()?;
     let (kind, slug) = text.split_once(':')?;
     let kind = Kind::from_name(kind)?;
-    crate::store::values::check_slug(slug).ok()?;
+    super::values::check_slug(slug).ok()?;
     Some((kind, slug.to_owned()))
 }
 
