@@ -7,21 +7,22 @@
 
 #![no_main]
 
+use leap_graphql::error_code::ErrorCode;
 use leap_graphql::guard::{self, Limits, Stats};
 use libfuzzer_sys::fuzz_target;
 
-const CODES: [&str; 11] = [
-    guard::DOCUMENT_TOO_LARGE,
-    guard::TOO_MANY_TOKENS,
-    guard::TOO_DEEP,
-    guard::TOO_MANY_ALIASES,
-    guard::TOO_MANY_ROOT_FIELDS,
-    guard::TOO_MANY_DIRECTIVES,
-    guard::TOO_MANY_FRAGMENT_SPREADS,
-    guard::TOO_MANY_FIELDS,
-    guard::TOO_COSTLY,
-    guard::INTROSPECTION_TOO_DEEP,
-    guard::FRAGMENT_CYCLE,
+const CODES: [ErrorCode; 11] = [
+    ErrorCode::DocumentTooLarge,
+    ErrorCode::TooManyTokens,
+    ErrorCode::TooDeep,
+    ErrorCode::TooManyAliases,
+    ErrorCode::TooManyRootFields,
+    ErrorCode::TooManyDirectives,
+    ErrorCode::TooManyFragmentSpreads,
+    ErrorCode::TooManyFields,
+    ErrorCode::TooCostly,
+    ErrorCode::IntrospectionTooDeep,
+    ErrorCode::FragmentCycle,
 ];
 
 fn tight() -> Limits {

@@ -28,43 +28,11 @@ use super::cache::{Cached, Shape, etag};
 use super::metrics::{Cache, Outcome};
 use super::middleware::encoding::Encoding;
 use crate::config::Limits;
+use crate::error_code::ErrorCode;
 use crate::guard;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
-
-// The stable codes, in `extensions.code`, of the errors this handler raises itself. The
-// guard's codes are in `crate::guard`, the resolvers' in `crate::schema::error`.
-
-/// The request is malformed: not JSON, not UTF-8, no `query`, a parameter of the wrong type.
-const BAD_REQUEST: &str = "BAD_REQUEST";
-/// The body is a JSON array: a batch, which we do not run (it multiplies every limit).
-const BATCH_NOT_SUPPORTED: &str = "BATCH_NOT_SUPPORTED";
-/// `variables` is over `Limits::max_variables_bytes`.
-const VARIABLES_TOO_LARGE: &str = "VARIABLES_TOO_LARGE";
-/// The `POST` body is not declared as `application/json` (415).
-const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
-/// A method other than `GET` and `POST`, or a mutation over `GET` (405).
-const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
-/// `Accept` allows neither of our response types (406).
-const NOT_ACCEPTABLE: &str = "NOT_ACCEPTABLE";
-/// The body is over `Limits::max_body_bytes` (413).
-const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
-/// The `GET` query string is over `Limits::max_query_string_bytes` (414).
-const URI_TOO_LONG: &str = "URI_TOO_LONG";
-/// Every concurrency permit is taken (503).
-const OVERLOADED: &str = "OVERLOADED";
-/// Execution ran over `Limits::request_timeout` (503).
-const TIMEOUT: &str = "TIMEOUT";
-/// A panic; the message says nothing more (500).
-const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
-/// async-graphql could not parse the document.
-const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
-/// The document parsed but did not validate, its variables did not coerce, or the operation
-/// to run could not be chosen.
-const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
-/// An automatic persisted query's hash that the server does not know (yet).
-const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
 
 /// The media type a response is sent as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -256,8 +224,8 @@ pub fn negotiate(headers: &HeaderMap) -> Option<Media> {
 }
 
 /// An error object as the GraphQL spec shapes it, with our stable code.
-fn error(message: impl Into<String>, code: &str) -> Value {
-    json!({ "message": message.into(), "extensions": { "code": code } })
+fn error(message: impl Into<String>, code: ErrorCode) -> Value {
+    json!({ "message": message.into(), "extensions": { "code": code.as_str() } })
 }
 
 /// A response with a JSON body in the negotiated media type.
@@ -279,13 +247,13 @@ struct RequestError {
     status: StatusCode,
     /// Whether the status follows the media type, as for a document that does not validate.
     status_by_media: bool,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     headers: Vec<(HeaderName, &'static str)>,
 }
 
 impl RequestError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> RequestError {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> RequestError {
         RequestError {
             status,
             status_by_media: false,
@@ -297,7 +265,7 @@ impl RequestError {
 
     /// An error about the document itself, answered with the status the spec gives a
     /// document that does not validate (which depends on the media type).
-    fn invalid_document(code: &'static str, message: impl Into<String>) -> RequestError {
+    fn invalid_document(code: ErrorCode, message: impl Into<String>) -> RequestError {
         RequestError {
             status_by_media: true,
             ..RequestError::new(StatusCode::BAD_REQUEST, code, message)
@@ -305,7 +273,7 @@ impl RequestError {
     }
 
     fn bad_request(message: impl Into<String>) -> RequestError {
-        RequestError::new(StatusCode::BAD_REQUEST, BAD_REQUEST, message)
+        RequestError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
     }
 
     fn with_header(mut self, name: HeaderName, value: &'static str) -> RequestError {
@@ -316,9 +284,9 @@ impl RequestError {
     /// The refusal as an answer: shed when it is a 503, rejected otherwise.
     fn answer(self, media: Media) -> Answer {
         let outcome = if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            Outcome::Shed(self.code)
+            Outcome::Shed(self.code.as_str())
         } else {
-            Outcome::Rejected(self.code)
+            Outcome::Rejected(self.code.as_str())
         };
         Answer {
             response: self.into_response(media),
@@ -499,7 +467,7 @@ pub async fn other_method(State(state): State<AppState>, method: Method) -> Resp
     let started = Instant::now();
     RequestError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
         format!("{method} is not allowed here; use GET for queries or POST"),
     )
     .with_header(header::ALLOW, "GET, POST")
@@ -512,7 +480,7 @@ pub async fn other_method(State(state): State<AppState>, method: Method) -> Resp
 fn not_acceptable() -> Answer {
     RequestError::new(
         StatusCode::NOT_ACCEPTABLE,
-        NOT_ACCEPTABLE,
+        ErrorCode::NotAcceptable,
         "accept application/graphql-response+json or application/json",
     )
     .answer(Media::Json)
@@ -539,7 +507,7 @@ fn parse_post(state: &AppState, bytes: &[u8]) -> Result<GraphqlRequest, RequestE
         Value::Object(params) => request_from_params(params, state),
         Value::Array(_) => Err(RequestError::new(
             StatusCode::BAD_REQUEST,
-            BATCH_NOT_SUPPORTED,
+            ErrorCode::BatchNotSupported,
             "batched requests are not supported; send one request per HTTP request",
         )),
         _ => Err(RequestError::bad_request(
@@ -557,7 +525,7 @@ fn require_json_content_type(headers: &HeaderMap) -> Result<(), RequestError> {
     } else {
         Err(RequestError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
             "send the request as application/json",
         ))
     }
@@ -598,7 +566,7 @@ async fn read_body(
     let too_large = || {
         RequestError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
             format!("the request body is over {limit} bytes"),
         )
     };
@@ -640,7 +608,7 @@ fn read_get(state: &AppState, uri: &Uri) -> Result<GraphqlRequest, RequestError>
     if raw.len() > max {
         return Err(RequestError::new(
             StatusCode::URI_TOO_LONG,
-            URI_TOO_LONG,
+            ErrorCode::UriTooLong,
             format!("the query string is over {max} bytes; send long documents with POST"),
         ));
     }
@@ -706,7 +674,7 @@ fn request_from_params(
     if json_len(&variables) > max {
         return Err(RequestError::new(
             StatusCode::BAD_REQUEST,
-            VARIABLES_TOO_LARGE,
+            ErrorCode::VariablesTooLarge,
             format!("`variables` is over {max} bytes of JSON"),
         ));
     }
@@ -731,7 +699,7 @@ fn persisted_document(
         Ok(None) => Err(RequestError::bad_request("the request has no `query`")),
         // Apollo's clients look for this message and code, then send the document.
         Err(Refusal::NotFound) => Err(RequestError::invalid_document(
-            PERSISTED_QUERY_NOT_FOUND,
+            ErrorCode::PersistedQueryNotFound,
             "PersistedQueryNotFound",
         )),
         Err(Refusal::Malformed(why)) => Err(RequestError::bad_request(why)),
@@ -859,8 +827,8 @@ async fn run(
     let operation_name = gql.operation_name.clone();
     let parsed = match gql.parsed_query() {
         Err(e) => {
-            let error = error_object(&e, Some(GRAPHQL_PARSE_FAILED));
-            return rejected(media, GRAPHQL_PARSE_FAILED, vec![error]);
+            let error = error_object(&e, Some(ErrorCode::GraphqlParseFailed));
+            return rejected(media, ErrorCode::GraphqlParseFailed, vec![error]);
         }
         // The guard found a syntax error that async-graphql's parser does not: it reads a
         // keyword run into a name (`queryX {`, `truex: 1`) as two tokens, where the spec
@@ -870,15 +838,15 @@ async fn run(
             let error = error(
                 "Syntax Error: the document does not follow the GraphQL grammar (a keyword \
                  such as `query`, `fragment` or `true` may be run into the name after it)",
-                GRAPHQL_PARSE_FAILED,
+                ErrorCode::GraphqlParseFailed,
             );
-            return rejected(media, GRAPHQL_PARSE_FAILED, vec![error]);
+            return rejected(media, ErrorCode::GraphqlParseFailed, vec![error]);
         }
         // GET must be safe: caches and prefetchers replay it.
         Ok(doc) if transport == Transport::Get && is_mutation(doc, operation_name.as_deref()) => {
             return RequestError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                METHOD_NOT_ALLOWED,
+                ErrorCode::MethodNotAllowed,
                 "only queries may be sent with GET; send mutations with POST",
             )
             .with_header(header::ALLOW, "POST")
@@ -907,7 +875,7 @@ async fn run(
         Err(_) => {
             return RequestError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                TIMEOUT,
+                ErrorCode::Timeout,
                 "the request took too long",
             )
             .with_header(header::RETRY_AFTER, "1")
@@ -1032,7 +1000,7 @@ fn take_permit(state: &AppState) -> Result<SemaphorePermit<'_>, RequestError> {
     state.permits.try_acquire().map_err(|_| {
         RequestError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            OVERLOADED,
+            ErrorCode::Overloaded,
             "the server is busy; try again shortly",
         )
         .with_header(header::RETRY_AFTER, "1")
@@ -1092,24 +1060,25 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
 }
 
 /// One async-graphql error as JSON, given `code` unless it already has one.
-fn error_object(e: &async_graphql::ServerError, code: Option<&str>) -> Value {
-    let mut v =
-        serde_json::to_value(e).unwrap_or_else(|_| error("internal error", INTERNAL_SERVER_ERROR));
+fn error_object(e: &async_graphql::ServerError, code: Option<ErrorCode>) -> Value {
+    let mut v = serde_json::to_value(e)
+        .unwrap_or_else(|_| error("internal error", ErrorCode::InternalServerError));
     if let (Some(code), Some(obj)) = (code, v.as_object_mut()) {
         let ext = obj.entry("extensions").or_insert_with(|| json!({}));
         if let Some(ext) = ext.as_object_mut() {
-            ext.entry("code").or_insert_with(|| Value::from(code));
+            ext.entry("code")
+                .or_insert_with(|| Value::from(code.as_str()));
         }
     }
     v
 }
 
 /// A document refused before execution: the errors with no `data`, at the spec's status.
-fn rejected(media: Media, code: &'static str, errors: Vec<Value>) -> Answer {
+fn rejected(media: Media, code: ErrorCode, errors: Vec<Value>) -> Answer {
     Answer {
         response: errors_response(invalid_status(media), media, errors),
         operation: None,
-        outcome: Outcome::Rejected(code),
+        outcome: Outcome::Rejected(code.as_str()),
     }
 }
 
@@ -1125,9 +1094,9 @@ fn respond(media: Media, response: async_graphql::Response) -> Answer {
         let errors = response
             .errors
             .iter()
-            .map(|e| error_object(e, Some(GRAPHQL_VALIDATION_FAILED)))
+            .map(|e| error_object(e, Some(ErrorCode::GraphqlValidationFailed)))
             .collect();
-        return rejected(media, GRAPHQL_VALIDATION_FAILED, errors);
+        return rejected(media, ErrorCode::GraphqlValidationFailed, errors);
     }
     let outcome = if response.errors.is_empty() {
         Outcome::Ok
@@ -1171,7 +1140,7 @@ pub fn panic_response(_err: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!("a request panicked; answered 500");
     RequestError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
-        INTERNAL_SERVER_ERROR,
+        ErrorCode::InternalServerError,
         "internal server error",
     )
     .into_response(Media::Json)
