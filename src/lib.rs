@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod error_code;
 pub mod exec;
 pub mod guard;
