@@ -4,6 +4,9 @@
 //! GraphQL. Bounded in entries and bytes, and tied to one graph generation: a reload makes
 //! every entry stale at once. Also the document cache: parsed documents, the guard's verdict
 //! on them and their plans.
+//!
+//! May import: `exec` (a document's plan). Keyed on bytes and generations, not on the
+//! store, and it makes no compressed copy itself: HTTP hands it the function that does.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};

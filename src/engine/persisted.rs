@@ -2,6 +2,7 @@
 //! document (`extensions.persistedQuery.sha256Hash`); the first time, the server answers
 //! `PERSISTED_QUERY_NOT_FOUND` and the client sends the document with its hash, which the
 //! server checks and keeps. Bounded, so that unknown hashes cannot grow it without limit.
+//! Imports nothing of ours.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

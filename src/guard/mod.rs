@@ -50,6 +50,9 @@
 //! values or list types more than [`MAX_VALUE_NESTING`] levels; both are
 //! refused as `TOO_DEEP` so that neither this parser nor async-graphql's
 //! recursive parser can be driven into a stack overflow.
+//!
+//! May import: `error_code` only; the engine runs it on every request it has not passed
+//! before.
 
 use std::collections::HashMap;
 

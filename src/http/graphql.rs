@@ -206,15 +206,7 @@ pub async fn post(State(state): State<AppState>, request: Request) -> Response {
         None => not_acceptable(),
         Some(media) => match read_post_body(&state.config.limits, headers, body).await {
             Err(refusal) => refused(media, refusal),
-            Ok(bytes) => {
-                let request = engine::Request {
-                    raw: Raw::Body(&bytes),
-                    media,
-                    coding: accepted_coding(headers),
-                };
-                let outcome = state.engine.execute(request, &*state.metrics).await;
-                respond(media, Transport::Post, headers, outcome)
-            }
+            Ok(bytes) => answer(&state, media, Raw::Body(&bytes), headers).await,
         },
     };
     response.count(&state, started)
@@ -239,17 +231,20 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
                 format!("the query string is over {max} bytes; send long documents with POST"),
             ),
         ),
-        Some(media) => {
-            let request = engine::Request {
-                raw: Raw::QueryString(raw),
-                media,
-                coding: accepted_coding(headers),
-            };
-            let outcome = state.engine.execute(request, &*state.metrics).await;
-            respond(media, Transport::Get, headers, outcome)
-        }
+        Some(media) => answer(&state, media, Raw::QueryString(raw), headers).await,
     };
     response.count(&state, started)
+}
+
+/// Hands the request's raw bytes to the engine, and its outcome back as a response.
+async fn answer(state: &AppState, media: Media, raw: Raw<'_>, headers: &HeaderMap) -> Reply {
+    let request = engine::Request {
+        raw,
+        media,
+        coding: accepted_coding(headers),
+    };
+    let outcome = state.engine.execute(request, &*state.metrics).await;
+    respond(media, raw.transport(), headers, outcome)
 }
 
 /// Anything but GET and POST on `/graphql`.
