@@ -58,11 +58,6 @@ impl Graphs {
         }
     }
 
-    /// The current graph.
-    pub fn store(&self) -> Arc<Store> {
-        self.current().store
-    }
-
     /// Swaps in a new graph, atomically for requests: each sees the old one or the new one.
     /// Returns the new generation and the old graph (for the caller to drop off the request
     /// path). The observer hears of the new graph before any request can run on it.
