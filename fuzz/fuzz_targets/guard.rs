@@ -8,7 +8,7 @@
 #![no_main]
 
 use leap_graphql::error_code::ErrorCode;
-use leap_graphql::guard::{self, Limits, Stats};
+use leap_graphql::guard::{self, DocumentLimits, Stats};
 use libfuzzer_sys::fuzz_target;
 
 const CODES: [ErrorCode; 11] = [
@@ -25,8 +25,8 @@ const CODES: [ErrorCode; 11] = [
     ErrorCode::FragmentCycle,
 ];
 
-fn tight() -> Limits {
-    Limits {
+fn tight() -> DocumentLimits {
+    DocumentLimits {
         max_document_chars: 300,
         max_tokens: 80,
         max_depth: 3,
@@ -50,7 +50,7 @@ fn variable(name: &str) -> Option<i64> {
     }
 }
 
-fn check_ok(doc: &str, stats: &Stats, limits: &Limits) {
+fn check_ok(doc: &str, stats: &Stats, limits: &DocumentLimits) {
     assert_eq!(stats.chars, doc.chars().count());
     assert!(stats.chars <= limits.max_document_chars);
     assert!(stats.tokens <= limits.max_tokens);
@@ -90,7 +90,7 @@ fuzz_target!(|data: &[u8]| {
     let name = name.as_deref();
     let no_variables = |_: &str| None;
 
-    let default = Limits::default();
+    let default = DocumentLimits::default();
     let by_default = guard::check(&doc, name, &variable, &default);
     match &by_default {
         Ok(stats) => check_ok(&doc, stats, &default),

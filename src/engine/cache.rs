@@ -59,13 +59,13 @@ pub struct Cached {
 }
 
 /// A cache hit: the response, and (when the client asked for a coding of which no copy
-/// is kept yet) where to keep the copy the caller makes with [`Hit::compress`].
-pub struct Hit {
+/// is kept yet) where to keep the copy the caller makes with [`CacheHit::compress`].
+pub struct CacheHit {
     pub cached: Cached,
     pending: Option<(Coding, Arc<Copies>, Compress)>,
 }
 
-impl Hit {
+impl CacheHit {
     /// Makes the compressed copy the hit still lacks (outside the cache's lock), keeps it
     /// when it is small enough, and serves it.
     #[inline]
@@ -185,10 +185,16 @@ impl ResponseCache {
     }
 
     /// The cached response for this exact request, if it was answered under this generation,
-    /// in `coding` when its body is large enough to be compressed (see [`Hit`]). An answer
+    /// in `coding` when its body is large enough to be compressed (see [`CacheHit`]). An answer
     /// to a POST comes without its ETag, which only GET sends: each reference counted here is
     /// a cost of every cache hit.
-    pub fn get(&self, generation: u64, shape: Shape, key: &[u8], coding: Coding) -> Option<Hit> {
+    pub fn get(
+        &self,
+        generation: u64,
+        shape: Shape,
+        key: &[u8],
+        coding: Coding,
+    ) -> Option<CacheHit> {
         let tables = self.tables.read().ok()?;
         if tables.generation != generation {
             return None;
@@ -213,7 +219,7 @@ impl ResponseCache {
                 ),
             },
         };
-        Some(Hit {
+        Some(CacheHit {
             cached: Cached {
                 body,
                 etag,

@@ -63,7 +63,7 @@ use crate::error_code::ErrorCode;
 
 /// Page size assumed for a `first`/`last` argument whose value is unknown.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
-/// Hard cap on nested selection sets, independent of `Limits::max_depth`.
+/// Hard cap on nested selection sets, independent of `DocumentLimits::max_depth`.
 pub const MAX_SELECTION_NESTING: usize = 128;
 /// Hard cap on nested list/object values and list types.
 pub const MAX_VALUE_NESTING: usize = 64;
@@ -80,10 +80,10 @@ const INTROSPECTION_LISTS: [&str; 8] = [
     "enumValues",
 ];
 
-/// Every limit the guard enforces; `Limits::default()` is a safe setting for
+/// Every limit the guard enforces; `DocumentLimits::default()` is a safe setting for
 /// a public endpoint.
 #[derive(Clone, Debug)]
-pub struct Limits {
+pub struct DocumentLimits {
     /// Length of the document in characters (not bytes).
     pub max_document_chars: usize,
     /// Lexical tokens (punctuators, names, numbers, strings).
@@ -106,9 +106,9 @@ pub struct Limits {
     pub max_introspection_depth: usize,
 }
 
-impl Default for Limits {
+impl Default for DocumentLimits {
     fn default() -> Self {
-        Limits {
+        DocumentLimits {
             max_document_chars: 20_000,
             max_tokens: 2_000,
             max_depth: 12,
@@ -165,7 +165,7 @@ pub fn check(
     document: &str,
     operation_name: Option<&str>,
     variables: &dyn Fn(&str) -> Option<i64>,
-    limits: &Limits,
+    limits: &DocumentLimits,
 ) -> Result<Stats, Rejection> {
     let chars = count_chars(document, limits.max_document_chars)?;
     let mut tokens = Vec::with_capacity(limits.max_tokens.min(document.len() / 2 + 1));
@@ -301,7 +301,7 @@ struct Parser<'a, 't> {
     src: &'a str,
     toks: &'t [Token],
     pos: usize,
-    limits: &'t Limits,
+    limits: &'t DocumentLimits,
     aliases: usize,
     directives: usize,
     spreads: usize,
@@ -795,7 +795,7 @@ fn analyse<'a>(
     defs: &[Definition<'a>],
     operation_name: Option<&str>,
     variables: &dyn Fn(&str) -> Option<i64>,
-    limits: &Limits,
+    limits: &DocumentLimits,
     stats: &mut Stats,
 ) -> Result<(), Rejection> {
     // Fragments sharing a name (invalid, but async-graphql still validates

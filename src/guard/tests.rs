@@ -5,9 +5,9 @@ fn no_vars(_: &str) -> Option<i64> {
     None
 }
 
-/// Limits loose enough that only the hard nesting caps apply.
-fn loose() -> Limits {
-    Limits {
+/// DocumentLimits loose enough that only the hard nesting caps apply.
+fn loose() -> DocumentLimits {
+    DocumentLimits {
         max_document_chars: usize::MAX,
         max_tokens: usize::MAX,
         max_depth: usize::MAX,
@@ -27,7 +27,7 @@ fn check_with(
     doc: &str,
     op: Option<&str>,
     vars: &dyn Fn(&str) -> Option<i64>,
-    limits: &Limits,
+    limits: &DocumentLimits,
     expected: Option<ErrorCode>,
 ) -> Result<Stats, Rejection> {
     let got = check(doc, op, vars, limits);
@@ -38,7 +38,7 @@ fn check_with(
 }
 
 fn check_case(doc: &str, expected: Option<ErrorCode>) -> Result<Stats, Rejection> {
-    check_with(doc, None, &no_vars, &Limits::default(), expected)
+    check_with(doc, None, &no_vars, &DocumentLimits::default(), expected)
 }
 
 /// `{a{a{...}}}` with `n` fields on the path.
@@ -256,26 +256,33 @@ fn variables_and_operation_choice() {
     let doc = "query($n:Int){a(first:$n){b(first:$n)}}";
     let n223 = |name: &str| (name == "n").then_some(223);
     let n224 = |name: &str| (name == "n").then_some(224);
-    let s = check_with(doc, None, &n223, &Limits::default(), None).unwrap();
+    let s = check_with(doc, None, &n223, &DocumentLimits::default(), None).unwrap();
     assert_eq!(s.cost, 223 + 223 * 223);
     check_with(
         doc,
         None,
         &n224,
-        &Limits::default(),
+        &DocumentLimits::default(),
         Some(ErrorCode::TooCostly),
     )
     .unwrap_err();
 
     let two = "query Small{a} query Big{a(first:1000){b(first:1000)}}";
-    let s = check_with(two, Some("Small"), &no_vars, &Limits::default(), None).unwrap();
+    let s = check_with(
+        two,
+        Some("Small"),
+        &no_vars,
+        &DocumentLimits::default(),
+        None,
+    )
+    .unwrap();
     assert_eq!(s.cost, 1);
     // Without a usable name either operation might run, so the worst counts.
     check_with(
         two,
         None,
         &no_vars,
-        &Limits::default(),
+        &DocumentLimits::default(),
         Some(ErrorCode::TooCostly),
     )
     .unwrap_err();
@@ -283,7 +290,7 @@ fn variables_and_operation_choice() {
         two,
         Some("Nope"),
         &no_vars,
-        &Limits::default(),
+        &DocumentLimits::default(),
         Some(ErrorCode::TooCostly),
     )
     .unwrap_err();
@@ -342,7 +349,7 @@ fn lexical_details() {
 fn fan_out_attack_is_cheap() {
     let doc = fan_out_attack();
     let t = Instant::now();
-    let r = check(&doc, None, &no_vars, &Limits::default());
+    let r = check(&doc, None, &no_vars, &DocumentLimits::default());
     let elapsed = t.elapsed();
     let code = r.as_ref().err().map(|r| r.code);
     assert!(
@@ -440,7 +447,7 @@ fn random_inputs_never_panic() {
         INTROSPECTION.to_string(),
         fan_out_attack(),
     ];
-    let tight = Limits {
+    let tight = DocumentLimits {
         max_tokens: 40,
         max_depth: 3,
         max_aliases: 2,
@@ -450,7 +457,7 @@ fn random_inputs_never_panic() {
         max_expanded_fields: 10,
         max_cost: 30,
         max_introspection_depth: 1,
-        ..Limits::default()
+        ..DocumentLimits::default()
     };
     let vars = |name: &str| match name.len() {
         1 => Some(i64::MAX),
@@ -486,7 +493,7 @@ fn random_inputs_never_panic() {
             b
         };
         let doc = String::from_utf8_lossy(&bytes);
-        for limits in [&Limits::default(), &tight, &loose()] {
+        for limits in [&DocumentLimits::default(), &tight, &loose()] {
             match check(&doc, Some("IntrospectionQuery"), &vars, limits) {
                 Ok(s) => {
                     assert!(s.tokens <= limits.max_tokens && s.chars <= limits.max_document_chars);
@@ -514,13 +521,21 @@ fn timing() {
     let runs = 20;
     for (label, doc, limits) in [
         ("1 MB of fields, loose limits", &doc, loose()),
-        ("1 MB of fields, default limits", &doc, Limits::default()),
+        (
+            "1 MB of fields, default limits",
+            &doc,
+            DocumentLimits::default(),
+        ),
         ("1 MB string literal, loose limits", &big, loose()),
-        ("fan-out attack, default limits", &attack, Limits::default()),
+        (
+            "fan-out attack, default limits",
+            &attack,
+            DocumentLimits::default(),
+        ),
         (
             "introspection query, default limits",
             &INTROSPECTION.to_string(),
-            Limits::default(),
+            DocumentLimits::default(),
         ),
     ] {
         // The best of several runs, since the machine may be busy.

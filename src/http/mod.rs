@@ -313,20 +313,20 @@ pub struct Server {
     state: AppState,
     reloader: Option<Reloader>,
     hangup: Hangup,
-    stop: Stop,
+    stop: StopSignal,
 }
 
 /// SIGINT and SIGTERM, caught from the moment the server binds (like [`Hangup`]), so that a
 /// signal sent on seeing the `listening on` line shuts down gracefully instead of killing.
-struct Stop {
+struct StopSignal {
     #[cfg(unix)]
     interrupt: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
     terminate: Option<tokio::signal::unix::Signal>,
 }
 
-impl Stop {
-    fn catch() -> Stop {
+impl StopSignal {
+    fn catch() -> StopSignal {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -335,13 +335,13 @@ impl Stop {
                     .map_err(|e| tracing::warn!("cannot listen for a stop signal: {e}"))
                     .ok()
             };
-            Stop {
+            StopSignal {
                 interrupt: catch(SignalKind::interrupt()),
                 terminate: catch(SignalKind::terminate()),
             }
         }
         #[cfg(not(unix))]
-        Stop {}
+        StopSignal {}
     }
 
     /// Waits for the first stop signal.
@@ -388,7 +388,7 @@ impl Server {
             state,
             reloader,
             hangup: Hangup::catch(),
-            stop: Stop::catch(),
+            stop: StopSignal::catch(),
         })
     }
 
