@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use super::Observer;
+use super::observer::Observer;
 use crate::store::Store;
 
 /// One graph as served, with its generation.

@@ -12,173 +12,41 @@
 //! May import: `store`, `exec`, `schema`, `guard`, `config`, `error_code`. Never `http`:
 //! what HTTP wants to count or log of a request, it learns through the [`Observer`] it hands
 //! in, and the status of a refusal from its [`ErrorCode`].
+//!
+//! Its files, each importing only those after it: this one (the entry point and the hit
+//! path); `run` (the miss path); `request` (the request handed in, and reading its
+//! parameters); `persisted`; `graph`; `outcome`; `observer`; `cache` (both caches).
+//!
+//! [`ErrorCode`]: crate::error_code::ErrorCode
 
 pub mod cache;
 pub mod graph;
+mod observer;
+mod outcome;
 pub mod persisted;
 mod request;
 mod run;
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-use crate::config::{Config, Limits};
-use crate::error_code::ErrorCode;
-use crate::schema::LeapSchema;
+use crate::config::Config;
 use crate::store::Store;
-use cache::{Cached, Coding, Compress, DocumentCache, ResponseCache, Shape};
+use cache::{Compress, DocumentCache, ResponseCache, Shape};
 use graph::Graphs;
+pub use observer::{CacheName, Observer};
+pub use outcome::{Answer, Outcome, Refusal};
 use persisted::PersistedQueries;
-
-/// The media type a response is sent as; part of the response cache's key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Media {
-    GraphqlResponse,
-    Json,
-}
-
-/// How the request came, which decides what it may do (only queries over `GET`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Transport {
-    Get,
-    Post,
-}
-
-/// A request's raw bytes, as the transport read them: the response cache's key.
-#[derive(Clone, Copy)]
-pub enum Raw<'a> {
-    /// A `POST` body: one JSON object.
-    Body(&'a Bytes),
-    /// A `GET` query string, URL-encoded.
-    QueryString(&'a str),
-}
-
-impl Raw<'_> {
-    pub fn transport(self) -> Transport {
-        match self {
-            Raw::Body(_) => Transport::Post,
-            Raw::QueryString(_) => Transport::Get,
-        }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Raw::Body(b) => b,
-            Raw::QueryString(q) => q.as_bytes(),
-        }
-    }
-
-    /// The key to keep an answer under: made only for a miss, as a copy of a query string
-    /// costs an allocation and a body only a reference count.
-    fn owned(self) -> Bytes {
-        match self {
-            Raw::Body(b) => b.clone(),
-            Raw::QueryString(q) => Bytes::copy_from_slice(q.as_bytes()),
-        }
-    }
-}
-
-/// One request for the engine.
-pub struct Request<'a> {
-    pub raw: Raw<'a>,
-    pub media: Media,
-    /// The coding the client would like a kept answer in (a copy is kept per coding).
-    pub coding: Coding,
-}
-
-/// What the engine made of a request.
-pub struct Outcome {
-    pub answer: Answer,
-    /// The request's `operationName`, once it has been read (or the kept answer's).
-    pub operation: Option<Arc<str>>,
-}
-
-/// The answer itself.
-pub enum Answer {
-    /// A clean answer, kept or served again from the response cache (its body in
-    /// `coding`).
-    Clean(Cached),
-    /// An answer that executed with errors: `data` and `errors`, never kept.
-    WithErrors(Bytes),
-    /// A request refused before or instead of execution: errors and no `data`.
-    Refused(Refusal),
-}
-
-/// A refusal: its code (which says the HTTP status) and the errors to send.
-pub struct Refusal {
-    pub code: ErrorCode,
-    errors: Vec<Value>,
-}
-
-impl Refusal {
-    /// A refusal with one error.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
-        Refusal {
-            code,
-            errors: vec![error(message, code)],
-        }
-    }
-
-    /// `BAD_REQUEST`: the request is malformed.
-    pub fn bad_request(message: impl Into<String>) -> Refusal {
-        Refusal::new(ErrorCode::BadRequest, message)
-    }
-
-    /// The body: `{"errors": [...]}`.
-    pub fn body(&self) -> String {
-        json!({ "errors": self.errors }).to_string()
-    }
-}
-
-/// An error object as the GraphQL spec shapes it, with our stable code.
-fn error(message: impl Into<String>, code: ErrorCode) -> Value {
-    json!({ "message": message.into(), "extensions": { "code": code.as_str() } })
-}
-
-/// The caches the engine reports hits and misses of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CacheName {
-    Response,
-    Document,
-    Plan,
-}
-
-/// What the engine tells its caller while it works, for the caller's metrics and logs. Each
-/// method does nothing unless the caller says otherwise; `()` observes nothing.
-pub trait Observer {
-    /// The request's operation name, as soon as it is known (before it runs, so that
-    /// whatever is logged while it runs can name it).
-    fn operation(&self, _name: Option<&Arc<str>>) {}
-    /// A lookup in one of the caches, and whether it hit.
-    fn cache(&self, _cache: CacheName, _hit: bool) {}
-    /// A new graph is about to serve, under `generation`.
-    fn graph_installed(&self, _store: &Store, _generation: u64) {}
-    /// A reload of the seed finished, with a new graph or with the old one kept.
-    fn reloaded(&self, _ok: bool) {}
-}
-
-impl Observer for () {}
+pub use request::{Media, Raw, Request, Transport};
+use run::Executors;
 
 /// See the module's comment.
 pub struct Engine {
-    /// The schema with null propagation as the spec defines it (see `schema::nulls`).
-    schema: LeapSchema,
-    /// The same schema without that extension, which costs a quarter of an execution: a
-    /// request that executes without errors comes out the same from both, so requests run
-    /// here first and only one with errors runs again on `schema`.
-    fast_schema: LeapSchema,
-    /// Parsed documents by their text, with the guard's verdict and their plans.
-    documents: DocumentCache,
-    /// Clean answers of the current generation, served again as they are.
-    responses: ResponseCache,
+    /// What runs a request that missed the response cache, and that cache itself.
+    executors: Executors,
     persisted: PersistedQueries,
-    /// Requests running at once; past them a request is shed.
-    permits: Arc<Semaphore>,
     graphs: Graphs,
-    limits: Limits,
 }
 
 impl Engine {
@@ -187,19 +55,21 @@ impl Engine {
     /// compressed copies.
     pub fn new(config: &Config, compress: Compress) -> Engine {
         Engine {
-            schema: crate::schema::build(),
-            fast_schema: crate::schema::build_without_null_propagation(),
-            documents: DocumentCache::new(config.caches.documents),
-            responses: ResponseCache::new(
-                config.caches.response_entries,
-                config.caches.response_bytes,
-                usize::from(config.http.compress_above_bytes),
-                compress,
-            ),
+            executors: Executors {
+                schema: crate::schema::build(),
+                fast_schema: crate::schema::build_without_null_propagation(),
+                documents: DocumentCache::new(config.caches.documents),
+                responses: ResponseCache::new(
+                    config.caches.response_entries,
+                    config.caches.response_bytes,
+                    usize::from(config.http.compress_above_bytes),
+                    compress,
+                ),
+                permits: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
+                limits: config.limits.clone(),
+            },
             persisted: PersistedQueries::new(config.caches.persisted_queries),
-            permits: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
             graphs: Graphs::new(),
-            limits: config.limits.clone(),
         }
     }
 
@@ -216,17 +86,17 @@ impl Engine {
 
     /// The response cache, for tests and metrics to read its size.
     pub fn responses(&self) -> &ResponseCache {
-        &self.responses
+        &self.executors.responses
     }
 
     /// The document cache, for tests and metrics to read its size.
     pub fn documents(&self) -> &DocumentCache {
-        &self.documents
+        &self.executors.documents
     }
 
     /// The concurrency permits; a test holds them all to see requests shed.
     pub fn permits(&self) -> &Arc<Semaphore> {
-        &self.permits
+        &self.executors.permits
     }
 
     /// Answers one request. The hot path first: the exact request answered before on this
@@ -236,7 +106,7 @@ impl Engine {
     pub async fn execute<O: Observer>(&self, request: Request<'_>, observer: &O) -> Outcome {
         let transport = request.raw.transport();
         let shape = Shape::of(transport, request.media);
-        if let Some(hit) = self.responses.get(
+        if let Some(hit) = self.executors.responses.get(
             self.graphs.generation(),
             shape,
             request.raw.bytes(),
@@ -253,7 +123,7 @@ impl Engine {
             };
         }
         observer.cache(CacheName::Response, false);
-        let params = match request::read(request.raw, &self.persisted, &self.limits) {
+        let params = match request::read(request.raw, &self.persisted, &self.executors.limits) {
             Ok(params) => params,
             Err(refusal) => {
                 return Outcome {
@@ -278,7 +148,7 @@ impl Engine {
         };
         // Boxed: the executor's future is many kilobytes, and inline it would make every
         // request's future (a hit's too) as large, to be copied whenever it moves.
-        let answer = Box::pin(self.run(job, observer)).await;
+        let answer = Box::pin(self.executors.run(job, observer)).await;
         Outcome { answer, operation }
     }
 }

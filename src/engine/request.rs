@@ -1,14 +1,73 @@
 //! Reading a request's parameters out of its raw bytes, by the GraphQL-over-HTTP spec: a
 //! `POST` body is one JSON object, a `GET` query string holds each parameter at most once with
 //! `variables` and `extensions` as JSON text; then the same checks for both, and the document
-//! of an automatic persisted query. Runs only on a response-cache miss.
+//! of an automatic persisted query. Runs only on a response-cache miss. Also the request as
+//! the transport hands it in ([`Request`]).
 
+use axum::body::Bytes;
 use serde_json::{Map, Value};
 
+use super::cache::Coding;
+use super::outcome::Refusal;
 use super::persisted::{PersistedQueries, Unresolved};
-use super::{Raw, Refusal};
 use crate::config::Limits;
 use crate::error_code::ErrorCode;
+
+/// The media type a response is sent as; part of the response cache's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Media {
+    GraphqlResponse,
+    Json,
+}
+
+/// How the request came, which decides what it may do (only queries over `GET`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Get,
+    Post,
+}
+
+/// A request's raw bytes, as the transport read them: the response cache's key.
+#[derive(Clone, Copy)]
+pub enum Raw<'a> {
+    /// A `POST` body: one JSON object.
+    Body(&'a Bytes),
+    /// A `GET` query string, URL-encoded.
+    QueryString(&'a str),
+}
+
+impl Raw<'_> {
+    pub fn transport(self) -> Transport {
+        match self {
+            Raw::Body(_) => Transport::Post,
+            Raw::QueryString(_) => Transport::Get,
+        }
+    }
+
+    pub(super) fn bytes(&self) -> &[u8] {
+        match self {
+            Raw::Body(b) => b,
+            Raw::QueryString(q) => q.as_bytes(),
+        }
+    }
+
+    /// The key to keep an answer under: made only for a miss, as a copy of a query string
+    /// costs an allocation and a body only a reference count.
+    pub(super) fn owned(self) -> Bytes {
+        match self {
+            Raw::Body(b) => b.clone(),
+            Raw::QueryString(q) => Bytes::copy_from_slice(q.as_bytes()),
+        }
+    }
+}
+
+/// One request for the engine.
+pub struct Request<'a> {
+    pub raw: Raw<'a>,
+    pub media: Media,
+    /// The coding the client would like a kept answer in (a copy is kept per coding).
+    pub coding: Coding,
+}
 
 /// One GraphQL request, once it has been read and its parameters checked.
 pub(super) struct GraphqlRequest {

@@ -1,4 +1,4 @@
-//! The miss path of [`Engine::execute`]: take a concurrency permit, run the document guard,
+//! The miss path of `Engine::execute`: take a concurrency permit, run the document guard,
 //! answer from a plan when the document has one, otherwise parse and execute with
 //! async-graphql under the timeout, and keep a clean answer for next time.
 
@@ -7,14 +7,35 @@ use std::sync::Arc;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use axum::body::Bytes;
 use serde_json::{Map, Value, json};
-use tokio::sync::SemaphorePermit;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::cache::{Cached, Coding, Shape, etag};
+use super::cache::{Cached, Coding, DocumentCache, ResponseCache, Shape, etag};
 use super::graph::Graph;
-use super::request::GraphqlRequest;
-use super::{Answer, CacheName, Engine, Observer, Refusal, Transport, error};
+use super::observer::{CacheName, Observer};
+use super::outcome::{Answer, Refusal, error};
+use super::request::{GraphqlRequest, Transport};
+use crate::config::Limits;
 use crate::error_code::ErrorCode;
 use crate::guard;
+use crate::schema::LeapSchema;
+
+/// What runs a request that missed the response cache, and that cache (which keeps its
+/// clean answer).
+pub(super) struct Executors {
+    /// The schema with null propagation as the spec defines it (see `schema::nulls`).
+    pub schema: LeapSchema,
+    /// The same schema without that extension, which costs a quarter of an execution: a
+    /// request that executes without errors comes out the same from both, so requests run
+    /// here first and only one with errors runs again on `schema`.
+    pub fast_schema: LeapSchema,
+    /// Parsed documents by their text, with the guard's verdict and their plans.
+    pub documents: DocumentCache,
+    /// Clean answers of the current generation, served again as they are.
+    pub responses: ResponseCache,
+    /// Requests running at once; past them a request is shed.
+    pub permits: Arc<Semaphore>,
+    pub limits: Limits,
+}
 
 /// A request as the response cache knows it: its shape and its exact bytes.
 pub(super) struct CacheKey {
@@ -61,7 +82,7 @@ impl Operation {
     }
 }
 
-impl Engine {
+impl Executors {
     /// Guards, executes and answers one request, and keeps a clean answer for next time.
     pub(super) async fn run<O: Observer>(&self, job: Job, observer: &O) -> Answer {
         let Job {

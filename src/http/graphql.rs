@@ -20,12 +20,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
+use super::coding::{accepted_coding, content_encoding};
 use super::metrics::Outcome as Counted;
 use super::middleware;
-use super::middleware::encoding::Encoding;
+use super::state::AppState;
 use crate::config::Limits;
-use crate::engine::cache::{Cached, Coding};
+use crate::engine::cache::Cached;
 use crate::engine::{self, Answer, Media, Outcome, Raw, Refusal, Transport};
 use crate::error_code::{ErrorCode, HttpStatus};
 
@@ -404,36 +404,6 @@ fn clean_response(
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     r
-}
-
-/// The coding the client asks its answer in, as the engine's response cache names the copies
-/// it keeps.
-fn accepted_coding(headers: &HeaderMap) -> Coding {
-    match middleware::accepted_encoding(headers) {
-        Encoding::Identity => Coding::Identity,
-        Encoding::Gzip => Coding::Gzip,
-        Encoding::Brotli => Coding::Brotli,
-    }
-}
-
-/// The `Content-Encoding` of a body in `coding`; none for identity.
-fn content_encoding(coding: Coding) -> Option<HeaderValue> {
-    encoding_of(coding).header_value()
-}
-
-/// Makes the response cache's compressed copies, byte for byte as the compression layer
-/// would send them (see `middleware::encoding`).
-pub fn compress_copy(coding: Coding, body: &[u8]) -> Bytes {
-    middleware::encoding::compress(encoding_of(coding), body)
-}
-
-/// The engine's name for a coding as the transport's.
-fn encoding_of(coding: Coding) -> Encoding {
-    match coding {
-        Coding::Identity => Encoding::Identity,
-        Coding::Gzip => Encoding::Gzip,
-        Coding::Brotli => Encoding::Brotli,
-    }
 }
 
 /// Reads a `POST`'s body: it must be declared JSON and fit the limit.

@@ -1,23 +1,29 @@
 //! The HTTP boundary, transport only: routes, the GraphQL endpoint's negotiation, statuses,
 //! headers and byte limits (`graphql`), the playground, the middleware, and the server's life
 //! cycle (`serve`, [`Server`]). What a GraphQL request means is the engine's
-//! ([`crate::engine`]): every request to `/graphql` is handed to [`Engine::execute`].
+//! ([`crate::engine`]): every request to `/graphql` is handed to `Engine::execute`.
 //!
 //! May import: `engine`, `config`, `error_code`, `reload` (to start it), and the store's type
-//! for a graph to install. Nothing below imports `http`.
+//! for a graph to install. Nothing below imports `http`. Its files import one way: this one
+//! (the app and the server) uses `graphql` (the endpoint), which uses `state` (what handlers
+//! share, [`AppState`]), which uses `coding`; `metrics`, `middleware`, `request_id`,
+//! `playground` and `serve` import none of those.
 
+mod coding;
 mod graphql;
 pub mod metrics;
 pub mod middleware;
 pub mod playground;
 pub mod request_id;
 mod serve;
+mod state;
+
+pub use state::{AppState, Shared};
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -35,83 +41,9 @@ use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::SizeAbove;
 use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
-use crate::config::{Config, SeedSource};
-use crate::engine::{self, CacheName, Engine};
+use crate::config::SeedSource;
 use crate::reload::{self, Hangup, Reloader};
-use crate::store::Store;
-use metrics::Metrics;
 use request_id::X_REQUEST_ID;
-
-/// What every handler shares, behind one `Arc`: axum clones the state for every request, and
-/// one reference count is cheaper than one per field.
-#[derive(Clone)]
-pub struct AppState(Arc<Shared>);
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-/// The fields of [`AppState`].
-pub struct Shared {
-    /// What answers GraphQL requests, and the graph it serves.
-    pub engine: Arc<Engine>,
-    pub metrics: Arc<Metrics>,
-    pub config: Arc<Config>,
-}
-
-impl AppState {
-    /// The engine for `config`, serving `store`.
-    pub fn new(config: Config, store: Store) -> AppState {
-        let engine = Arc::new(Engine::new(&config, graphql::compress_copy));
-        let metrics = Arc::new(Metrics::new(&config.metrics));
-        engine.install(store, &*metrics);
-        AppState(Arc::new(Shared {
-            engine,
-            metrics,
-            config: Arc::new(config),
-        }))
-    }
-
-    /// Swaps in a new graph, counted in the metrics (see [`Graphs::install`]).
-    ///
-    /// [`Graphs::install`]: crate::engine::graph::Graphs::install
-    pub fn install(&self, store: Store) -> (u64, Arc<Store>) {
-        self.engine.install(store, &*self.metrics)
-    }
-}
-
-/// What the engine reports of its work: counted in the metrics, and the operation's name put
-/// on the request's log context.
-impl engine::Observer for Metrics {
-    fn operation(&self, name: Option<&Arc<str>>) {
-        middleware::record_operation(name);
-    }
-
-    fn cache(&self, cache: CacheName, hit: bool) {
-        let cache = match cache {
-            CacheName::Response => metrics::Cache::Response,
-            CacheName::Document => metrics::Cache::Document,
-            CacheName::Plan => metrics::Cache::Plan,
-        };
-        if hit {
-            self.cache_hit(cache);
-        } else {
-            self.cache_miss(cache);
-        }
-    }
-
-    fn graph_installed(&self, store: &Store, generation: u64) {
-        Metrics::graph_installed(self, store, generation);
-    }
-
-    fn reloaded(&self, ok: bool) {
-        Metrics::reloaded(self, ok);
-    }
-}
 
 /// The whole application, as the server runs it and as the tests drive it (with `oneshot`):
 /// [`routes`] inside [`stack`], with `POST /graphql` ahead of the router ([`PostFirst`]).
