@@ -47,7 +47,7 @@ fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime");
-    let limits = leap_graphql::guard::Limits::default();
+    let limits = leap_graphql::guard::DocumentLimits::default();
     // The same schema without the null-propagation extension, to price the extension.
     let bare = async_graphql::Schema::build(
         leap_graphql::schema::Query,

@@ -9,11 +9,10 @@
 
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode, header};
 use leap_graphql::config::Config;
-use leap_graphql::http::{AppState, app};
+use leap_graphql::http::{App, AppState, app};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -169,7 +168,7 @@ fn request(case: &Case) -> Request<Body> {
 
 /// Sends one request and returns the status and the body, read to the end as a server would
 /// write it.
-async fn send(router: &Router, request: Request<Body>) -> (StatusCode, Bytes) {
+async fn send(router: &App, request: Request<Body>) -> (StatusCode, Bytes) {
     let response = router
         .clone()
         .oneshot(request)

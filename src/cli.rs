@@ -1,10 +1,14 @@
 //! What the subcommands do, apart from parsing their arguments (main.rs does that).
+//!
+//! On top of the house: may import anything. `query` runs through the engine, as the server
+//! does; `serve` is in `http`.
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use crate::config::{LogFormat, SeedSource};
+use crate::config::{Config, LogFormat, SeedSource};
+use crate::engine::cache::Coding;
+use crate::engine::{self, Answer, Engine, Media, Raw};
 use crate::seed::{self, Report};
 use crate::store::Store;
 
@@ -64,7 +68,10 @@ pub fn check(source: &SeedSource) -> ExitCode {
     }
 }
 
-/// `leap-graphql query`: runs one operation in-process and prints the JSON response.
+/// `leap-graphql query`: runs one operation in-process and prints the JSON response. It goes
+/// through the same engine as the server (guard, limits, plans, both executors), as a `POST`
+/// whose body holds the document, so that a document the server refuses is refused here with
+/// the same code; it exits with failure on any error.
 pub fn query(
     source: &SeedSource,
     document: &str,
@@ -86,22 +93,41 @@ pub fn query(
             return ExitCode::FAILURE;
         }
     };
-    let mut request = async_graphql::Request::new(document)
-        .variables(async_graphql::Variables::from_json(variables))
-        .data(Arc::new(store));
-    if let Some(name) = operation_name {
-        request = request.operation_name(name);
-    }
-    let schema = crate::schema::build();
-    let response = match tokio::runtime::Builder::new_current_thread().build() {
-        Ok(rt) => rt.block_on(schema.execute(request)),
+    let body = serde_json::json!({
+        "query": document,
+        "variables": variables,
+        "operationName": operation_name,
+    });
+    let body = axum::body::Bytes::from(body.to_string());
+    let config = Config {
+        seed: source.clone(),
+        ..Config::default()
+    };
+    let engine = Engine::new(&config, |_, body| axum::body::Bytes::copy_from_slice(body));
+    engine.install(store, &());
+    let request = engine::Request {
+        raw: Raw::Body(&body),
+        media: Media::Json,
+        coding: Coding::Identity,
+    };
+    let outcome = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
+        Ok(rt) => rt.block_on(engine.execute(request, &())),
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let ok = response.errors.is_empty();
-    match serde_json::to_string_pretty(&response) {
+    let (ok, body) = match outcome.answer {
+        Answer::Clean(cached) => (true, cached.body),
+        Answer::WithErrors(body) => (false, body),
+        Answer::Refused(refusal) => (false, refusal.body().into()),
+    };
+    let pretty = serde_json::from_slice::<serde_json::Value>(&body)
+        .and_then(|v| serde_json::to_string_pretty(&v));
+    match pretty {
         // A closed pipe (`| head`) is not worth a panic.
         Ok(json) => {
             let _ = writeln!(std::io::stdout(), "{json}");

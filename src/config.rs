@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::guard::Limits as DocumentLimits;
+use crate::guard::DocumentLimits;
 
 /// How the server logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -29,7 +29,7 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// How many GraphQL requests may run at once; more are shed with 503 and Retry-After.
     pub max_concurrent_requests: usize,
-    /// The document limits: size, tokens, depth, aliases, cost, ... (see `guard::Limits`).
+    /// The document limits: size, tokens, depth, aliases, cost, ... (see `guard::DocumentLimits`).
     pub document: DocumentLimits,
 }
 

@@ -2,6 +2,8 @@
 
 pub mod cli;
 pub mod config;
+pub mod engine;
+pub mod error_code;
 pub mod exec;
 pub mod guard;
 pub mod http;

@@ -1,12 +1,17 @@
 //! Live reload of a seed directory: on SIGHUP, or when the watcher sees its `.json` files
 //! change, the catalogue is loaded and validated on a blocking thread and, only if it is
-//! whole, swapped in (see [`AppState::install`]). A catalogue with problems leaves the old
+//! whole, swapped in (see [`Graphs::install`]). A catalogue with problems leaves the old
 //! graph serving and logs every problem with its file and JSON path.
 //!
 //! The watcher polls file sizes, modification times and inodes rather than using inotify (the
 //! `notify` crate): a dozen `stat` calls every half second cost nothing, need no dependency,
 //! behave the same on every platform and on network and container mounts where file events
 //! are unreliable, and can be tested without racing the kernel's event delivery.
+//!
+//! May import: `engine` (the graph it swaps, and the observer it reports to), `seed`,
+//! `config`. Not `http`, which starts it.
+//!
+//! [`Graphs::install`]: crate::engine::graph::Graphs::install
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,7 +21,7 @@ use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinHandle;
 
 use crate::config;
-use crate::http::AppState;
+use crate::engine::{Engine, Observer};
 use crate::seed::{self, Problem, Report};
 
 /// Reloads one seed directory into one server. Cheap to clone; every clone drives the same
@@ -27,7 +32,9 @@ pub struct Reloader {
 }
 
 struct Inner {
-    state: AppState,
+    engine: Arc<Engine>,
+    /// Hears of every reload and every graph installed (the server's metrics).
+    observer: Arc<dyn Observer + Send + Sync>,
     dir: PathBuf,
     /// Wakes the reload loop. `Notify` keeps at most one wake-up while a reload runs, so any
     /// number of triggers during it coalesce into one more reload after it, which sees them all.
@@ -44,11 +51,16 @@ struct Inner {
 impl Reloader {
     /// A reloader for `dir`. It reads the directory's file list once, so call it at start-up
     /// rather than on a request.
-    pub fn new(state: AppState, dir: PathBuf) -> Reloader {
+    pub fn new(
+        engine: Arc<Engine>,
+        observer: Arc<dyn Observer + Send + Sync>,
+        dir: PathBuf,
+    ) -> Reloader {
         let baseline = fingerprint(&dir);
         Reloader {
             inner: Arc::new(Inner {
-                state,
+                engine,
+                observer,
                 dir,
                 wake: Notify::new(),
                 running: Mutex::new(()),
@@ -79,12 +91,12 @@ impl Reloader {
                     }],
                 })
             });
-        let state = &self.inner.state;
+        let (engine, observer) = (&self.inner.engine, &*self.inner.observer);
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match loaded {
             Ok(store) => {
-                let (generation, old) = state.install(store);
-                state.metrics.reloaded(true);
+                let (generation, old) = engine.install(store, observer);
+                observer.reloaded(true);
                 tracing::info!(generation, elapsed_ms, "reloaded the seed directory");
                 // Requests still running on the old graph keep it alive; when none are, it is
                 // freed here on a blocking thread rather than on a request's.
@@ -92,13 +104,13 @@ impl Reloader {
                 Ok(generation)
             }
             Err(report) => {
-                state.metrics.reloaded(false);
+                observer.reloaded(false);
                 for p in &report.problems {
                     tracing::error!(file = %p.file, path = %p.path, "{}", p.message);
                 }
                 tracing::error!(
                     problems = report.problems.len(),
-                    generation = state.current().generation,
+                    generation = engine.graphs().generation(),
                     elapsed_ms,
                     "the seed directory has problems; still serving the graph loaded before"
                 );

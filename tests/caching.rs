@@ -38,10 +38,10 @@ async fn repeated_requests_are_served_again_until_the_graph_changes() {
     let (s, state) = common::spawn_state(common::config()).await;
     let body = json!({ "query": FILM });
     let first = post_raw(&s, &body).await;
-    assert_eq!(state.responses.len(), 1, "a clean answer is kept");
+    assert_eq!(state.engine.responses().len(), 1, "a clean answer is kept");
     let second = post_raw(&s, &body).await;
     assert_eq!(first, second);
-    assert_eq!(state.responses.len(), 1);
+    assert_eq!(state.engine.responses().len(), 1);
 
     state.install(retitled("Leap (reloaded)"));
     let (status, text) = post_raw(&s, &body).await;
@@ -53,14 +53,14 @@ async fn repeated_requests_are_served_again_until_the_graph_changes() {
     );
 
     // Answers with errors are not kept: they may depend on more than the request.
-    let before = state.responses.len();
+    let before = state.engine.responses().len();
     let (_, text) = post_raw(
         &s,
         &json!({ "query": "{ films(first: -1) { totalCount } }" }),
     )
     .await;
     assert!(text.contains("BAD_USER_INPUT"), "{text}");
-    assert_eq!(state.responses.len(), before);
+    assert_eq!(state.engine.responses().len(), before);
 }
 
 #[tokio::test]
@@ -184,7 +184,7 @@ async fn a_document_is_parsed_once_for_any_variables() {
         assert_eq!(d["person"]["name"], name);
     }
     assert_eq!(
-        state.documents.len(),
+        state.engine.documents().len(),
         1,
         "one document, three sets of variables"
     );

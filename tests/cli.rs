@@ -44,6 +44,24 @@ fn query_runs_without_a_server() {
     assert!(!bad_vars.status.success());
 }
 
+/// `query` goes through the same engine as the server, guard included: a fragment fan-out
+/// (ten fragments, each spreading the next ten times: 10^9 fields) is refused with the
+/// guard's code, as `tests/hostile.rs` sees the server refuse it, instead of being validated.
+#[test]
+fn query_refuses_a_fragment_fan_out_as_the_server_does() {
+    let mut doc = String::from(r#"{ film(slug: "leap") { ...F0 } }"#);
+    for i in 0..9 {
+        let spreads = vec![format!("...F{}", i + 1); 10].join(" ");
+        doc.push_str(&format!(" fragment F{i} on Film {{ {spreads} }}"));
+    }
+    doc.push_str(" fragment F9 on Film { title }");
+    let out = bin().args(["query", &doc]).output().unwrap();
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["errors"][0]["extensions"]["code"], "TOO_MANY_FIELDS");
+    assert!(v.get("data").is_none(), "refused before execution: {v}");
+}
+
 #[test]
 fn check_reports_every_problem_and_fails() {
     let ok = bin().arg("check").output().unwrap();

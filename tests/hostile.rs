@@ -631,7 +631,7 @@ async fn requests_over_the_concurrency_limit_are_shed_with_503() {
     config.limits.max_concurrent_requests = 1;
     let store = leap_graphql::seed::load_bundled().expect("the bundled seed loads");
     let state = AppState::new(config, store);
-    let permits = state.permits.clone();
+    let permits = state.engine.permits().clone();
     let bound = Server::bind(state).await.expect("binds port 0");
     let addr = bound.local_addr().expect("has an address");
     tokio::spawn(bound.run());

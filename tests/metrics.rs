@@ -234,7 +234,7 @@ async fn shed_requests_are_counted_by_code() {
     config.limits.max_concurrent_requests = 1;
     let state =
         leap_graphql::http::AppState::new(config, leap_graphql::seed::load_bundled().unwrap());
-    let held = state.permits.clone().try_acquire_owned().unwrap();
+    let held = state.engine.permits().clone().try_acquire_owned().unwrap();
     let bound = leap_graphql::http::Server::bind(state).await.unwrap();
     let server = TestServer {
         addr: bound.local_addr().unwrap(),

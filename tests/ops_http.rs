@@ -212,9 +212,7 @@ async fn readyz_says_whether_a_graph_is_serving() {
     use tower::ServiceExt;
     let state =
         leap_graphql::http::AppState::new(config(), leap_graphql::seed::load_bundled().unwrap());
-    state
-        .ready
-        .store(false, std::sync::atomic::Ordering::Release);
+    state.engine.graphs().stop_ready();
     let response = leap_graphql::http::app(state)
         .oneshot(
             axum::http::Request::get("/readyz")

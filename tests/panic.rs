@@ -4,7 +4,7 @@
 
 use axum::routing::get;
 use leap_graphql::config::Config;
-use leap_graphql::http::{AppState, layers, routes};
+use leap_graphql::http::{AppState, app_with_routes, routes};
 use serde_json::{Value, json};
 
 /// What the panicking route says; it must not reach the client.
@@ -18,8 +18,9 @@ async fn boom() -> &'static str {
 async fn a_panic_is_a_500_that_says_nothing_and_the_server_keeps_answering() {
     let store = leap_graphql::seed::load_bundled().expect("the bundled seed loads");
     let state = AppState::new(Config::default(), store);
-    let http = state.config.http.clone();
-    let router = layers(routes(state).route("/boom", get(boom)), &http);
+    let app = app_with_routes(state.clone(), routes(state).route("/boom", get(boom)));
+    // A router only to hand the app to `axum::serve`.
+    let router = axum::Router::new().fallback_service(app);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binds port 0");

@@ -7,25 +7,26 @@
 
 #![no_main]
 
-use leap_graphql::guard::{self, Limits, Stats};
+use leap_graphql::error_code::ErrorCode;
+use leap_graphql::guard::{self, DocumentLimits, Stats};
 use libfuzzer_sys::fuzz_target;
 
-const CODES: [&str; 11] = [
-    guard::DOCUMENT_TOO_LARGE,
-    guard::TOO_MANY_TOKENS,
-    guard::TOO_DEEP,
-    guard::TOO_MANY_ALIASES,
-    guard::TOO_MANY_ROOT_FIELDS,
-    guard::TOO_MANY_DIRECTIVES,
-    guard::TOO_MANY_FRAGMENT_SPREADS,
-    guard::TOO_MANY_FIELDS,
-    guard::TOO_COSTLY,
-    guard::INTROSPECTION_TOO_DEEP,
-    guard::FRAGMENT_CYCLE,
+const CODES: [ErrorCode; 11] = [
+    ErrorCode::DocumentTooLarge,
+    ErrorCode::TooManyTokens,
+    ErrorCode::TooDeep,
+    ErrorCode::TooManyAliases,
+    ErrorCode::TooManyRootFields,
+    ErrorCode::TooManyDirectives,
+    ErrorCode::TooManyFragmentSpreads,
+    ErrorCode::TooManyFields,
+    ErrorCode::TooCostly,
+    ErrorCode::IntrospectionTooDeep,
+    ErrorCode::FragmentCycle,
 ];
 
-fn tight() -> Limits {
-    Limits {
+fn tight() -> DocumentLimits {
+    DocumentLimits {
         max_document_chars: 300,
         max_tokens: 80,
         max_depth: 3,
@@ -49,7 +50,7 @@ fn variable(name: &str) -> Option<i64> {
     }
 }
 
-fn check_ok(doc: &str, stats: &Stats, limits: &Limits) {
+fn check_ok(doc: &str, stats: &Stats, limits: &DocumentLimits) {
     assert_eq!(stats.chars, doc.chars().count());
     assert!(stats.chars <= limits.max_document_chars);
     assert!(stats.tokens <= limits.max_tokens);
@@ -89,7 +90,7 @@ fuzz_target!(|data: &[u8]| {
     let name = name.as_deref();
     let no_variables = |_: &str| None;
 
-    let default = Limits::default();
+    let default = DocumentLimits::default();
     let by_default = guard::check(&doc, name, &variable, &default);
     match &by_default {
         Ok(stats) => check_ok(&doc, stats, &default),

@@ -50,27 +50,20 @@
 //! values or list types more than [`MAX_VALUE_NESTING`] levels; both are
 //! refused as `TOO_DEEP` so that neither this parser nor async-graphql's
 //! recursive parser can be driven into a stack overflow.
+//!
+//! May import: `error_code` only; the engine runs it on every request it has not passed
+//! before.
 
 use std::collections::HashMap;
 
 mod lexer;
 use lexer::{Kind, LexEnd, Token};
 
-pub const DOCUMENT_TOO_LARGE: &str = "DOCUMENT_TOO_LARGE";
-pub const TOO_MANY_TOKENS: &str = "TOO_MANY_TOKENS";
-pub const TOO_DEEP: &str = "TOO_DEEP";
-pub const TOO_MANY_ALIASES: &str = "TOO_MANY_ALIASES";
-pub const TOO_MANY_ROOT_FIELDS: &str = "TOO_MANY_ROOT_FIELDS";
-pub const TOO_MANY_DIRECTIVES: &str = "TOO_MANY_DIRECTIVES";
-pub const TOO_MANY_FRAGMENT_SPREADS: &str = "TOO_MANY_FRAGMENT_SPREADS";
-pub const TOO_MANY_FIELDS: &str = "TOO_MANY_FIELDS";
-pub const TOO_COSTLY: &str = "TOO_COSTLY";
-pub const INTROSPECTION_TOO_DEEP: &str = "INTROSPECTION_TOO_DEEP";
-pub const FRAGMENT_CYCLE: &str = "FRAGMENT_CYCLE";
+use crate::error_code::ErrorCode;
 
 /// Page size assumed for a `first`/`last` argument whose value is unknown.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
-/// Hard cap on nested selection sets, independent of `Limits::max_depth`.
+/// Hard cap on nested selection sets, independent of `DocumentLimits::max_depth`.
 pub const MAX_SELECTION_NESTING: usize = 128;
 /// Hard cap on nested list/object values and list types.
 pub const MAX_VALUE_NESTING: usize = 64;
@@ -87,10 +80,10 @@ const INTROSPECTION_LISTS: [&str; 8] = [
     "enumValues",
 ];
 
-/// Every limit the guard enforces; `Limits::default()` is a safe setting for
+/// Every limit the guard enforces; `DocumentLimits::default()` is a safe setting for
 /// a public endpoint.
 #[derive(Clone, Debug)]
-pub struct Limits {
+pub struct DocumentLimits {
     /// Length of the document in characters (not bytes).
     pub max_document_chars: usize,
     /// Lexical tokens (punctuators, names, numbers, strings).
@@ -113,9 +106,9 @@ pub struct Limits {
     pub max_introspection_depth: usize,
 }
 
-impl Default for Limits {
+impl Default for DocumentLimits {
     fn default() -> Self {
-        Limits {
+        DocumentLimits {
             max_document_chars: 20_000,
             max_tokens: 2_000,
             max_depth: 12,
@@ -147,23 +140,16 @@ pub struct Stats {
     pub parsed: bool,
 }
 
-/// A refusal: `code` is one of the constants above, `message` a sentence for
-/// the client.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A refusal: `code` says which limit (always one of the guard's codes), `message` is a
+/// sentence for the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
 pub struct Rejection {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
-impl std::fmt::Display for Rejection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
-    }
-}
-
-impl std::error::Error for Rejection {}
-
-fn reject(code: &'static str, message: String) -> Rejection {
+fn reject(code: ErrorCode, message: String) -> Rejection {
     Rejection { code, message }
 }
 
@@ -179,14 +165,14 @@ pub fn check(
     document: &str,
     operation_name: Option<&str>,
     variables: &dyn Fn(&str) -> Option<i64>,
-    limits: &Limits,
+    limits: &DocumentLimits,
 ) -> Result<Stats, Rejection> {
     let chars = count_chars(document, limits.max_document_chars)?;
     let mut tokens = Vec::with_capacity(limits.max_tokens.min(document.len() / 2 + 1));
     let lexed = lexer::lex(document, limits.max_tokens, &mut tokens);
     if lexed == LexEnd::TooManyTokens {
         return Err(reject(
-            TOO_MANY_TOKENS,
+            ErrorCode::TooManyTokens,
             format!(
                 "The document has more than {} tokens; the limit is {}.",
                 limits.max_tokens, limits.max_tokens
@@ -245,7 +231,7 @@ fn count_chars(doc: &str, max: usize) -> Result<usize, Rejection> {
     };
     if n > max {
         return Err(reject(
-            DOCUMENT_TOO_LARGE,
+            ErrorCode::DocumentTooLarge,
             format!("The document is longer than {max} characters; the limit is {max}."),
         ));
     }
@@ -315,7 +301,7 @@ struct Parser<'a, 't> {
     src: &'a str,
     toks: &'t [Token],
     pos: usize,
-    limits: &'t Limits,
+    limits: &'t DocumentLimits,
     aliases: usize,
     directives: usize,
     spreads: usize,
@@ -349,7 +335,7 @@ fn int_value(text: &str) -> u64 {
 
 fn value_too_deep() -> Stop {
     Stop::Reject(reject(
-        TOO_DEEP,
+        ErrorCode::TooDeep,
         format!(
             "The document nests input values or list types more than {MAX_VALUE_NESTING} levels deep; the limit is {MAX_VALUE_NESTING}."
         ),
@@ -481,7 +467,7 @@ impl<'a> Parser<'a, '_> {
             if self.directives > self.limits.max_directives {
                 let max = self.limits.max_directives;
                 return Err(Stop::Reject(reject(
-                    TOO_MANY_DIRECTIVES,
+                    ErrorCode::TooManyDirectives,
                     format!("The document uses more than {max} directives; the limit is {max}."),
                 )));
             }
@@ -557,7 +543,7 @@ impl<'a> Parser<'a, '_> {
         self.expect_punct(b'{')?;
         if nesting > MAX_SELECTION_NESTING {
             return Err(Stop::Reject(reject(
-                TOO_DEEP,
+                ErrorCode::TooDeep,
                 format!(
                     "The document nests selection sets more than {MAX_SELECTION_NESTING} levels deep; the limit is {MAX_SELECTION_NESTING}."
                 ),
@@ -573,7 +559,7 @@ impl<'a> Parser<'a, '_> {
                         if self.spreads > self.limits.max_fragment_spreads {
                             let max = self.limits.max_fragment_spreads;
                             return Err(Stop::Reject(reject(
-                                TOO_MANY_FRAGMENT_SPREADS,
+                                ErrorCode::TooManyFragmentSpreads,
                                 format!(
                                     "The document contains more than {max} fragment spreads; the limit is {max}."
                                 ),
@@ -607,7 +593,7 @@ impl<'a> Parser<'a, '_> {
                 if self.aliases > self.limits.max_aliases {
                     let max = self.limits.max_aliases;
                     return Err(Stop::Reject(reject(
-                        TOO_MANY_ALIASES,
+                        ErrorCode::TooManyAliases,
                         format!("The document uses more than {max} aliases; the limit is {max}."),
                     )));
                 }
@@ -646,7 +632,7 @@ impl<'a> Parser<'a, '_> {
 
 fn too_deep(depth: u64, max: usize) -> Rejection {
     reject(
-        TOO_DEEP,
+        ErrorCode::TooDeep,
         format!("The document nests selections {depth} levels deep; the limit is {max}."),
     )
 }
@@ -809,7 +795,7 @@ fn analyse<'a>(
     defs: &[Definition<'a>],
     operation_name: Option<&str>,
     variables: &dyn Fn(&str) -> Option<i64>,
-    limits: &Limits,
+    limits: &DocumentLimits,
     stats: &mut Stats,
 ) -> Result<(), Rejection> {
     // Fragments sharing a name (invalid, but async-graphql still validates
@@ -889,7 +875,7 @@ fn analyse<'a>(
                     Some(&GREY) => {
                         let name = group_defs.get(t).map_or("", |(n, _)| n);
                         return Err(reject(
-                            FRAGMENT_CYCLE,
+                            ErrorCode::FragmentCycle,
                             format!(
                                 "The fragment \"{name}\" spreads itself, directly or through other fragments."
                             ),
@@ -933,7 +919,7 @@ fn analyse<'a>(
         } else if a.fields > max_fields {
             let name = op.name.unwrap_or("(anonymous)");
             return Err(reject(
-                TOO_MANY_FIELDS,
+                ErrorCode::TooManyFields,
                 format!(
                     "The operation \"{name}\" selects {} fields once fragments are expanded; the limit is {max_fields}.",
                     a.fields
@@ -951,7 +937,7 @@ fn analyse<'a>(
     // which is the attack this guard exists for.
     if run.fields > max_fields {
         return Err(reject(
-            TOO_MANY_FIELDS,
+            ErrorCode::TooManyFields,
             format!(
                 "The operation selects {} fields once fragments are expanded; the limit is {max_fields}.",
                 run.fields
@@ -960,7 +946,7 @@ fn analyse<'a>(
     }
     if run.cost > limits.max_cost {
         return Err(reject(
-            TOO_COSTLY,
+            ErrorCode::TooCostly,
             format!(
                 "The operation could return about {} nodes; the limit is {}.",
                 run.cost, limits.max_cost
@@ -972,7 +958,7 @@ fn analyse<'a>(
     }
     if run.top > limits.max_root_fields as u64 {
         return Err(reject(
-            TOO_MANY_ROOT_FIELDS,
+            ErrorCode::TooManyRootFields,
             format!(
                 "The operation selects {} root fields; the limit is {}.",
                 run.top, limits.max_root_fields
@@ -981,7 +967,7 @@ fn analyse<'a>(
     }
     if run.intro_out > limits.max_introspection_depth as u64 {
         return Err(reject(
-            INTROSPECTION_TOO_DEEP,
+            ErrorCode::IntrospectionTooDeep,
             format!(
                 "The introspection query nests list fields {} levels deep; the limit is {}.",
                 run.intro_out, limits.max_introspection_depth
@@ -992,7 +978,7 @@ fn analyse<'a>(
     for ((name, _), a) in group_defs.iter().zip(&memo) {
         if a.fields > max_fields {
             return Err(reject(
-                TOO_MANY_FIELDS,
+                ErrorCode::TooManyFields,
                 format!(
                     "The fragment \"{name}\" expands to {} fields; the limit is {max_fields}.",
                     a.fields

@@ -5,9 +5,9 @@ fn no_vars(_: &str) -> Option<i64> {
     None
 }
 
-/// Limits loose enough that only the hard nesting caps apply.
-fn loose() -> Limits {
-    Limits {
+/// DocumentLimits loose enough that only the hard nesting caps apply.
+fn loose() -> DocumentLimits {
+    DocumentLimits {
         max_document_chars: usize::MAX,
         max_tokens: usize::MAX,
         max_depth: usize::MAX,
@@ -27,8 +27,8 @@ fn check_with(
     doc: &str,
     op: Option<&str>,
     vars: &dyn Fn(&str) -> Option<i64>,
-    limits: &Limits,
-    expected: Option<&str>,
+    limits: &DocumentLimits,
+    expected: Option<ErrorCode>,
 ) -> Result<Stats, Rejection> {
     let got = check(doc, op, vars, limits);
     let code = got.as_ref().err().map(|r| r.code);
@@ -37,8 +37,8 @@ fn check_with(
     got
 }
 
-fn check_case(doc: &str, expected: Option<&str>) -> Result<Stats, Rejection> {
-    check_with(doc, None, &no_vars, &Limits::default(), expected)
+fn check_case(doc: &str, expected: Option<ErrorCode>) -> Result<Stats, Rejection> {
+    check_with(doc, None, &no_vars, &DocumentLimits::default(), expected)
 }
 
 /// `{a{a{...}}}` with `n` fields on the path.
@@ -164,51 +164,51 @@ fn fan_out_attack() -> String {
 #[test]
 fn limits_just_under_and_just_over() {
     let frag_111 = format!("fragment F on T{{{}}}", "a ".repeat(111));
-    let cases: Vec<(String, Option<&str>)> = vec![
+    let cases: Vec<(String, Option<ErrorCode>)> = vec![
         (format!("{{a}}{}", " ".repeat(19_997)), None),
-        (format!("{{a}}{}", " ".repeat(19_998)), Some(DOCUMENT_TOO_LARGE)),
+        (format!("{{a}}{}", " ".repeat(19_998)), Some(ErrorCode::DocumentTooLarge)),
         // The limit is in characters: 20 000 two-byte characters still pass.
         (format!("{{a}}#{}", "é".repeat(19_996)), None),
         (format!("{{a(x:[{}])}}", "1 ".repeat(1_991)), None),
-        (format!("{{a(x:[{}])}}", "1 ".repeat(1_992)), Some(TOO_MANY_TOKENS)),
+        (format!("{{a(x:[{}])}}", "1 ".repeat(1_992)), Some(ErrorCode::TooManyTokens)),
         (nest(12), None),
-        (nest(13), Some(TOO_DEEP)),
+        (nest(13), Some(ErrorCode::TooDeep)),
         (format!("{{a{{...F}}}} fragment F on T{}", nest(11)), None),
-        (format!("{{a{{...F}}}} fragment F on T{}", nest(12)), Some(TOO_DEEP)),
+        (format!("{{a{{...F}}}} fragment F on T{}", nest(12)), Some(ErrorCode::TooDeep)),
         (format!("{{x{{{}}}}}", numbered("a", 30, ":f")), None),
-        (format!("{{{}}}", numbered("a", 31, ": film")), Some(TOO_MANY_ALIASES)),
+        (format!("{{{}}}", numbered("a", 31, ": film")), Some(ErrorCode::TooManyAliases)),
         (format!("{{{}}}", numbered("f", 20, "")), None),
-        (format!("{{{}}}", numbered("f", 21, "")), Some(TOO_MANY_ROOT_FIELDS)),
+        (format!("{{{}}}", numbered("f", 21, "")), Some(ErrorCode::TooManyRootFields)),
         ("{...F ...F} fragment F on Q{a b c d e f g h i j}".into(), None),
-        ("{...F ...F} fragment F on Q{a b c d e f g h i j k}".into(), Some(TOO_MANY_ROOT_FIELDS)),
-        (format!("{{... on Q {{{}}}}}", numbered("f", 21, "")), Some(TOO_MANY_ROOT_FIELDS)),
+        ("{...F ...F} fragment F on Q{a b c d e f g h i j k}".into(), Some(ErrorCode::TooManyRootFields)),
+        (format!("{{... on Q {{{}}}}}", numbered("f", 21, "")), Some(ErrorCode::TooManyRootFields)),
         (format!("{{a{}}}", " @d".repeat(50)), None),
-        (format!("{{a{}}}", " @d".repeat(51)), Some(TOO_MANY_DIRECTIVES)),
+        (format!("{{a{}}}", " @d".repeat(51)), Some(ErrorCode::TooManyDirectives)),
         (format!("{{x{{{}}}}} fragment F on T{{a}}", "...F ".repeat(100)), None),
-        (format!("{{x{{{}}}}} fragment F on T{{a}}", "...F ".repeat(101)), Some(TOO_MANY_FRAGMENT_SPREADS)),
+        (format!("{{x{{{}}}}} fragment F on T{{a}}", "...F ".repeat(101)), Some(ErrorCode::TooManyFragmentSpreads)),
         (format!("{{x{{{}y}}}} {frag_111}", "...F ".repeat(18)), None),
-        (format!("{{x{{{}y z}}}} {frag_111}", "...F ".repeat(18)), Some(TOO_MANY_FIELDS)),
+        (format!("{{x{{{}y z}}}} {frag_111}", "...F ".repeat(18)), Some(ErrorCode::TooManyFields)),
         // An unused fragment is still validated, so it must fit on its own.
-        (format!("{{a}} fragment F on T{{{}}} fragment G on T{{{}}}", "...G ".repeat(10), "a ".repeat(201)), Some(TOO_MANY_FIELDS)),
+        (format!("{{a}} fragment F on T{{{}}} fragment G on T{{{}}}", "...G ".repeat(10), "a ".repeat(201)), Some(ErrorCode::TooManyFields)),
         ("{a(first:50000)}".into(), None),
-        ("{a(first:50001)}".into(), Some(TOO_COSTLY)),
+        ("{a(first:50001)}".into(), Some(ErrorCode::TooCostly)),
         ("{a(first:100){b(first:499)}}".into(), None),
-        ("{a(first:100){b(last:500)}}".into(), Some(TOO_COSTLY)),
-        ("{a(first:99999999999999999999999){b}}".into(), Some(TOO_COSTLY)),
+        ("{a(first:100){b(last:500)}}".into(), Some(ErrorCode::TooCostly)),
+        ("{a(first:99999999999999999999999){b}}".into(), Some(ErrorCode::TooCostly)),
         // Unknown page sizes count as 20: 20 + 400 + 8000.
         ("query($n:Int){a(first:$n){b(first:$n){c(first:$n)}}}".into(), None),
         // A declared default applies when the variable is not supplied.
-        ("query($n:Int=300){a(first:$n){b(first:$n)}}".into(), Some(TOO_COSTLY)),
+        ("query($n:Int=300){a(first:$n){b(first:$n)}}".into(), Some(ErrorCode::TooCostly)),
         ("{a(first:null){b(first:\"x\"){c(first:1.5){d(first:-3)}}}}".into(), None),
         ("{__schema{types{fields{type{fields{name}}}}}}".into(), None),
-        ("{__schema{types{fields{type{fields{type{fields{name}}}}}}}}".into(), Some(INTROSPECTION_TOO_DEEP)),
+        ("{__schema{types{fields{type{fields{type{fields{name}}}}}}}}".into(), Some(ErrorCode::IntrospectionTooDeep)),
         ("{__type(name:\"A\"){...T}} fragment T on __Type{fields{type{fields{type{fields{name}}}}}}".into(), None),
-        ("{__type(name:\"A\"){...T}} fragment T on __Type{fields{type{fields{type{fields{type{interfaces{name}}}}}}}}".into(), Some(INTROSPECTION_TOO_DEEP)),
+        ("{__type(name:\"A\"){...T}} fragment T on __Type{fields{type{fields{type{fields{type{interfaces{name}}}}}}}}".into(), Some(ErrorCode::IntrospectionTooDeep)),
         // Outside introspection, a field called `fields` is just a field.
         ("{fields{fields{fields{fields{a}}}}}".into(), None),
-        ("{...A} fragment A on Q{...B} fragment B on Q{...A}".into(), Some(FRAGMENT_CYCLE)),
-        ("{a} fragment A on Q{x{...A}}".into(), Some(FRAGMENT_CYCLE)),
-        ("{...A} fragment A on Q{...B} fragment B on Q{...C} fragment C on Q{...A}".into(), Some(FRAGMENT_CYCLE)),
+        ("{...A} fragment A on Q{...B} fragment B on Q{...A}".into(), Some(ErrorCode::FragmentCycle)),
+        ("{a} fragment A on Q{x{...A}}".into(), Some(ErrorCode::FragmentCycle)),
+        ("{...A} fragment A on Q{...B} fragment B on Q{...C} fragment C on Q{...A}".into(), Some(ErrorCode::FragmentCycle)),
         ("{...A ...A} fragment A on Q{...B ...B} fragment B on Q{a}".into(), None),
         ("{...Missing}".into(), None),
     ];
@@ -256,21 +256,42 @@ fn variables_and_operation_choice() {
     let doc = "query($n:Int){a(first:$n){b(first:$n)}}";
     let n223 = |name: &str| (name == "n").then_some(223);
     let n224 = |name: &str| (name == "n").then_some(224);
-    let s = check_with(doc, None, &n223, &Limits::default(), None).unwrap();
+    let s = check_with(doc, None, &n223, &DocumentLimits::default(), None).unwrap();
     assert_eq!(s.cost, 223 + 223 * 223);
-    check_with(doc, None, &n224, &Limits::default(), Some(TOO_COSTLY)).unwrap_err();
+    check_with(
+        doc,
+        None,
+        &n224,
+        &DocumentLimits::default(),
+        Some(ErrorCode::TooCostly),
+    )
+    .unwrap_err();
 
     let two = "query Small{a} query Big{a(first:1000){b(first:1000)}}";
-    let s = check_with(two, Some("Small"), &no_vars, &Limits::default(), None).unwrap();
+    let s = check_with(
+        two,
+        Some("Small"),
+        &no_vars,
+        &DocumentLimits::default(),
+        None,
+    )
+    .unwrap();
     assert_eq!(s.cost, 1);
     // Without a usable name either operation might run, so the worst counts.
-    check_with(two, None, &no_vars, &Limits::default(), Some(TOO_COSTLY)).unwrap_err();
+    check_with(
+        two,
+        None,
+        &no_vars,
+        &DocumentLimits::default(),
+        Some(ErrorCode::TooCostly),
+    )
+    .unwrap_err();
     check_with(
         two,
         Some("Nope"),
         &no_vars,
-        &Limits::default(),
-        Some(TOO_COSTLY),
+        &DocumentLimits::default(),
+        Some(ErrorCode::TooCostly),
     )
     .unwrap_err();
 }
@@ -301,7 +322,7 @@ fn syntax_errors_are_left_unmeasured() {
     // A limit already exceeded before the syntax error still rejects.
     check_case(
         &format!("{{{} \"oops", numbered("a", 31, ":f")),
-        Some(TOO_MANY_ALIASES),
+        Some(ErrorCode::TooManyAliases),
     )
     .unwrap_err();
 }
@@ -328,10 +349,13 @@ fn lexical_details() {
 fn fan_out_attack_is_cheap() {
     let doc = fan_out_attack();
     let t = Instant::now();
-    let r = check(&doc, None, &no_vars, &Limits::default());
+    let r = check(&doc, None, &no_vars, &DocumentLimits::default());
     let elapsed = t.elapsed();
     let code = r.as_ref().err().map(|r| r.code);
-    assert!(matches!(code, Some(TOO_MANY_FIELDS | TOO_COSTLY)), "{r:?}");
+    assert!(
+        matches!(code, Some(ErrorCode::TooManyFields | ErrorCode::TooCostly)),
+        "{r:?}"
+    );
     println!("{}-byte fan-out attack refused in {elapsed:?}", doc.len());
     // Generous so that a debug build on a busy machine passes; the real
     // figure is reported by the ignored timing test.
@@ -354,20 +378,26 @@ fn deep_nesting_does_not_overflow() {
     let n = 100_000;
     let cases = [
         ("{".repeat(n), None),
-        ("{a".repeat(n), Some(TOO_DEEP)),
-        (format!("{{{}", "...{".repeat(n)), Some(TOO_DEEP)),
+        ("{a".repeat(n), Some(ErrorCode::TooDeep)),
+        (format!("{{{}", "...{".repeat(n)), Some(ErrorCode::TooDeep)),
         (
             format!("{{a}} fragment F on T{}", "{a".repeat(n)),
-            Some(TOO_DEEP),
+            Some(ErrorCode::TooDeep),
         ),
-        (format!("{{a(x:{}", "[".repeat(n)), Some(TOO_DEEP)),
-        (format!("{{a(x:{}", "{a:".repeat(n)), Some(TOO_DEEP)),
-        (format!("query($v:{}", "[".repeat(n)), Some(TOO_DEEP)),
+        (format!("{{a(x:{}", "[".repeat(n)), Some(ErrorCode::TooDeep)),
+        (
+            format!("{{a(x:{}", "{a:".repeat(n)),
+            Some(ErrorCode::TooDeep),
+        ),
+        (
+            format!("query($v:{}", "[".repeat(n)),
+            Some(ErrorCode::TooDeep),
+        ),
     ];
     for (doc, expected) in &cases {
         let _ = check_with(doc, None, &no_vars, &loose(), *expected);
         // With the default limits the same documents are simply too large.
-        let _ = check_case(doc, Some(DOCUMENT_TOO_LARGE));
+        let _ = check_case(doc, Some(ErrorCode::DocumentTooLarge));
     }
     // A long chain of fragments is walked iteratively.
     let mut chain = String::from("{...F0}");
@@ -382,7 +412,7 @@ fn deep_nesting_does_not_overflow() {
 #[test]
 fn huge_string_literal() {
     let doc = format!("{{a(x:\"{}\")}}", "x".repeat(1_000_000));
-    check_case(&doc, Some(DOCUMENT_TOO_LARGE)).unwrap_err();
+    check_case(&doc, Some(ErrorCode::DocumentTooLarge)).unwrap_err();
     let s = check_with(&doc, None, &no_vars, &loose(), None).unwrap();
     assert_eq!((s.tokens, s.parsed), (8, true));
     let open = format!("{{a(x:\"{}", "x".repeat(1_000_000));
@@ -417,7 +447,7 @@ fn random_inputs_never_panic() {
         INTROSPECTION.to_string(),
         fan_out_attack(),
     ];
-    let tight = Limits {
+    let tight = DocumentLimits {
         max_tokens: 40,
         max_depth: 3,
         max_aliases: 2,
@@ -427,7 +457,7 @@ fn random_inputs_never_panic() {
         max_expanded_fields: 10,
         max_cost: 30,
         max_introspection_depth: 1,
-        ..Limits::default()
+        ..DocumentLimits::default()
     };
     let vars = |name: &str| match name.len() {
         1 => Some(i64::MAX),
@@ -463,7 +493,7 @@ fn random_inputs_never_panic() {
             b
         };
         let doc = String::from_utf8_lossy(&bytes);
-        for limits in [&Limits::default(), &tight, &loose()] {
+        for limits in [&DocumentLimits::default(), &tight, &loose()] {
             match check(&doc, Some("IntrospectionQuery"), &vars, limits) {
                 Ok(s) => {
                     assert!(s.tokens <= limits.max_tokens && s.chars <= limits.max_document_chars);
@@ -491,13 +521,21 @@ fn timing() {
     let runs = 20;
     for (label, doc, limits) in [
         ("1 MB of fields, loose limits", &doc, loose()),
-        ("1 MB of fields, default limits", &doc, Limits::default()),
+        (
+            "1 MB of fields, default limits",
+            &doc,
+            DocumentLimits::default(),
+        ),
         ("1 MB string literal, loose limits", &big, loose()),
-        ("fan-out attack, default limits", &attack, Limits::default()),
+        (
+            "fan-out attack, default limits",
+            &attack,
+            DocumentLimits::default(),
+        ),
         (
             "introspection query, default limits",
             &INTROSPECTION.to_string(),
-            Limits::default(),
+            DocumentLimits::default(),
         ),
     ] {
         // The best of several runs, since the machine may be busy.

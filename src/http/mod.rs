@@ -1,20 +1,29 @@
-//! The HTTP boundary: routes, the GraphQL handler, the playground, and the server's life cycle.
+//! The HTTP boundary, transport only: routes, the GraphQL endpoint's negotiation, statuses,
+//! headers and byte limits (`graphql`), the playground, the middleware, and the server's life
+//! cycle (`serve`, [`Server`]). What a GraphQL request means is the engine's
+//! ([`crate::engine`]): every request to `/graphql` is handed to `Engine::execute`.
+//!
+//! May import: `engine`, `config`, `error_code`, `reload` (to start it), and the store's type
+//! for a graph to install. Nothing below imports `http`. Its files import one way: this one
+//! (the app and the server) uses `graphql` (the endpoint), which uses `state` (what handlers
+//! share, [`AppState`]), which uses `coding`; `metrics`, `middleware`, `request_id`,
+//! `playground` and `serve` import none of those.
 
-pub mod cache;
+mod coding;
 mod graphql;
 pub mod metrics;
 pub mod middleware;
-pub mod persisted;
 pub mod playground;
 pub mod request_id;
 mod serve;
+mod state;
+
+pub use state::{AppState, Shared};
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -25,7 +34,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::future::RouteFuture;
 use axum::routing::{MethodRouter, get};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tower::layer::layer_fn;
 use tower::util::Either;
 use tower::{Layer, ServiceBuilder};
@@ -33,146 +41,29 @@ use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::SizeAbove;
 use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
-use crate::config::{Config, SeedSource};
+use crate::config::SeedSource;
 use crate::reload::{self, Hangup, Reloader};
-use crate::schema::LeapSchema;
-use crate::store::Store;
-use metrics::Metrics;
 use request_id::X_REQUEST_ID;
 
-/// What every handler shares, behind one `Arc`: axum clones the state for every request, and
-/// one reference count is cheaper than one per field.
-#[derive(Clone)]
-pub struct AppState(Arc<Shared>);
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
+/// The whole application, as the server runs it and as the tests drive it (with `oneshot`):
+/// [`routes`] inside [`stack`], with `POST /graphql` ahead of the router ([`PostFirst`]).
+pub fn app(state: AppState) -> App {
+    let routes = routes(state.clone());
+    app_with_routes(state, routes)
 }
 
-/// The fields of [`AppState`].
-pub struct Shared {
-    /// The schema with null propagation as the spec defines it (see `schema::nulls`).
-    pub schema: LeapSchema,
-    /// The same schema without that extension, which costs a quarter of an execution: a
-    /// request that executes without errors comes out the same from both, so requests run
-    /// here first and only one with errors runs again on `schema`.
-    pub fast_schema: LeapSchema,
-    /// Parsed documents by their text.
-    pub documents: Arc<cache::DocumentCache>,
-    /// The current graph and its generation. A request takes its own [`Graph`] when it starts
-    /// and keeps it, so that a reload never changes the graph under a running request; a
-    /// reload swaps in a new one under the write lock (held only for the swap itself).
-    pub graph: Arc<RwLock<Graph>>,
-    /// Whether a graph is in place; `/readyz` answers from it.
-    pub ready: Arc<AtomicBool>,
-    pub metrics: Arc<Metrics>,
-    pub config: Arc<Config>,
-    pub permits: Arc<Semaphore>,
-    /// Clean answers of the current generation (see [`Graph`]), served again as they are.
-    pub responses: Arc<cache::ResponseCache>,
-    pub persisted: Arc<persisted::PersistedQueries>,
-}
-
-/// One graph as served, with its generation.
-///
-/// The generation starts at 1 and grows by one at every swap, and a graph and its generation
-/// are only ever read together. That is the hook for caches of anything computed from a graph
-/// (responses, documents resolved against it): key entries on the generation, or drop them
-/// when it moves on, and no entry from an old graph can be served from a new one.
-#[derive(Clone)]
-pub struct Graph {
-    pub store: Arc<Store>,
-    pub generation: u64,
-}
-
-impl AppState {
-    pub fn new(config: Config, store: Store) -> AppState {
-        let state = AppState(Arc::new(Shared {
-            schema: crate::schema::build(),
-            fast_schema: crate::schema::build_without_null_propagation(),
-            documents: Arc::new(cache::DocumentCache::new(config.caches.documents)),
-            graph: Arc::new(RwLock::new(Graph {
-                store: Arc::new(Store::default()),
-                generation: 0,
-            })),
-            ready: Arc::new(AtomicBool::new(false)),
-            metrics: Arc::new(Metrics::new(&config.metrics)),
-            permits: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
-            responses: Arc::new(cache::ResponseCache::new(
-                config.caches.response_entries,
-                config.caches.response_bytes,
-                usize::from(config.http.compress_above_bytes),
-            )),
-            persisted: Arc::new(persisted::PersistedQueries::new(
-                config.caches.persisted_queries,
-            )),
-            config: Arc::new(config),
-        }));
-        state.install(store);
-        state
-    }
-
-    /// The current graph and its generation.
-    pub fn current(&self) -> Graph {
-        match self.graph.read() {
-            Ok(g) => g.clone(),
-            // A writer panicked mid-swap; the value inside is still a whole graph.
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// The current graph's generation, without taking a reference to the graph: all that a
-    /// response-cache lookup needs.
-    pub fn generation(&self) -> u64 {
-        match self.graph.read() {
-            Ok(g) => g.generation,
-            Err(poisoned) => poisoned.into_inner().generation,
-        }
-    }
-
-    /// The current graph.
-    pub fn graph(&self) -> Arc<Store> {
-        self.current().store
-    }
-
-    /// Swaps in a new graph, atomically for requests: each sees the old one or the new one.
-    /// Returns the new generation and the old graph (for the caller to drop off the request
-    /// path).
-    pub fn install(&self, store: Store) -> (u64, Arc<Store>) {
-        let store = Arc::new(store);
-        let mut current = match self.graph.write() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let generation = current.generation + 1;
-        self.metrics.graph_installed(&store, generation);
-        let old = std::mem::replace(&mut *current, Graph { store, generation });
-        drop(current);
-        self.ready.store(true, Ordering::Release);
-        (generation, old.store)
-    }
-}
-
-/// The whole application as a router, for tests to drive with `oneshot`: [`routes`] inside
-/// [`layers`].
-pub fn app(state: AppState) -> Router {
-    let http = state.config.http.clone();
-    layers(routes(state), &http)
-}
-
-/// The whole application as the server runs it: [`routes`] inside [`stack`].
-fn service(state: AppState) -> Stack<PostFirst> {
+/// [`app`] with routes of the caller's: the tests add one that panics, say.
+pub fn app_with_routes(state: AppState, routes: Router) -> App {
     let http = state.config.http.clone();
     let endpoints = PostFirst {
-        state: state.clone(),
-        rest: routes(state),
+        state,
+        rest: routes,
     };
     stack(endpoints, &http)
 }
+
+/// What [`app`] makes.
+pub type App = Stack<PostFirst>;
 
 /// `POST /graphql` straight to its handler, and every other request through the router. The
 /// router's lookup, the path parameters it records in every request (two allocations, though
@@ -181,17 +72,18 @@ fn service(state: AppState) -> Stack<PostFirst> {
 /// the same: the router sends `POST /graphql`, and only it, to the very same handler (hyper
 /// writes the `Content-Length` the router would have put in).
 #[derive(Clone)]
-struct PostFirst {
+pub struct PostFirst {
     state: AppState,
     rest: Router,
 }
 
-type Answered = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+/// The future of a `POST /graphql`.
+type PostFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
 pin_project_lite::pin_project! {
     #[project = EndpointProj]
-    enum Endpoint {
-        Post { inner: Answered },
+    pub enum Endpoint {
+        Post { inner: PostFuture },
         Routed {
             #[pin]
             inner: RouteFuture<Infallible>,
@@ -251,12 +143,6 @@ pub fn routes(state: AppState) -> Router {
         .merge(playground::router())
         .fallback(not_found)
         .with_state(state)
-}
-
-/// The middleware every route runs inside, as a router (for tests, which may add a route of
-/// their own, one that panics say): [`stack`] around `router`, the very stack the server runs.
-pub fn layers(router: Router, http: &crate::config::Http) -> Router {
-    Router::new().fallback_service(stack(router, http))
 }
 
 /// What [`stack`] makes; CORS is there only when origins are configured. Boxed, because
@@ -322,7 +208,7 @@ async fn healthz() -> &'static str {
 
 /// 200 once a graph is serving, 503 before (and while shutting down), for load balancers.
 async fn readyz(State(state): State<AppState>) -> Response {
-    if state.ready.load(Ordering::Acquire) {
+    if state.engine.graphs().is_ready() {
         (StatusCode::OK, "ready\n").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()
@@ -355,24 +241,24 @@ async fn not_found() -> Response {
 /// A server bound to its port, ready to run.
 pub struct Server {
     listener: TcpListener,
-    service: Stack<PostFirst>,
+    service: App,
     state: AppState,
     reloader: Option<Reloader>,
     hangup: Hangup,
-    stop: Stop,
+    stop: StopSignal,
 }
 
 /// SIGINT and SIGTERM, caught from the moment the server binds (like [`Hangup`]), so that a
 /// signal sent on seeing the `listening on` line shuts down gracefully instead of killing.
-struct Stop {
+struct StopSignal {
     #[cfg(unix)]
     interrupt: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
     terminate: Option<tokio::signal::unix::Signal>,
 }
 
-impl Stop {
-    fn catch() -> Stop {
+impl StopSignal {
+    fn catch() -> StopSignal {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -381,13 +267,13 @@ impl Stop {
                     .map_err(|e| tracing::warn!("cannot listen for a stop signal: {e}"))
                     .ok()
             };
-            Stop {
+            StopSignal {
                 interrupt: catch(SignalKind::interrupt()),
                 terminate: catch(SignalKind::terminate()),
             }
         }
         #[cfg(not(unix))]
-        Stop {}
+        StopSignal {}
     }
 
     /// Waits for the first stop signal.
@@ -421,16 +307,20 @@ impl Server {
         let listener = TcpListener::bind(state.config.listen).await?;
         // Only a seed directory can change; the bundled seed is part of the binary.
         let reloader = match &state.config.seed {
-            SeedSource::Dir(dir) => Some(Reloader::new(state.clone(), dir.clone())),
+            SeedSource::Dir(dir) => Some(Reloader::new(
+                state.engine.clone(),
+                state.metrics.clone(),
+                dir.clone(),
+            )),
             SeedSource::Bundled => None,
         };
         Ok(Server {
             listener,
-            service: service(state.clone()),
+            service: app(state.clone()),
             state,
             reloader,
             hangup: Hangup::catch(),
-            stop: Stop::catch(),
+            stop: StopSignal::catch(),
         })
     }
 
@@ -448,12 +338,12 @@ impl Server {
     /// and when the seed directory changes, until then.
     pub async fn run(self) -> std::io::Result<()> {
         let _reloading = reload::start(self.reloader, self.hangup, &self.state.config.reload);
-        let ready = self.state.ready.clone();
+        let engine = self.state.engine.clone();
         let stop = self.stop;
         serve::serve(self.listener, self.service, async move {
             stop.wait().await;
             // Load balancers stop sending new requests while those in flight finish.
-            ready.store(false, Ordering::Release);
+            engine.graphs().stop_ready();
         })
         .await
     }

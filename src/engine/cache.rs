@@ -2,7 +2,11 @@
 //! bytes of a successful response are kept, keyed by the exact request (method, response
 //! media type, and the raw body or query string), and served again without parsing JSON or
 //! GraphQL. Bounded in entries and bytes, and tied to one graph generation: a reload makes
-//! every entry stale at once.
+//! every entry stale at once. Also the document cache: parsed documents, the guard's verdict
+//! on them and their plans.
+//!
+//! May import: `exec` (a document's plan). Keyed on bytes and generations, not on the
+//! store, and it makes no compressed copy itself: HTTP hands it the function that does.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -12,8 +16,21 @@ use async_graphql::parser::types::ExecutableDocument;
 use axum::body::Bytes;
 use rustc_hash::FxBuildHasher;
 
-use super::middleware::encoding::{self, Encoding};
 use crate::exec::{Plan, Unsupported};
+
+/// A content coding the cache keeps copies in. The HTTP boundary chooses it from the
+/// request's `Accept-Encoding` and knows how to make it; the cache only keeps one copy per
+/// coding, made by the [`Compress`] function it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+/// Makes a body's copy in a coding (HTTP's, at the compression layer's levels, so that a copy
+/// is byte for byte what that layer would send).
+pub type Compress = fn(Coding, &[u8]) -> Bytes;
 
 /// Which request shape a key comes from; each has its own table so that a lookup needs no
 /// allocation to build a compound key.
@@ -38,24 +55,24 @@ pub struct Cached {
     /// The request's `operationName`, so that a served-again answer is counted under it.
     pub operation: Option<Arc<str>>,
     /// The coding `body` is in: identity when kept, and what [`ResponseCache::get`] serves.
-    pub encoding: Encoding,
+    pub coding: Coding,
 }
 
 /// A cache hit: the response, and (when the client asked for a coding of which no copy
-/// is kept yet) where to keep the copy the caller makes with [`Hit::compress`].
-pub struct Hit {
+/// is kept yet) where to keep the copy the caller makes with [`CacheHit::compress`].
+pub struct CacheHit {
     pub cached: Cached,
-    pending: Option<(Encoding, Arc<Copies>)>,
+    pending: Option<(Coding, Arc<Copies>, Compress)>,
 }
 
-impl Hit {
+impl CacheHit {
     /// Makes the compressed copy the hit still lacks (outside the cache's lock), keeps it
     /// when it is small enough, and serves it.
     #[inline]
     pub fn compress(mut self) -> Cached {
-        if let Some((encoding, copies)) = self.pending.take() {
-            self.cached.body = copies.make(encoding, &self.cached.body);
-            self.cached.encoding = encoding;
+        if let Some((coding, copies, compress)) = self.pending.take() {
+            self.cached.body = copies.make(coding, &self.cached.body, compress);
+            self.cached.coding = coding;
         }
         self.cached
     }
@@ -72,28 +89,28 @@ struct Copies {
 }
 
 impl Copies {
-    fn slot(&self, encoding: Encoding) -> Option<&OnceLock<Option<Bytes>>> {
-        match encoding {
-            Encoding::Identity => None,
-            Encoding::Gzip => Some(&self.gzip),
-            Encoding::Brotli => Some(&self.brotli),
+    fn slot(&self, coding: Coding) -> Option<&OnceLock<Option<Bytes>>> {
+        match coding {
+            Coding::Identity => None,
+            Coding::Gzip => Some(&self.gzip),
+            Coding::Brotli => Some(&self.brotli),
         }
     }
 
-    fn make(&self, encoding: Encoding, body: &Bytes) -> Bytes {
-        let Some(slot) = self.slot(encoding) else {
+    fn make(&self, coding: Coding, body: &Bytes, compress: Compress) -> Bytes {
+        let Some(slot) = self.slot(coding) else {
             return body.clone();
         };
         let mut made = None;
         let kept = slot.get_or_init(|| {
-            let copy = encoding::compress(encoding, body);
+            let copy = compress(coding, body);
             let keep = copy.len() <= body.len() / 2;
             made = Some(copy.clone());
             keep.then_some(copy)
         });
         match kept {
             Some(copy) => copy.clone(),
-            None => made.unwrap_or_else(|| encoding::compress(encoding, body)),
+            None => made.unwrap_or_else(|| compress(coding, body)),
         }
     }
 }
@@ -142,10 +159,16 @@ pub struct ResponseCache {
     /// Bodies of at least this many bytes are compressed for clients that ask (the
     /// compression layer's threshold), and so get compressed copies.
     compress_above: usize,
+    compress: Compress,
 }
 
 impl ResponseCache {
-    pub fn new(max_entries: usize, max_bytes: usize, compress_above: usize) -> ResponseCache {
+    pub fn new(
+        max_entries: usize,
+        max_bytes: usize,
+        compress_above: usize,
+        compress: Compress,
+    ) -> ResponseCache {
         ResponseCache {
             tables: RwLock::new(Tables {
                 generation: 0,
@@ -157,11 +180,12 @@ impl ResponseCache {
             max_bytes,
             max_entry_bytes: (max_bytes / 16).max(1),
             compress_above,
+            compress,
         }
     }
 
     /// The cached response for this exact request, if it was answered under this generation,
-    /// in `encoding` when its body is large enough to be compressed (see [`Hit`]). An answer
+    /// in `coding` when its body is large enough to be compressed (see [`CacheHit`]). An answer
     /// to a POST comes without its ETag, which only GET sends: each reference counted here is
     /// a cost of every cache hit.
     pub fn get(
@@ -169,8 +193,8 @@ impl ResponseCache {
         generation: u64,
         shape: Shape,
         key: &[u8],
-        encoding: Encoding,
-    ) -> Option<Hit> {
+        coding: Coding,
+    ) -> Option<CacheHit> {
         let tables = self.tables.read().ok()?;
         if tables.generation != generation {
             return None;
@@ -182,25 +206,25 @@ impl ResponseCache {
             Shape::PostGraphql | Shape::PostJson => Bytes::new(),
         };
         let copies = entry.copies.as_ref();
-        let (body, served, pending) = match copies.and_then(|c| c.slot(encoding)) {
+        let (body, served, pending) = match copies.and_then(|c| c.slot(coding)) {
             // No copies for this body or this coding: the body as it is.
-            None => (cached.body.clone(), Encoding::Identity, None),
+            None => (cached.body.clone(), Coding::Identity, None),
             Some(slot) => match slot.get() {
-                Some(Some(copy)) => (copy.clone(), encoding, None),
+                Some(Some(copy)) => (copy.clone(), coding, None),
                 // Not made yet, or too large to keep: the caller compresses.
                 _ => (
                     cached.body.clone(),
-                    Encoding::Identity,
-                    copies.map(|c| (encoding, c.clone())),
+                    Coding::Identity,
+                    copies.map(|c| (coding, c.clone(), self.compress)),
                 ),
             },
         };
-        Some(Hit {
+        Some(CacheHit {
             cached: Cached {
                 body,
                 etag,
                 operation: cached.operation.clone(),
-                encoding: served,
+                coding: served,
             },
             pending,
         })
@@ -289,12 +313,12 @@ pub struct DocumentCache {
 pub struct Document {
     pub doc: ExecutableDocument,
     plan: OnceLock<Planned>,
-    guard: OnceLock<Guarded>,
+    guard: OnceLock<KeptVerdict>,
 }
 
 /// The guard's verdict on a document that passed it without reading a variable, for one
 /// operation name: whether it measured the document (see `guard::Stats::parsed`).
-struct Guarded {
+struct KeptVerdict {
     operation_name: Option<Box<str>>,
     measured: bool,
 }
@@ -316,7 +340,7 @@ impl Document {
     /// Records that the guard passed the document for `operation_name` without reading any
     /// variable, so that its verdict holds for every request with it.
     pub fn passed_guard(&self, operation_name: Option<&str>, measured: bool) {
-        self.guard.get_or_init(|| Guarded {
+        self.guard.get_or_init(|| KeptVerdict {
             operation_name: operation_name.map(Box::from),
             measured,
         });
@@ -394,6 +418,15 @@ impl DocumentCache {
 mod tests {
     use super::*;
 
+    /// gzip for every coding: the cache's bookkeeping is the same whichever makes the copies
+    /// (HTTP's own, at the compression layer's levels, are tested in `http`).
+    fn gzip(_: Coding, body: &[u8]) -> Bytes {
+        use std::io::Write;
+        let mut out = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        out.write_all(body).unwrap();
+        Bytes::from(out.finish().unwrap())
+    }
+
     #[test]
     fn documents_are_kept_and_bounded() {
         let c = DocumentCache::new(8);
@@ -413,33 +446,32 @@ mod tests {
             body: Bytes::from_static(body.as_bytes()),
             etag: etag(body.as_bytes()),
             operation: None,
-            encoding: Encoding::Identity,
+            coding: Coding::Identity,
         }
     }
 
     #[test]
     fn keeps_per_shape_and_generation() {
-        let c = ResponseCache::new(100, 1 << 20, 1024);
+        let c = ResponseCache::new(100, 1 << 20, 1024, gzip);
         c.insert(1, Shape::PostGraphql, Bytes::from_static(b"q"), cached("a"));
         assert_eq!(
-            c.get(1, Shape::PostGraphql, b"q", Encoding::Gzip)
+            c.get(1, Shape::PostGraphql, b"q", Coding::Gzip)
                 .map(|v| v.cached.body),
             Some(Bytes::from_static(b"a"))
         );
         assert!(
-            c.get(1, Shape::PostJson, b"q", Encoding::Identity)
-                .is_none(),
+            c.get(1, Shape::PostJson, b"q", Coding::Identity).is_none(),
             "another media type is another response"
         );
         c.insert(1, Shape::GetJson, Bytes::from_static(b"q"), cached("a"));
         assert_eq!(
-            c.get(1, Shape::GetJson, b"q", Encoding::Identity)
+            c.get(1, Shape::GetJson, b"q", Coding::Identity)
                 .map(|v| v.cached.etag),
             Some(etag(b"a")),
             "GET answers carry their ETag"
         );
         assert!(
-            c.get(2, Shape::PostGraphql, b"q", Encoding::Identity)
+            c.get(2, Shape::PostGraphql, b"q", Coding::Identity)
                 .is_none(),
             "a reload makes entries stale"
         );
@@ -447,7 +479,7 @@ mod tests {
         assert_eq!(c.len(), 1, "the old generation was dropped");
         c.insert(1, Shape::PostGraphql, Bytes::from_static(b"s"), cached("c"));
         assert!(
-            c.get(2, Shape::PostGraphql, b"s", Encoding::Identity)
+            c.get(2, Shape::PostGraphql, b"s", Coding::Identity)
                 .is_none(),
             "a late insert from an old graph is refused"
         );
@@ -455,7 +487,7 @@ mod tests {
 
     #[test]
     fn keeps_an_exact_copy_of_the_key() {
-        let c = ResponseCache::new(10, 1 << 20, 1024);
+        let c = ResponseCache::new(10, 1 << 20, 1024, gzip);
         let read_buffer = Bytes::from(vec![b'x'; 64 * 1024]);
         let key = read_buffer.slice(0..10);
         c.insert(1, Shape::PostJson, key.clone(), cached("a"));
@@ -472,12 +504,12 @@ mod tests {
 
     #[test]
     fn stays_within_bounds() {
-        let c = ResponseCache::new(16, 1 << 20, 1024);
+        let c = ResponseCache::new(16, 1 << 20, 1024, gzip);
         for i in 0..1000u32 {
             c.insert(1, Shape::GetJson, Bytes::from(i.to_string()), cached("x"));
             assert!(c.len() <= 16);
         }
-        let small = ResponseCache::new(1000, 64, 1024);
+        let small = ResponseCache::new(1000, 64, 1024, gzip);
         small.insert(
             1,
             Shape::GetJson,
@@ -491,13 +523,13 @@ mod tests {
 
     #[test]
     fn compressed_copies_are_made_once_and_counted() {
-        let c = ResponseCache::new(100, 1 << 20, 1024);
+        let c = ResponseCache::new(100, 1 << 20, 1024, gzip);
         let body = "{\"data\":{\"title\":\"Leap\"}}".repeat(100);
         let value = |body: &str| Cached {
             body: Bytes::from(body.to_owned()),
             etag: Bytes::new(),
             operation: None,
-            encoding: Encoding::Identity,
+            coding: Coding::Identity,
         };
         c.insert(1, Shape::PostJson, Bytes::from_static(b"big"), value(&body));
         assert_eq!(
@@ -505,19 +537,17 @@ mod tests {
             3 + 2 * body.len(),
             "half the body reserved for each of the two copies"
         );
-        let first = c.get(1, Shape::PostJson, b"big", Encoding::Brotli).unwrap();
+        let first = c.get(1, Shape::PostJson, b"big", Coding::Brotli).unwrap();
         assert!(first.pending.is_some(), "no copy yet");
-        assert_eq!(first.cached.encoding, Encoding::Identity);
+        assert_eq!(first.cached.coding, Coding::Identity);
         let first = first.compress();
-        assert_eq!(first.encoding, Encoding::Brotli);
-        let again = c.get(1, Shape::PostJson, b"big", Encoding::Brotli).unwrap();
+        assert_eq!(first.coding, Coding::Brotli);
+        let again = c.get(1, Shape::PostJson, b"big", Coding::Brotli).unwrap();
         assert!(again.pending.is_none(), "the copy is kept");
-        assert_eq!(again.cached.encoding, Encoding::Brotli);
+        assert_eq!(again.cached.coding, Coding::Brotli);
         assert_eq!(again.cached.body, first.body);
         assert!(again.cached.body.len() <= body.len() / 2);
-        let plain = c
-            .get(1, Shape::PostJson, b"big", Encoding::Identity)
-            .unwrap();
+        let plain = c.get(1, Shape::PostJson, b"big", Coding::Identity).unwrap();
         assert_eq!(plain.cached.body, body.as_bytes());
         assert!(plain.pending.is_none());
 
@@ -528,19 +558,17 @@ mod tests {
             Bytes::from_static(b"small"),
             value("{}"),
         );
-        let small = c.get(1, Shape::PostJson, b"small", Encoding::Gzip).unwrap();
+        let small = c.get(1, Shape::PostJson, b"small", Coding::Gzip).unwrap();
         assert!(small.pending.is_none());
-        assert_eq!(small.cached.encoding, Encoding::Identity);
+        assert_eq!(small.cached.coding, Coding::Identity);
         assert_eq!(c.tables.read().unwrap().bytes, 3 + 2 * body.len() + 5 + 2);
 
         // A body that fits the entry limit only without its copies is kept without them.
-        let tight = ResponseCache::new(100, 16 * (body.len() + 100), 1024);
+        let tight = ResponseCache::new(100, 16 * (body.len() + 100), 1024, gzip);
         tight.insert(1, Shape::PostJson, Bytes::from_static(b"big"), value(&body));
-        let hit = tight
-            .get(1, Shape::PostJson, b"big", Encoding::Gzip)
-            .unwrap();
+        let hit = tight.get(1, Shape::PostJson, b"big", Coding::Gzip).unwrap();
         assert!(hit.pending.is_none(), "no copies to keep");
-        assert_eq!(hit.cached.encoding, Encoding::Identity);
+        assert_eq!(hit.cached.coding, Coding::Identity);
         assert_eq!(tight.tables.read().unwrap().bytes, 3 + body.len());
     }
 
@@ -558,11 +586,11 @@ mod tests {
             .collect();
         let copies = Copies::default();
         let body = Bytes::from(noise);
-        let made = copies.make(Encoding::Gzip, &body);
+        let made = copies.make(Coding::Gzip, &body, gzip);
         assert!(made.len() > body.len() / 2);
         assert_eq!(copies.gzip.get(), Some(&None), "not kept");
         assert_eq!(
-            copies.make(Encoding::Gzip, &body),
+            copies.make(Coding::Gzip, &body, gzip),
             made,
             "made again, the same"
         );

@@ -2,6 +2,7 @@
 //! document (`extensions.persistedQuery.sha256Hash`); the first time, the server answers
 //! `PERSISTED_QUERY_NOT_FOUND` and the client sends the document with its hash, which the
 //! server checks and keeps. Bounded, so that unknown hashes cannot grow it without limit.
+//! Imports nothing of ours.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -11,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 /// Why a persisted-query request cannot be served.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub enum Unresolved {
     /// The hash is not known (yet): the client should send the document with it.
     NotFound,
     /// The extension is malformed: not version 1, or the hash is not 64 hex digits.
@@ -39,7 +40,7 @@ impl PersistedQueries {
         &self,
         query: Option<String>,
         extensions: Option<&Map<String, Value>>,
-    ) -> Result<Option<String>, Refusal> {
+    ) -> Result<Option<String>, Unresolved> {
         let Some(ext) = extensions.and_then(|e| e.get("persistedQuery")) else {
             return Ok(query);
         };
@@ -47,7 +48,7 @@ impl PersistedQueries {
         match query {
             Some(q) => {
                 if Sha256::digest(q.as_bytes()).as_slice() != hash {
-                    return Err(Refusal::Mismatch);
+                    return Err(Unresolved::Mismatch);
                 }
                 if let Ok(mut docs) = self.documents.write() {
                     if docs.len() >= self.max_entries && !docs.contains_key(&hash) {
@@ -61,29 +62,29 @@ impl PersistedQueries {
                 Ok(Some(q))
             }
             None => {
-                let docs = self.documents.read().map_err(|_| Refusal::NotFound)?;
+                let docs = self.documents.read().map_err(|_| Unresolved::NotFound)?;
                 docs.get(&hash)
                     .map(|d| Some(d.to_string()))
-                    .ok_or(Refusal::NotFound)
+                    .ok_or(Unresolved::NotFound)
             }
         }
     }
 }
 
-fn parse(ext: &Value) -> Result<[u8; 32], Refusal> {
+fn parse(ext: &Value) -> Result<[u8; 32], Unresolved> {
     let version = ext.get("version").and_then(Value::as_i64);
     if version != Some(1) {
-        return Err(Refusal::Malformed("`persistedQuery.version` must be 1"));
+        return Err(Unresolved::Malformed("`persistedQuery.version` must be 1"));
     }
     let hex = ext
         .get("sha256Hash")
         .and_then(Value::as_str)
-        .ok_or(Refusal::Malformed(
+        .ok_or(Unresolved::Malformed(
             "`persistedQuery.sha256Hash` must be a string",
         ))?;
     let bytes = hex.as_bytes();
     if bytes.len() != 64 {
-        return Err(Refusal::Malformed(
+        return Err(Unresolved::Malformed(
             "`persistedQuery.sha256Hash` must be 64 hex digits",
         ));
     }
@@ -93,7 +94,7 @@ fn parse(ext: &Value) -> Result<[u8; 32], Refusal> {
         match (digit(pair[0]), digit(pair[1])) {
             (Some(h), Some(l)) => out[i] = (h * 16 + l) as u8,
             _ => {
-                return Err(Refusal::Malformed(
+                return Err(Unresolved::Malformed(
                     "`persistedQuery.sha256Hash` must be 64 hex digits",
                 ));
             }
@@ -119,7 +120,10 @@ mod tests {
         let apq = PersistedQueries::new(2);
         let q = "{ __typename }";
         let hash = format!("{:x}", Sha256::digest(q.as_bytes()));
-        assert_eq!(apq.resolve(None, Some(&ext(&hash))), Err(Refusal::NotFound));
+        assert_eq!(
+            apq.resolve(None, Some(&ext(&hash))),
+            Err(Unresolved::NotFound)
+        );
         assert_eq!(
             apq.resolve(Some(q.into()), Some(&ext(&hash))),
             Ok(Some(q.into()))
@@ -127,11 +131,11 @@ mod tests {
         assert_eq!(apq.resolve(None, Some(&ext(&hash))), Ok(Some(q.into())));
         assert_eq!(
             apq.resolve(Some("{ x }".into()), Some(&ext(&hash))),
-            Err(Refusal::Mismatch)
+            Err(Unresolved::Mismatch)
         );
         assert!(matches!(
             apq.resolve(None, Some(&ext("zz"))),
-            Err(Refusal::Malformed(_))
+            Err(Unresolved::Malformed(_))
         ));
         assert_eq!(
             apq.resolve(Some(q.into()), None),

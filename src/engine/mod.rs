@@ -1,0 +1,166 @@
+//! The engine: one entry point, [`Engine::execute`], that takes a GraphQL request as it came
+//! (its raw bytes, the media type it is answered in and how it came) and gives back its
+//! [`Outcome`]. Every transport (HTTP, the CLI's `query`) only translates to and from it, so a
+//! document is refused, cached and answered the same whichever way it came.
+//!
+//! It owns what runs a request: the current graph and its generation ([`graph`]), the
+//! response cache (consulted on the raw bytes, before any JSON is parsed), the document and
+//! plan cache, automatic persisted queries, the concurrency permits and the timeout, the
+//! document guard, and both executors: the plan executor (`crate::exec`) and async-graphql
+//! (`crate::schema`).
+//!
+//! May import: `store`, `exec`, `schema`, `guard`, `config`, `error_code`. Never `http`:
+//! what HTTP wants to count or log of a request, it learns through the [`Observer`] it hands
+//! in, and the status of a refusal from its [`ErrorCode`].
+//!
+//! Its files, each importing only those after it: this one (the entry point and the hit
+//! path); `run` (the miss path); `request` (the request handed in, and reading its
+//! parameters); `persisted`; `graph`; `outcome`; `observer`; `cache` (both caches).
+//!
+//! [`ErrorCode`]: crate::error_code::ErrorCode
+
+pub mod cache;
+pub mod graph;
+mod observer;
+mod outcome;
+pub mod persisted;
+mod request;
+mod run;
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::store::Store;
+use cache::{Compress, DocumentCache, ResponseCache, Shape};
+use graph::Graphs;
+pub use observer::{CacheName, Observer};
+pub use outcome::{Answer, Outcome, Refusal};
+use persisted::PersistedQueries;
+pub use request::{Media, Raw, Request, Transport};
+use run::Executors;
+
+/// See the module's comment.
+pub struct Engine {
+    /// What runs a request that missed the response cache, and that cache itself.
+    executors: Executors,
+    persisted: PersistedQueries,
+    graphs: Graphs,
+}
+
+impl Engine {
+    /// An engine with the caches and limits of `config`, and no graph yet: it is ready once
+    /// [`Engine::install`] has put one in place. `compress` makes the response cache's
+    /// compressed copies.
+    pub fn new(config: &Config, compress: Compress) -> Engine {
+        Engine {
+            executors: Executors {
+                schema: crate::schema::build(),
+                fast_schema: crate::schema::build_without_null_propagation(),
+                documents: DocumentCache::new(config.caches.documents),
+                responses: ResponseCache::new(
+                    config.caches.response_entries,
+                    config.caches.response_bytes,
+                    usize::from(config.http.compress_above_bytes),
+                    compress,
+                ),
+                permits: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
+                limits: config.limits.clone(),
+            },
+            persisted: PersistedQueries::new(config.caches.persisted_queries),
+            graphs: Graphs::new(),
+        }
+    }
+
+    /// The graphs this engine serves: the current one, its generation and readiness.
+    pub fn graphs(&self) -> &Graphs {
+        &self.graphs
+    }
+
+    /// Swaps in a new graph (see [`Graphs::install`]); the response cache's entries of the
+    /// old one go stale at once.
+    pub fn install(&self, store: Store, observer: &dyn Observer) -> (u64, Arc<Store>) {
+        self.graphs.install(store, observer)
+    }
+
+    /// The response cache, for tests and metrics to read its size.
+    pub fn responses(&self) -> &ResponseCache {
+        &self.executors.responses
+    }
+
+    /// The document cache, for tests and metrics to read its size.
+    pub fn documents(&self) -> &DocumentCache {
+        &self.executors.documents
+    }
+
+    /// The concurrency permits; a test holds them all to see requests shed.
+    pub fn permits(&self) -> &Arc<Semaphore> {
+        &self.executors.permits
+    }
+
+    /// Answers one request. The hot path first: the exact request answered before on this
+    /// graph is served again without parsing anything (and without copying the key, which
+    /// is made only for a miss). Otherwise the request is read, guarded, run, and a clean
+    /// answer is kept for next time.
+    pub async fn execute<O: Observer>(&self, request: Request<'_>, observer: &O) -> Outcome {
+        let transport = request.raw.transport();
+        let shape = Shape::of(transport, request.media);
+        if let Some(hit) = self.executors.responses.get(
+            self.graphs.generation(),
+            shape,
+            request.raw.bytes(),
+            request.coding,
+        ) {
+            observer.cache(CacheName::Response, true);
+            let mut hit = hit.compress();
+            // Taken rather than copied: every reference count costs on this path.
+            let operation = hit.operation.take();
+            observer.operation(operation.as_ref());
+            return Outcome {
+                answer: Answer::Clean(hit),
+                operation,
+            };
+        }
+        observer.cache(CacheName::Response, false);
+        let params = match request::read(request.raw, &self.persisted, &self.executors.limits) {
+            Ok(params) => params,
+            Err(refusal) => {
+                return Outcome {
+                    answer: Answer::Refused(refusal),
+                    operation: None,
+                };
+            }
+        };
+        let operation: Option<Arc<str>> = params.operation_name.as_deref().map(Arc::from);
+        observer.operation(operation.as_ref());
+        // The graph the request runs on, whose generation its answer is kept under: a reload
+        // since the lookup above only means that answer is for the newer graph.
+        let job = run::Job {
+            request: params,
+            transport,
+            graph: self.graphs.current(),
+            key: run::CacheKey {
+                shape,
+                bytes: request.raw.owned(),
+            },
+            operation: operation.clone(),
+        };
+        // Boxed: the executor's future is many kilobytes, and inline it would make every
+        // request's future (a hit's too) as large, to be copied whenever it moves.
+        let answer = Box::pin(self.executors.run(job, observer)).await;
+        Outcome { answer, operation }
+    }
+}
+
+impl Shape {
+    /// The response cache's table for a transport and media type.
+    fn of(transport: Transport, media: Media) -> Shape {
+        match (transport, media) {
+            (Transport::Post, Media::GraphqlResponse) => Shape::PostGraphql,
+            (Transport::Post, Media::Json) => Shape::PostJson,
+            (Transport::Get, Media::GraphqlResponse) => Shape::GetGraphql,
+            (Transport::Get, Media::Json) => Shape::GetJson,
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Reading a request's parameters out of its raw bytes, by the GraphQL-over-HTTP spec: a
+//! `POST` body is one JSON object, a `GET` query string holds each parameter at most once with
+//! `variables` and `extensions` as JSON text; then the same checks for both, and the document
+//! of an automatic persisted query. Runs only on a response-cache miss. Also the request as
+//! the transport hands it in ([`Request`]).
+
+use axum::body::Bytes;
+use serde_json::{Map, Value};
+
+use super::cache::Coding;
+use super::outcome::Refusal;
+use super::persisted::{PersistedQueries, Unresolved};
+use crate::config::Limits;
+use crate::error_code::ErrorCode;
+
+/// The media type a response is sent as; part of the response cache's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Media {
+    GraphqlResponse,
+    Json,
+}
+
+/// How the request came, which decides what it may do (only queries over `GET`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Get,
+    Post,
+}
+
+/// A request's raw bytes, as the transport read them: the response cache's key.
+#[derive(Clone, Copy)]
+pub enum Raw<'a> {
+    /// A `POST` body: one JSON object.
+    Body(&'a Bytes),
+    /// A `GET` query string, URL-encoded.
+    QueryString(&'a str),
+}
+
+impl Raw<'_> {
+    pub fn transport(self) -> Transport {
+        match self {
+            Raw::Body(_) => Transport::Post,
+            Raw::QueryString(_) => Transport::Get,
+        }
+    }
+
+    pub(super) fn bytes(&self) -> &[u8] {
+        match self {
+            Raw::Body(b) => b,
+            Raw::QueryString(q) => q.as_bytes(),
+        }
+    }
+
+    /// The key to keep an answer under: made only for a miss, as a copy of a query string
+    /// costs an allocation and a body only a reference count.
+    pub(super) fn owned(self) -> Bytes {
+        match self {
+            Raw::Body(b) => b.clone(),
+            Raw::QueryString(q) => Bytes::copy_from_slice(q.as_bytes()),
+        }
+    }
+}
+
+/// One request for the engine.
+pub struct Request<'a> {
+    pub raw: Raw<'a>,
+    pub media: Media,
+    /// The coding the client would like a kept answer in (a copy is kept per coding).
+    pub coding: Coding,
+}
+
+/// One GraphQL request, once it has been read and its parameters checked.
+pub(super) struct GraphqlRequest {
+    pub query: String,
+    pub operation_name: Option<String>,
+    pub variables: Map<String, Value>,
+}
+
+/// Reads the request out of its raw bytes.
+pub(super) fn read(
+    raw: Raw<'_>,
+    persisted: &PersistedQueries,
+    limits: &Limits,
+) -> Result<GraphqlRequest, Refusal> {
+    let params = match raw {
+        Raw::Body(bytes) => post_params(bytes)?,
+        Raw::QueryString(query) => get_params(query)?,
+    };
+    request_from_params(params, persisted, limits)
+}
+
+/// Parses a `POST`'s body: UTF-8 JSON, and one request object.
+fn post_params(bytes: &[u8]) -> Result<Map<String, Value>, Refusal> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Refusal::bad_request(format!("the body is not UTF-8: {e}")))?;
+    // serde_json stops at 128 levels of nesting, so a deep body cannot exhaust the stack.
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Refusal::bad_request(format!("the body is not valid JSON: {e}")))?;
+    match value {
+        Value::Object(params) => Ok(params),
+        Value::Array(_) => Err(Refusal::new(
+            ErrorCode::BatchNotSupported,
+            "batched requests are not supported; send one request per HTTP request",
+        )),
+        _ => Err(Refusal::bad_request(
+            "the body must be a JSON object with a `query`",
+        )),
+    }
+}
+
+/// Reads a `GET`'s query string (the transport has checked its length): each parameter at
+/// most once; `variables` and `extensions` are JSON text, as the spec says.
+fn get_params(raw: &str) -> Result<Map<String, Value>, Refusal> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw)
+        .map_err(|_| Refusal::bad_request("the query string does not parse"))?;
+    let mut params = Map::new();
+    for (name, text) in pairs {
+        let value = match name.as_str() {
+            // An empty form field means the parameter was left out.
+            _ if text.is_empty() => continue,
+            "query" | "operationName" => Value::String(text),
+            "variables" | "extensions" => serde_json::from_str(&text)
+                .map_err(|_| Refusal::bad_request(format!("`{name}` must be URL-encoded JSON")))?,
+            // Other parameters (cache busters and the like) are not ours to judge.
+            _ => continue,
+        };
+        // Two values for one parameter would let a cache or firewall see one document while
+        // we run another.
+        if params.insert(name.clone(), value).is_some() {
+            return Err(Refusal::bad_request(format!(
+                "`{name}` is given more than once"
+            )));
+        }
+    }
+    Ok(params)
+}
+
+/// Checks the request parameters (the same for `GET` and `POST`): `query` a non-empty string,
+/// `operationName` a string or null, `variables` and `extensions` objects or null, and
+/// `variables` within its size limit. Other members are ignored, as the spec allows.
+fn request_from_params(
+    mut params: Map<String, Value>,
+    persisted: &PersistedQueries,
+    limits: &Limits,
+) -> Result<GraphqlRequest, Refusal> {
+    let query = match params.remove("query") {
+        Some(Value::String(q)) if !q.is_empty() => Some(q),
+        Some(Value::String(_)) | Some(Value::Null) | None => None,
+        Some(_) => return Err(Refusal::bad_request("`query` must be a string")),
+    };
+    let operation_name = match params.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(n)) => Some(n),
+        Some(_) => return Err(Refusal::bad_request("`operationName` must be a string")),
+    };
+    let variables = match params.remove("variables") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(Refusal::bad_request("`variables` must be an object")),
+    };
+    let extensions = match params.remove("extensions") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(e)) => Some(e),
+        Some(_) => return Err(Refusal::bad_request("`extensions` must be an object")),
+    };
+    let query = persisted_document(persisted, query, extensions.as_ref())?;
+    let max = limits.max_variables_bytes;
+    if json_len(&variables) > max {
+        return Err(Refusal::new(
+            ErrorCode::VariablesTooLarge,
+            format!("`variables` is over {max} bytes of JSON"),
+        ));
+    }
+    Ok(GraphqlRequest {
+        query,
+        operation_name,
+        variables,
+    })
+}
+
+/// The document to run: the one sent, or the automatic persisted query its extensions name.
+fn persisted_document(
+    persisted: &PersistedQueries,
+    query: Option<String>,
+    extensions: Option<&Map<String, Value>>,
+) -> Result<String, Refusal> {
+    match persisted.resolve(query, extensions) {
+        Ok(Some(q)) => Ok(q),
+        Ok(None) => Err(Refusal::bad_request("the request has no `query`")),
+        // Apollo's clients look for this message and code, then send the document.
+        Err(Unresolved::NotFound) => Err(Refusal::new(
+            ErrorCode::PersistedQueryNotFound,
+            "PersistedQueryNotFound",
+        )),
+        Err(Unresolved::Malformed(why)) => Err(Refusal::bad_request(why)),
+        Err(Unresolved::Mismatch) => Err(Refusal::bad_request(
+            "the document does not hash to `persistedQuery.sha256Hash`",
+        )),
+    }
+}
+
+/// The length of `variables` written as compact JSON: the same measure for `GET` and `POST`,
+/// whatever whitespace the client sent.
+fn json_len(variables: &Map<String, Value>) -> usize {
+    serde_json::to_vec(variables).map_or(usize::MAX, |v| v.len())
+}
