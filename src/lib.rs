@@ -10,3 +10,4 @@ pub mod schema;
 pub mod seed;
 pub mod store;
 pub mod synth;
+pub mod telemetry;

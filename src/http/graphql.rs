@@ -12,23 +12,25 @@
 use std::any::Any;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use tokio::sync::SemaphorePermit;
 
 use super::AppState;
 use super::cache::{Cached, Shape, etag};
-use super::metrics::{Cache, Outcome};
+use super::middleware::AccessTicket;
 use super::middleware::encoding::Encoding;
 use crate::config::Limits;
 use crate::guard;
+use crate::telemetry::context::RequestContext;
+use crate::telemetry::metrics::{MeteredCache as Cache, RequestOutcome as Outcome};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -376,8 +378,8 @@ struct Answer {
 
 impl Answer {
     /// Counts the request and hands back its response.
-    fn count(self, state: &AppState, started: Instant) -> Response {
-        let elapsed = super::middleware::answered(started);
+    fn count(self, state: &AppState, context: &RequestContext) -> Response {
+        let elapsed = context.record_answered();
         state
             .metrics
             .request(self.operation.as_deref(), self.outcome, elapsed);
@@ -395,8 +397,19 @@ struct CacheKey {
 // copy every header of every request.
 
 pub async fn post(State(state): State<AppState>, request: Request) -> Response {
-    let started = super::middleware::started();
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    let ticket = AccessTicket::take(&mut parts);
+    answer_post(&state, parts, body, ticket).await
+}
+
+/// `POST /graphql` with the ticket the middleware gave it in hand: what [`post`] does once it
+/// has taken the ticket, and what the server calls directly (see `http::PostFirst`).
+pub async fn answer_post(
+    state: &AppState,
+    parts: Parts,
+    body: Body,
+    ticket: AccessTicket,
+) -> Response {
     let headers = &parts.headers;
     let answer = match negotiate(headers) {
         None => not_acceptable(),
@@ -405,21 +418,22 @@ pub async fn post(State(state): State<AppState>, request: Request) -> Response {
             Ok(bytes) => {
                 let shape = media.shape(Transport::Post);
                 let owned = || bytes.clone();
-                answer_request(&state, media, shape, &bytes, owned, headers, parse_post).await
+                let read = parse_post;
+                answer_request(state, &ticket, media, shape, &bytes, owned, headers, read).await
             }
         },
     };
-    answer.count(&state, started)
+    answer.count(state, &ticket.context)
 }
 
 pub async fn get(State(state): State<AppState>, request: Request) -> Response {
-    let (parts, _) = request.into_parts();
-    let headers = &parts.headers;
+    let (mut parts, _) = request.into_parts();
     // A browser opening the endpoint gets the playground, not a JSON error.
-    if wants_html(headers) {
+    if wants_html(&parts.headers) {
         return super::playground::page();
     }
-    let started = super::middleware::started();
+    let ticket = AccessTicket::take(&mut parts);
+    let headers = &parts.headers;
     let uri = &parts.uri;
     let answer = match negotiate(headers) {
         None => not_acceptable(),
@@ -428,6 +442,7 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
             let shape = media.shape(Transport::Get);
             answer_request(
                 &state,
+                &ticket,
                 media,
                 shape,
                 raw,
@@ -438,15 +453,17 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
             .await
         }
     };
-    answer.count(&state, started)
+    answer.count(&state, &ticket.context)
 }
 
 /// The hot path first: the exact request answered before on this graph is served again
 /// without parsing anything (and without copying the key: `owned` makes it only for a
 /// miss). Otherwise `read` makes the request, which runs, and a clean answer is kept for
 /// next time.
+#[allow(clippy::too_many_arguments)]
 async fn answer_request(
     state: &AppState,
+    ticket: &AccessTicket,
     media: Media,
     shape: Shape,
     key: &[u8],
@@ -455,7 +472,7 @@ async fn answer_request(
     read: impl FnOnce(&AppState, &[u8]) -> Result<GraphqlRequest, RequestError>,
 ) -> Answer {
     let transport = shape.transport();
-    let encoding = super::middleware::accepted_encoding(headers);
+    let encoding = ticket.encoding;
     if let Some(hit) = state
         .responses
         .get(state.generation(), shape, key, encoding)
@@ -464,7 +481,7 @@ async fn answer_request(
         let mut hit = hit.compress();
         // Taken rather than copied: every reference count costs on this path.
         let operation = hit.operation.take();
-        super::middleware::record_operation(operation.as_ref());
+        ticket.context.record_operation(operation.as_ref());
         return Answer {
             response: cached_response(media, hit, transport, headers),
             operation,
@@ -477,7 +494,7 @@ async fn answer_request(
         Err(e) => return e.answer(media),
     };
     let operation: Option<Arc<str>> = request.operation_name.as_deref().map(Arc::from);
-    super::middleware::record_operation(operation.as_ref());
+    ticket.context.record_operation(operation.as_ref());
     // The graph the request runs on, whose generation its answer is kept under: a reload
     // since the lookup above only means that answer is for the newer graph.
     let job = Job {
@@ -495,8 +512,10 @@ async fn answer_request(
 }
 
 /// Anything but GET and POST on `/graphql`.
-pub async fn other_method(State(state): State<AppState>, method: Method) -> Response {
-    let started = Instant::now();
+pub async fn other_method(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let ticket = AccessTicket::take(&mut parts);
+    let method = &parts.method;
     RequestError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         METHOD_NOT_ALLOWED,
@@ -504,7 +523,7 @@ pub async fn other_method(State(state): State<AppState>, method: Method) -> Resp
     )
     .with_header(header::ALLOW, "GET, POST")
     .answer(Media::Json)
-    .count(&state, started)
+    .count(&state, &ticket.context)
 }
 
 /// 406 is sent as `application/json`: the client accepts neither type, so we pick the one

@@ -2,11 +2,9 @@
 
 pub mod cache;
 mod graphql;
-pub mod metrics;
 pub mod middleware;
 pub mod persisted;
 pub mod playground;
-pub mod request_id;
 mod serve;
 
 use std::convert::Infallible;
@@ -37,8 +35,8 @@ use crate::config::{Config, SeedSource};
 use crate::reload::{self, Hangup, Reloader};
 use crate::schema::LeapSchema;
 use crate::store::Store;
-use metrics::Metrics;
-use request_id::X_REQUEST_ID;
+use crate::telemetry::metrics::{self, Metrics};
+use crate::telemetry::request_id::X_REQUEST_ID;
 
 /// What every handler shares, behind one `Arc`: axum clones the state for every request, and
 /// one reference count is cheaper than one per field.
@@ -210,7 +208,7 @@ impl Future for Endpoint {
     }
 }
 
-impl tower::Service<axum::extract::Request> for PostFirst {
+impl tower::Service<middleware::TicketedRequest> for PostFirst {
     type Response = Response;
     type Error = Infallible;
     type Future = Endpoint;
@@ -220,15 +218,18 @@ impl tower::Service<axum::extract::Request> for PostFirst {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+    fn call(&mut self, request: middleware::TicketedRequest) -> Self::Future {
         if request.method() == Method::POST && request.uri().path() == "/graphql" {
-            let state = State(self.state.clone());
+            let state = self.state.clone();
+            let (parts, middleware::Ticketed { body, ticket }) = request.into_parts();
             Endpoint::Post {
-                inner: Box::pin(async move { Ok(graphql::post(state, request).await) }),
+                inner: Box::pin(async move {
+                    Ok(graphql::answer_post(&state, parts, body, ticket).await)
+                }),
             }
         } else {
             Endpoint::Routed {
-                inner: self.rest.call(request),
+                inner: self.rest.call(middleware::Routed::request(request)),
             }
         }
     }
@@ -256,14 +257,15 @@ pub fn routes(state: AppState) -> Router {
 /// The middleware every route runs inside, as a router (for tests, which may add a route of
 /// their own, one that panics say): [`stack`] around `router`, the very stack the server runs.
 pub fn layers(router: Router, http: &crate::config::Http) -> Router {
-    Router::new().fallback_service(stack(router, http))
+    Router::new().fallback_service(stack(middleware::Routed(router), http))
 }
 
 /// What [`stack`] makes; CORS is there only when origins are configured. Boxed, because
 /// hyper clones the whole stack for every request, and tower-http's CORS service (its whole
 /// configuration) is five times the size of the rest: without CORS, each request would copy
 /// it for nothing.
-pub type Stack<S = Router> = middleware::Access<Either<Box<Cors<Answering<S>>>, Answering<S>>>;
+pub type Stack<S = middleware::Routed<Router>> =
+    middleware::Access<Either<Box<Cors<Answering<S>>>, Answering<S>>>;
 type Answering<S> = middleware::Respond<S, SizeAbove>;
 
 /// The middleware around the whole router, not around each route (as `Router::layer` would
@@ -271,7 +273,7 @@ type Answering<S> = middleware::Respond<S, SizeAbove>;
 /// request, and every layer inside it adds to both.
 pub fn stack<S>(router: S, http: &crate::config::Http) -> Stack<S>
 where
-    S: tower::Service<axum::extract::Request, Response = Response> + Clone,
+    S: tower::Service<middleware::TicketedRequest, Response = Response> + Clone,
 {
     let cors = cors_layer(&http.cors_origins);
     let above = SizeAbove::new(http.compress_above_bytes);
