@@ -1,13 +1,19 @@
 //! The GraphiQL playground, served entirely from the binary.
 //!
-//! `build.rs` vendors GraphiQL 4 and React 18 from the npm registry at build time, so the page
-//! never needs a CDN or any host but this server: it works offline, behind firewalls, and under
-//! a strict Content-Security-Policy. Asset URLs carry a hash of their content, which lets
-//! browsers cache them forever and still see a new version the moment the binary changes.
+//! GraphiQL 4, React 18 and graphql-ws are committed under `playground/vendor/` (with their
+//! licences, versions and checksums in `playground/vendor/MANIFEST`) and embedded here with
+//! `include_bytes!`, so the build needs neither npm nor a network and every build of a commit
+//! serves the same page. The page never needs a CDN or any host but this server: it works
+//! offline, behind firewalls, and under a strict Content-Security-Policy. Asset URLs carry a
+//! hash of their content, which lets browsers cache them forever and still see a new version
+//! the moment the binary changes.
 //!
-//! When the build could not fetch GraphiQL (no npm, no registry, `LEAP_SKIP_PLAYGROUND=1`),
-//! `cfg(playground_missing)` is set and a small page explaining how to get the playground is
-//! served in its place; the GraphQL endpoint itself is unaffected.
+//! The vendored files sit beside this module rather than in a top-level `vendor/`: nothing
+//! else uses them, the `include_bytes!` paths stay short, and the folder that holds the page
+//! holds everything the page loads. `vendor/update.sh` refreshes them by hand.
+//!
+//! This module owns the page, its assets and their headers; it imports only axum and the
+//! standard library, and nothing of the rest of the server.
 
 use axum::Router;
 use axum::extract::Path;
@@ -131,63 +137,103 @@ mod assets {
         pub(super) etag: String,
     }
 
-    #[cfg(not(playground_missing))]
+    /// One file compiled into the binary, named by its path below `src/http/playground/`.
+    pub(super) struct Embedded {
+        /// The logical name (an asset's name in the page template, a licence's package).
+        pub(super) key: &'static str,
+        /// The path below `src/http/playground/`, as `vendor/MANIFEST` lists vendored ones.
+        pub(super) source: &'static str,
+        pub(super) content_type: &'static str,
+        pub(super) body: &'static [u8],
+    }
+
+    /// Embeds a file from `src/http/playground/` and keeps its path beside its bytes, so that
+    /// the checksum test can match each embedded file to its row in `vendor/MANIFEST`.
+    macro_rules! embed {
+        ($key:literal, $content_type:expr, $source:literal) => {
+            Embedded {
+                key: $key,
+                source: $source,
+                content_type: $content_type,
+                body: include_bytes!(concat!("playground/", $source)),
+            }
+        };
+    }
+
     const JS: &str = "text/javascript; charset=utf-8";
-    #[cfg(not(playground_missing))]
     const CSS: &str = "text/css; charset=utf-8";
-    #[cfg(not(playground_missing))]
     const TEXT: &str = "text/plain; charset=utf-8";
 
-    /// The vendored files from `OUT_DIR` (see `build.rs`) and the page's own script and style.
-    #[cfg(not(playground_missing))]
-    const FILES: &[(&str, &str, &[u8])] = &[
-        (
-            "react.js",
-            JS,
-            include_bytes!(concat!(
-                env!("OUT_DIR"),
-                "/playground/react.production.min.js"
-            )),
-        ),
-        (
+    /// Every file the page loads: the vendored libraries and the page's own script and style.
+    pub(super) const FILES: &[Embedded] = &[
+        embed!("react.js", JS, "vendor/react/react.production.min.js"),
+        embed!(
             "react-dom.js",
             JS,
-            include_bytes!(concat!(
-                env!("OUT_DIR"),
-                "/playground/react-dom.production.min.js"
-            )),
+            "vendor/react-dom/react-dom.production.min.js"
         ),
-        (
-            "graphiql.js",
-            JS,
-            include_bytes!(concat!(env!("OUT_DIR"), "/playground/graphiql.min.js")),
-        ),
-        (
-            "graphiql.css",
-            CSS,
-            include_bytes!(concat!(env!("OUT_DIR"), "/playground/graphiql.min.css")),
-        ),
-        (
-            "licenses.txt",
-            TEXT,
-            include_bytes!(concat!(
-                env!("OUT_DIR"),
-                "/playground/THIRD_PARTY_LICENSES.txt"
-            )),
-        ),
-        ("init.js", JS, include_bytes!("playground/init.js")),
-        ("page.css", CSS, include_bytes!("playground/page.css")),
+        embed!("graphiql.js", JS, "vendor/graphiql/graphiql.min.js"),
+        embed!("graphiql.css", CSS, "vendor/graphiql/graphiql.min.css"),
+        embed!("graphql-ws.js", JS, "vendor/graphql-ws/graphql-ws.min.js"),
+        embed!("init.js", JS, "init.js"),
+        embed!("page.css", CSS, "page.css"),
     ];
 
-    /// Without the vendored files there is nothing to serve: every asset URL answers `404`.
-    #[cfg(playground_missing)]
-    const FILES: &[(&str, &str, &[u8])] = &[];
+    /// The licences of the vendored packages, served together as `licenses.txt`.
+    pub(super) const LICENSES: &[Embedded] = &[
+        embed!("graphiql", TEXT, "vendor/graphiql/LICENSE"),
+        embed!("react", TEXT, "vendor/react/LICENSE"),
+        embed!("react-dom", TEXT, "vendor/react-dom/LICENSE"),
+        embed!("graphql-ws", TEXT, "vendor/graphql-ws/LICENSE"),
+    ];
+
+    /// What each vendored file is and where it came from: tab-separated rows of file, package,
+    /// version, member of the npm tarball and SHA-256, under `#` comments.
+    pub(super) const MANIFEST: &str = include_str!("playground/vendor/MANIFEST");
+
+    /// The rows of [`MANIFEST`], split into their columns; a malformed row is left out here and
+    /// caught by the checksum test.
+    pub(super) fn manifest_rows() -> impl Iterator<Item = [&'static str; 5]> {
+        MANIFEST
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+            .filter_map(|line| {
+                let mut columns = line.split('\t');
+                let row = [(); 5].map(|()| columns.next().unwrap_or_default());
+                (columns.next().is_none() && row.iter().all(|c| !c.is_empty())).then_some(row)
+            })
+    }
+
+    /// The name of the licences page in the page template.
+    pub(super) const LICENSES_KEY: &str = "licenses.txt";
+
+    /// The licences page: each vendored package's licence, headed by its name and version.
+    static LICENSES_TEXT: LazyLock<String> = LazyLock::new(|| {
+        let mut text = String::from(
+            "The GraphiQL playground served by this program includes the following \
+             third-party software.\n",
+        );
+        for license in LICENSES {
+            let version = manifest_rows()
+                .find(|[file, ..]| license.source.strip_prefix("vendor/") == Some(*file))
+                .map_or("", |[_, _, version, ..]| version);
+            text.push_str(&format!(
+                "\n==== {}@{version} ====\n\n{}\n",
+                license.key,
+                String::from_utf8_lossy(license.body).trim_end()
+            ));
+        }
+        text
+    });
 
     /// Hashes every file once, on first use, rather than at every request.
     static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
+        let licenses = (LICENSES_KEY, TEXT, LICENSES_TEXT.as_bytes());
         FILES
             .iter()
-            .map(|&(key, content_type, body)| {
+            .map(|file| (file.key, file.content_type, file.body))
+            .chain([licenses])
+            .map(|(key, content_type, body)| {
                 let hash = super::content_hash(body);
                 let name = match key.rsplit_once('.') {
                     Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
@@ -209,9 +255,7 @@ mod assets {
         ASSETS.iter().find(|asset| asset.name == name)
     }
 
-    /// Returns the URL path of an asset by its logical name, for filling in the page template
-    /// (which the fallback page does not have).
-    #[cfg_attr(playground_missing, allow(dead_code))]
+    /// Returns the URL path of an asset by its logical name, for filling in the page template.
     pub(super) fn url(key: &str) -> String {
         match ASSETS.iter().find(|asset| asset.key == key) {
             Some(asset) => format!("/playground/{}", asset.name),
@@ -221,12 +265,12 @@ mod assets {
 }
 
 /// The HTML page and its Content-Security-Policy.
-#[cfg(not(playground_missing))]
 mod html {
     use std::sync::LazyLock;
 
-    /// Allows only this origin's scripts, styles and `/graphql`, plus the `data:` URLs that
-    /// GraphiQL's stylesheet uses for its fonts and icons; nothing inline, nothing elsewhere.
+    /// Allows only this origin's scripts, styles, `/graphql` and its WebSocket (CSP Level 3's
+    /// `'self'` covers `ws:`/`wss:` to the same host), plus the `data:` URLs that GraphiQL's
+    /// stylesheet uses for its fonts and icons; nothing inline, nothing elsewhere.
     pub(super) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
         img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; \
         form-action 'none'; frame-ancestors 'none'";
@@ -236,19 +280,11 @@ mod html {
 
     /// Fills the template in once, since the asset names never change while the server runs.
     static PAGE: LazyLock<String> = LazyLock::new(|| {
-        let mut page = TEMPLATE.to_owned();
-        for key in [
-            "react.js",
-            "react-dom.js",
-            "graphiql.js",
-            "graphiql.css",
-            "init.js",
-            "page.css",
-            "licenses.txt",
-        ] {
-            page = page.replace(&format!("{{{{{key}}}}}"), &super::assets::url(key));
-        }
-        page
+        let keys = super::assets::FILES.iter().map(|file| file.key);
+        keys.chain([super::assets::LICENSES_KEY])
+            .fold(TEMPLATE.to_owned(), |page, key| {
+                page.replace(&format!("{{{{{key}}}}}"), &super::assets::url(key))
+            })
     });
 
     /// Returns the filled-in page.
@@ -257,21 +293,10 @@ mod html {
     }
 }
 
-/// The page served when the build could not vendor GraphiQL.
-#[cfg(playground_missing)]
-mod html {
-    /// The fallback page runs no script at all and needs only its own inline style.
-    pub(super) const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-    /// Returns the static fallback page.
-    pub(super) fn page() -> &'static str {
-        include_str!("playground/fallback.html")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     #[test]
     fn content_hash_is_the_fnv1a_of_the_bytes() {
@@ -294,20 +319,13 @@ mod tests {
         assert!(!if_none_match(&headers, "\"abc\""));
     }
 
-    #[cfg(not(playground_missing))]
     #[test]
     fn page_names_every_asset_by_hash_and_serves_it() {
         let page = html::page();
         assert!(page.contains("<title>leap-graphql playground</title>"));
         assert!(!page.contains("{{"), "unfilled placeholder in {page}");
-        for key in [
-            "react.js",
-            "react-dom.js",
-            "graphiql.js",
-            "graphiql.css",
-            "init.js",
-            "page.css",
-        ] {
+        let keys = assets::FILES.iter().map(|file| file.key);
+        for key in keys.chain([assets::LICENSES_KEY]) {
             let url = assets::url(key);
             let name = url.strip_prefix("/playground/").unwrap_or_default();
             assert!(page.contains(&url), "{url} missing from page");
@@ -316,5 +334,83 @@ mod tests {
                 "{name} not served"
             );
         }
+    }
+
+    /// The embedded vendored files are exactly the ones the manifest describes: a file edited
+    /// by hand, replaced without `update.sh`, or added without a row fails here.
+    #[test]
+    fn vendored_files_match_their_manifest_checksums() {
+        let rows: Vec<[&str; 5]> = assets::manifest_rows().collect();
+        let written = assets::MANIFEST
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+            .count();
+        assert_eq!(
+            rows.len(),
+            written,
+            "a MANIFEST row does not have 5 tab-separated columns"
+        );
+
+        let embedded: Vec<&assets::Embedded> = assets::FILES
+            .iter()
+            .chain(assets::LICENSES)
+            .filter(|file| file.source.starts_with("vendor/"))
+            .collect();
+        for file in &embedded {
+            let path = file.source.trim_start_matches("vendor/");
+            let Some([_, package, version, _, sha256]) =
+                rows.iter().find(|[listed, ..]| *listed == path)
+            else {
+                panic!(
+                    "{} is embedded but has no row in vendor/MANIFEST",
+                    file.source
+                );
+            };
+            let actual = format!("{:x}", Sha256::digest(file.body));
+            assert_eq!(
+                &actual, sha256,
+                "{} ({package}@{version}) differs from vendor/MANIFEST: restore it, or refresh \
+                 every file with src/http/playground/vendor/update.sh",
+                file.source
+            );
+        }
+        for [listed, ..] in &rows {
+            assert!(
+                embedded
+                    .iter()
+                    .any(|file| file.source.trim_start_matches("vendor/") == *listed),
+                "vendor/MANIFEST lists {listed}, which the binary does not embed"
+            );
+        }
+
+        // Every package whose code is served has its licence served beside it.
+        for [_, package, ..] in &rows {
+            assert!(
+                assets::LICENSES
+                    .iter()
+                    .any(|license| license.key == *package),
+                "{package} is vendored without its licence"
+            );
+        }
+    }
+
+    #[test]
+    fn licenses_page_names_each_package_and_version() {
+        let url = assets::url(assets::LICENSES_KEY);
+        let name = url.strip_prefix("/playground/").unwrap_or_default();
+        let text = assets::find(name).map(|asset| String::from_utf8_lossy(asset.body));
+        let text = text.unwrap_or_default();
+        for heading in [
+            "==== graphiql@4.1.2 ====",
+            "==== react@18.3.1 ====",
+            "==== react-dom@18.3.1 ====",
+            "==== graphql-ws@6.4.2 ====",
+        ] {
+            assert!(
+                text.contains(heading),
+                "{heading} missing from licenses.txt"
+            );
+        }
+        assert!(text.contains("MIT License"));
     }
 }

@@ -1,5 +1,6 @@
 // Starts GraphiQL on the playground page. This lives in its own file, not inline in the page,
-// so that the page's Content-Security-Policy can forbid inline scripts altogether.
+// so that the page's Content-Security-Policy can forbid inline scripts altogether. It uses the
+// globals of the vendored UMD builds: React, ReactDOM, GraphiQL and graphqlWs.
 (function () {
   'use strict';
 
@@ -25,27 +26,72 @@
   // A root-relative URL keeps the playground working whatever host and port serve it.
   var endpoint = root.getAttribute('data-endpoint') || '/graphql';
 
-  var props = {
-    fetcher: GraphiQL.createFetcher({ url: endpoint }),
-    defaultQuery: defaultQuery,
-    // Open the schema documentation beside the editor: it is the quickest way in.
-    visiblePlugin: 'Documentation Explorer'
-  };
+  // Subscriptions go over graphql-ws to the same URL, as ws:// or wss:// after the page's own
+  // scheme. The client is lazy: it opens the socket only when a subscription runs.
+  var socketUrl = new URL(endpoint, window.location.href);
+  socketUrl.protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  var wsClient = graphqlWs.createClient({ url: socketUrl.href, lazy: true });
 
-  // GraphiQL 4.1 applies `visiblePlugin` in an effect, after its layout has already decided on
-  // its first render that no plugin pane is shown, so the pane would stay collapsed (GraphiQL
-  // issue #3015). The plugin state lives in a module-level store, so mounting GraphiQL a second
-  // time, once that effect has run, lays the page out with the documentation pane open.
-  function Playground() {
-    var state = React.useState(false);
-    var settled = state[0];
-    var setSettled = state[1];
-    // Runs after GraphiQL's own effects (a parent's effects run after its children's).
-    React.useEffect(function () {
-      setSettled(true);
-    }, []);
-    return React.createElement(GraphiQL, Object.assign({ key: settled ? 'settled' : 'first' }, props));
+  var send = GraphiQL.createFetcher({ url: endpoint, wsClient: wsClient });
+
+  // Lists the operations a GraphQL document defines, in order: each one's name, or null for
+  // an anonymous one. It reads only the top level (keywords, names and braces outside
+  // strings and comments), which is all it takes to know which operations exist.
+  function operationsIn(document) {
+    var token = /#[^\n\r]*|"""[\s\S]*?(?:"""|$)|"(?:[^"\\\n\r]|\\.)*"?|[_A-Za-z][_0-9A-Za-z]*|[^\s,]/g;
+    var isName = /^[_A-Za-z]/;
+    var operations = [];
+    var depth = 0;
+    // 'between' definitions; after an operation 'keyword'; inside a 'definition' before its body.
+    var state = 'between';
+    var match;
+    while ((match = token.exec(document)) !== null) {
+      var text = match[0];
+      if (text[0] === '#' || text[0] === '"') continue;
+      if (depth === 0 && state === 'keyword') {
+        operations.push(isName.test(text) ? text : null);
+        state = 'definition';
+        if (isName.test(text)) continue;
+      }
+      if (text === '{' || text === '(' || text === '[') {
+        if (depth === 0 && text === '{') {
+          // A selection set that no keyword opened is the anonymous query shorthand.
+          if (state === 'between') operations.push(null);
+          state = 'between';
+        }
+        depth += 1;
+      } else if (text === '}' || text === ')' || text === ']') {
+        depth = Math.max(0, depth - 1);
+      } else if (depth === 0 && state === 'between') {
+        if (text === 'query' || text === 'mutation' || text === 'subscription') state = 'keyword';
+        else if (text === 'fragment') state = 'definition';
+      }
+    }
+    return operations;
   }
 
-  ReactDOM.createRoot(root).render(React.createElement(Playground));
+  // GraphiQL sends the operation name it last stored, which can belong to an earlier document:
+  // it keeps the name in its saved tabs across visits, and learns the new one only after a
+  // debounce. So the request carries the name only when the document being sent defines it;
+  // otherwise the one operation the document has, or none (and the server then says that a
+  // document with several operations needs a name, which is true).
+  function withCurrentOperationName(params) {
+    var operations = operationsIn(params.query || '');
+    if (params.operationName && operations.indexOf(params.operationName) !== -1) return params;
+    var current = Object.assign({}, params);
+    delete current.operationName;
+    if (operations.length === 1 && operations[0]) current.operationName = operations[0];
+    return current;
+  }
+
+  function fetcher(params, options) {
+    return send(withCurrentOperationName(params), options);
+  }
+
+  // Mounted once. The documentation pane starts closed (GraphiQL's default): its `visiblePlugin`
+  // prop takes effect only after the first layout (GraphiQL issue #3015), and the book icon in
+  // the sidebar opens the pane, which GraphiQL then remembers.
+  ReactDOM.createRoot(root).render(
+    React.createElement(GraphiQL, { fetcher: fetcher, defaultQuery: defaultQuery })
+  );
 })();
