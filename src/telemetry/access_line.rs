@@ -1,10 +1,16 @@
 //! The access line: one per request, with its method, path, id and operation, its status and
 //! latency, written straight into the log writer's buffer (see `log_writer`) in the configured
-//! format, without the formatting machinery of `tracing`: it is most of what a cache hit logs,
-//! and through an event and a span it was a tenth of its time. It still obeys the `LEAP_LOG`
+//! format, without the formatting machinery of `tracing`. It still obeys the `LEAP_LOG`
 //! filter, under the target [`ACCESS_TARGET`], and looks as `tracing-subscriber`'s formats
 //! print an event inside a span named `request` (see `RequestContext::span`, which other
 //! events in a request are logged in).
+//!
+//! Kept rather than a span per request and an event in it (what `tower-http`'s `trace` layer
+//! does): side by side in one release build (branch `house-telemetry-candidates`,
+//! `LEAP_CANDIDATE=trace`: the request's span made when it arrives and entered at each poll,
+//! the event written by `tracing-subscriber`'s format through the same writer), a cached
+//! Catalogue request took 32,271 instructions that way against 16,465 with this line: 96%
+//! more (`[LEAP_CANDIDATE=trace] bench/callgrind.sh Catalogue BINARY`, median of 3).
 //!
 //! Imports: the request's context and the log writer of this room; `axum::http`'s status
 //! code; `tracing`.
@@ -304,8 +310,6 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     }
     out.push(b'"');
 }
-
-/// The human format: `tracing-subscriber`'s `Full`, with the request being handled as the
 
 #[cfg(test)]
 mod tests {
