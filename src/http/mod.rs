@@ -229,7 +229,7 @@ impl tower::Service<middleware::TicketedRequest> for PostFirst {
             }
         } else {
             Endpoint::Routed {
-                inner: self.rest.call(middleware::Routed::request(request)),
+                inner: self.rest.call(middleware::into_routed(request)),
             }
         }
     }

@@ -6,6 +6,15 @@
 //! allocation once the name has been seen. Label values come only from bounded sets: operation
 //! names (at most `config::Metrics::max_operation_names`, the rest counted as `other`), our own
 //! error codes, cache names and entity kinds.
+//!
+//! Side by side in one release build (branch `house-telemetry-candidates`,
+//! `LEAP_CANDIDATE=prometheus`: `prometheus-client`'s families of counters and histograms in
+//! place of these on the request path, labels as owned strings as its derive wants them), a
+//! cached Catalogue request took 17,777 instructions with the crate against 16,503 with these
+//! counters: 7.7% more (`[LEAP_CANDIDATE=prometheus] bench/callgrind.sh Catalogue BINARY`,
+//! median of 3). Its text encoder writes OpenMetrics besides, not this format 0.0.4.
+//!
+//! Imports: `config` (the label limit) and `store` (what a graph holds, for its gauges).
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;

@@ -93,13 +93,11 @@ pub type TicketedRequest = Request<Ticketed>;
 #[derive(Clone)]
 pub struct Routed<S>(pub S);
 
-impl Routed<()> {
-    /// The request as the router takes it, its ticket in its extensions.
-    pub fn request(request: TicketedRequest) -> Request<Body> {
-        let (mut parts, Ticketed { body, ticket }) = request.into_parts();
-        parts.extensions.insert(ticket);
-        Request::from_parts(parts, body)
-    }
+/// The request as the router takes it, its ticket moved into its extensions.
+pub fn into_routed(request: TicketedRequest) -> Request<Body> {
+    let (mut parts, Ticketed { body, ticket }) = request.into_parts();
+    parts.extensions.insert(ticket);
+    Request::from_parts(parts, body)
 }
 
 impl<S: Service<Request<Body>>> Service<TicketedRequest> for Routed<S> {
@@ -112,7 +110,7 @@ impl<S: Service<Request<Body>>> Service<TicketedRequest> for Routed<S> {
     }
 
     fn call(&mut self, request: TicketedRequest) -> S::Future {
-        self.0.call(Routed::request(request))
+        self.0.call(into_routed(request))
     }
 }
 
