@@ -17,7 +17,8 @@
 //! already took, and re-anchored at every write; the calendar is the `time` crate's, asked
 //! once a second.
 //!
-//! Imports: `tracing-subscriber`'s writer trait and `time`; nothing of this crate.
+//! Imports: `tracing-subscriber`'s writer trait and `time`; nothing of this crate (the access
+//! line writes into it, not the other way round).
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -25,10 +26,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tracing::Level;
 use tracing_subscriber::fmt::MakeWriter;
-
-use super::access_line::ACCESS_TARGET;
 
 /// How long a line may wait in memory before it is written.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -236,11 +234,11 @@ pub struct LogWriterGuard {
 }
 
 impl LogWriterGuard {
-    /// Writes access lines here from now on: call it once the subscriber that writes here is
-    /// installed. Only the first sink of a process carries them, as only the first global
-    /// subscriber is installed.
-    pub fn carry_access_lines(&self) {
-        let enabled = tracing::enabled!(target: ACCESS_TARGET, Level::INFO);
+    /// Writes access lines here from now on (none when `enabled` is false: the installed
+    /// subscriber's filter leaves them out, and it is fixed once installed). Call it once the
+    /// subscriber that writes here is installed. Only the first sink of a process carries
+    /// them, as only the first global subscriber is installed.
+    pub fn carry_access_lines(&self, enabled: bool) {
         self.sink.access.store(enabled, Relaxed);
         let _ = SINK.set(self.sink.clone());
     }

@@ -1,10 +1,13 @@
 //! The process-wide logging set-up: `tracing-subscriber`'s formats (human or JSON), filtered
 //! by `LEAP_LOG`, writing through the log writer (see `log_writer`) to stderr.
 //!
-//! Imports: `config` (the format setting) and the log writer of this room.
+//! Imports: `config` (the format setting), the log writer and the access line's target.
 
 use std::io::IsTerminal;
 
+use tracing::Level;
+
+use super::access_line::ACCESS_TARGET;
 use super::log_writer::{self, LogWriterGuard};
 use crate::config::LogFormat;
 
@@ -30,6 +33,6 @@ pub fn init(format: LogFormat) -> Option<LogWriterGuard> {
         builder.try_init()
     };
     installed.ok()?;
-    guard.carry_access_lines();
+    guard.carry_access_lines(tracing::enabled!(target: ACCESS_TARGET, Level::INFO));
     Some(guard)
 }
