@@ -19,32 +19,10 @@ pub fn load(source: &SeedSource) -> Result<Store, Report> {
     }
 }
 
-/// Logs to stderr, so that stdout carries only the one `listening on` line. Lines are
-/// handed to a writer thread that writes them in batches (one system call for many lines,
-/// not one per request; see `http::middleware::log`), and colour is used only on a terminal.
-/// The returned guard writes what is left when it is dropped, so `main` keeps it until the
-/// end. Under a flood that outruns the writer, lines are dropped rather than requests slowed.
-pub fn init_logging(format: LogFormat) -> Option<crate::http::middleware::log::Guard> {
-    use crate::http::middleware::log;
-    use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LEAP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let ansi = std::io::stderr().is_terminal();
-    let json = matches!(format, LogFormat::Json);
-    let (writer, guard) = log::install(json, ansi).ok()?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(writer);
-    // The formats are tracing-subscriber's, with the request being handled added as a span.
-    let installed = if json {
-        builder.json().event_format(log::Json::new()).try_init()
-    } else {
-        builder.event_format(log::Human::new()).try_init()
-    };
-    installed.ok()?;
-    guard.carry_access_lines();
-    Some(guard)
+/// Sets up logging for the process; see `telemetry::logging`. `main` keeps the guard until
+/// the end.
+pub fn init_logging(format: LogFormat) -> Option<crate::telemetry::log_writer::LogWriterGuard> {
+    crate::telemetry::logging::init(format)
 }
 
 /// `leap-graphql check`: prints every problem, or a summary of what loaded.

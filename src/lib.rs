@@ -12,3 +12,4 @@ pub mod schema;
 pub mod seed;
 pub mod store;
 pub mod synth;
+pub mod telemetry;

@@ -24,9 +24,17 @@ const ROOMS: &[(&str, &[&str])] = &[
         &["store", "exec", "schema", "guard", "config", "error_code"],
     ),
     ("reload", &["engine", "seed", "config"]),
+    ("telemetry", &["config", "store"]),
     (
         "http",
-        &["engine", "config", "error_code", "reload", "store"],
+        &[
+            "engine",
+            "config",
+            "error_code",
+            "reload",
+            "store",
+            "telemetry",
+        ],
     ),
 ];
 

@@ -5,16 +5,16 @@
 //! May import: the engine's cache types and `middleware::encoding`.
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderValue;
 
 use super::middleware;
 use super::middleware::encoding::Encoding;
 use crate::engine::cache::Coding;
 
-/// The coding the client asks its answer in, as the engine's response cache names the copies
-/// it keeps.
-pub fn accepted_coding(headers: &HeaderMap) -> Coding {
-    match middleware::accepted_encoding(headers) {
+/// The coding the client asks its answer in (which the middleware chose once for the
+/// request), as the engine's response cache names the copies it keeps.
+pub fn coding_of(encoding: Encoding) -> Coding {
+    match encoding {
         Encoding::Identity => Coding::Identity,
         Encoding::Gzip => Coding::Gzip,
         Encoding::Brotli => Coding::Brotli,

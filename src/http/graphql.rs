@@ -12,22 +12,23 @@
 
 use std::any::Any;
 use std::pin::Pin;
-use std::time::Instant;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::coding::{accepted_coding, content_encoding};
-use super::metrics::Outcome as Counted;
-use super::middleware;
-use super::state::AppState;
+use super::coding::{coding_of, content_encoding};
+use super::middleware::AccessTicket;
+use super::state::{AppState, RequestObserver};
 use crate::config::Limits;
 use crate::engine::cache::Cached;
 use crate::engine::{self, Answer, Media, Outcome, Raw, Refusal, Transport};
 use crate::error_code::{ErrorCode, HttpStatus};
+use crate::telemetry::context::RequestContext;
+use crate::telemetry::metrics::RequestOutcome as Counted;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -199,27 +200,38 @@ pub fn negotiate(headers: &HeaderMap) -> Option<Media> {
 // copy every header of every request.
 
 pub async fn post(State(state): State<AppState>, request: Request) -> Response {
-    let started = middleware::started();
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    let ticket = AccessTicket::take(&mut parts);
+    answer_post(&state, parts, body, ticket).await
+}
+
+/// `POST /graphql` with the ticket the middleware gave it in hand: what [`post`] does once it
+/// has taken the ticket, and what the server calls directly (see `http::PostFirst`).
+pub async fn answer_post(
+    state: &AppState,
+    parts: Parts,
+    body: Body,
+    ticket: AccessTicket,
+) -> Response {
     let headers = &parts.headers;
     let response = match negotiate(headers) {
         None => not_acceptable(),
         Some(media) => match read_post_body(&state.config.limits, headers, body).await {
             Err(refusal) => refused(media, refusal),
-            Ok(bytes) => answer(&state, media, Raw::Body(&bytes), headers).await,
+            Ok(bytes) => answer(state, &ticket, media, Raw::Body(&bytes), headers).await,
         },
     };
-    response.count(&state, started)
+    response.count(state, &ticket.context)
 }
 
 pub async fn get(State(state): State<AppState>, request: Request) -> Response {
-    let (parts, _) = request.into_parts();
-    let headers = &parts.headers;
+    let (mut parts, _) = request.into_parts();
     // A browser opening the endpoint gets the playground, not a JSON error.
-    if wants_html(headers) {
+    if wants_html(&parts.headers) {
         return super::playground::page();
     }
-    let started = middleware::started();
+    let ticket = AccessTicket::take(&mut parts);
+    let headers = &parts.headers;
     let raw = parts.uri.query().unwrap_or("");
     let max = state.config.limits.max_query_string_bytes;
     let response = match negotiate(headers) {
@@ -231,25 +243,34 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
                 format!("the query string is over {max} bytes; send long documents with POST"),
             ),
         ),
-        Some(media) => answer(&state, media, Raw::QueryString(raw), headers).await,
+        Some(media) => answer(&state, &ticket, media, Raw::QueryString(raw), headers).await,
     };
-    response.count(&state, started)
+    response.count(&state, &ticket.context)
 }
 
 /// Hands the request's raw bytes to the engine, and its outcome back as a response.
-async fn answer(state: &AppState, media: Media, raw: Raw<'_>, headers: &HeaderMap) -> Reply {
+async fn answer(
+    state: &AppState,
+    ticket: &AccessTicket,
+    media: Media,
+    raw: Raw<'_>,
+    headers: &HeaderMap,
+) -> Reply {
     let request = engine::Request {
         raw,
         media,
-        coding: accepted_coding(headers),
+        coding: coding_of(ticket.encoding),
     };
-    let outcome = state.engine.execute(request, &*state.metrics).await;
+    let observer = RequestObserver::new(&state.metrics, &ticket.context);
+    let outcome = state.engine.execute(request, &observer).await;
     respond(media, raw.transport(), headers, outcome)
 }
 
 /// Anything but GET and POST on `/graphql`.
-pub async fn other_method(State(state): State<AppState>, method: Method) -> Response {
-    let started = Instant::now();
+pub async fn other_method(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let ticket = AccessTicket::take(&mut parts);
+    let method = &parts.method;
     let refusal = Refusal::new(
         ErrorCode::MethodNotAllowed,
         format!("{method} is not allowed here; use GET for queries or POST"),
@@ -259,7 +280,7 @@ pub async fn other_method(State(state): State<AppState>, method: Method) -> Resp
         .response
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
-    reply.count(&state, started)
+    reply.count(&state, &ticket.context)
 }
 
 /// 406 is sent as `application/json`: the client accepts neither type, so we pick the one
@@ -282,8 +303,8 @@ struct Reply {
 
 impl Reply {
     /// Counts the request and hands back its response.
-    fn count(self, state: &AppState, started: Instant) -> Response {
-        let elapsed = middleware::answered(started);
+    fn count(self, state: &AppState, context: &RequestContext) -> Response {
+        let elapsed = context.record_answered();
         state
             .metrics
             .request(self.operation.as_deref(), self.counted, elapsed);

@@ -11,10 +11,8 @@
 
 mod coding;
 mod graphql;
-pub mod metrics;
 pub mod middleware;
 pub mod playground;
-pub mod request_id;
 mod serve;
 mod state;
 
@@ -43,7 +41,8 @@ use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
 use crate::config::SeedSource;
 use crate::reload::{self, Hangup, Reloader};
-use request_id::X_REQUEST_ID;
+use crate::telemetry::metrics;
+use crate::telemetry::request_id::X_REQUEST_ID;
 
 /// The whole application, as the server runs it and as the tests drive it (with `oneshot`):
 /// [`routes`] inside [`stack`], with `POST /graphql` ahead of the router ([`PostFirst`]).
@@ -102,7 +101,7 @@ impl Future for Endpoint {
     }
 }
 
-impl tower::Service<axum::extract::Request> for PostFirst {
+impl tower::Service<middleware::TicketedRequest> for PostFirst {
     type Response = Response;
     type Error = Infallible;
     type Future = Endpoint;
@@ -112,15 +111,18 @@ impl tower::Service<axum::extract::Request> for PostFirst {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+    fn call(&mut self, request: middleware::TicketedRequest) -> Self::Future {
         if request.method() == Method::POST && request.uri().path() == "/graphql" {
-            let state = State(self.state.clone());
+            let state = self.state.clone();
+            let (parts, middleware::Ticketed { body, ticket }) = request.into_parts();
             Endpoint::Post {
-                inner: Box::pin(async move { Ok(graphql::post(state, request).await) }),
+                inner: Box::pin(async move {
+                    Ok(graphql::answer_post(&state, parts, body, ticket).await)
+                }),
             }
         } else {
             Endpoint::Routed {
-                inner: self.rest.call(request),
+                inner: self.rest.call(middleware::into_routed(request)),
             }
         }
     }
@@ -149,7 +151,8 @@ pub fn routes(state: AppState) -> Router {
 /// hyper clones the whole stack for every request, and tower-http's CORS service (its whole
 /// configuration) is five times the size of the rest: without CORS, each request would copy
 /// it for nothing.
-pub type Stack<S = Router> = middleware::Access<Either<Box<Cors<Answering<S>>>, Answering<S>>>;
+pub type Stack<S = middleware::Routed<Router>> =
+    middleware::Access<Either<Box<Cors<Answering<S>>>, Answering<S>>>;
 type Answering<S> = middleware::Respond<S, SizeAbove>;
 
 /// The middleware around the whole router, not around each route (as `Router::layer` would
@@ -157,7 +160,7 @@ type Answering<S> = middleware::Respond<S, SizeAbove>;
 /// request, and every layer inside it adds to both.
 pub fn stack<S>(router: S, http: &crate::config::Http) -> Stack<S>
 where
-    S: tower::Service<axum::extract::Request, Response = Response> + Clone,
+    S: tower::Service<middleware::TicketedRequest, Response = Response> + Clone,
 {
     let cors = cors_layer(&http.cors_origins);
     let above = SizeAbove::new(http.compress_above_bytes);

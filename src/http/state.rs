@@ -1,18 +1,18 @@
 //! What every HTTP handler shares: the engine, the metrics and the configuration; and how
-//! the engine's reports reach the metrics and the request's log context (the
-//! [`engine::Observer`] of [`Metrics`]).
+//! the engine's reports reach the metrics and the request's context: a request's
+//! [`RequestObserver`], and [`Metrics`] itself for what happens outside any request (a graph
+//! installed, a reload).
 //!
-//! May import: `engine`, `config`, the store's type, and of `http` the metrics, the
-//! middleware's log context and `coding`.
+//! May import: `engine`, `config`, the store's type, `telemetry` and, of `http`, `coding`.
 
 use std::sync::Arc;
 
 use super::coding;
-use super::metrics::{self, Metrics};
-use super::middleware;
 use crate::config::Config;
 use crate::engine::{self, CacheName, Engine};
 use crate::store::Store;
+use crate::telemetry::context::RequestContext;
+use crate::telemetry::metrics::{MeteredCache, Metrics};
 
 /// What every handler shares, behind one `Arc`: axum clones the state for every request, and
 /// one reference count is cheaper than one per field.
@@ -56,18 +56,47 @@ impl AppState {
     }
 }
 
-/// What the engine reports of its work: counted in the metrics, and the operation's name put
-/// on the request's log context.
-impl engine::Observer for Metrics {
+/// What the engine reports while it answers one request: its counts go to the metrics, and
+/// the operation's name onto the request's context, which the access line reads.
+pub struct RequestObserver<'a> {
+    metrics: &'a Metrics,
+    context: &'a RequestContext,
+}
+
+impl<'a> RequestObserver<'a> {
+    pub fn new(metrics: &'a Metrics, context: &'a RequestContext) -> RequestObserver<'a> {
+        RequestObserver { metrics, context }
+    }
+}
+
+impl engine::Observer for RequestObserver<'_> {
     fn operation(&self, name: Option<&Arc<str>>) {
-        middleware::record_operation(name);
+        self.context.record_operation(name);
     }
 
     fn cache(&self, cache: CacheName, hit: bool) {
+        engine::Observer::cache(self.metrics, cache, hit);
+    }
+
+    fn graph_installed(&self, store: &Store, generation: u64) {
+        self.metrics.graph_installed(store, generation);
+    }
+
+    fn reloaded(&self, ok: bool) {
+        self.metrics.reloaded(ok);
+    }
+}
+
+/// What the engine reports outside any request (a graph installed at start or by a reload):
+/// counted in the metrics. No request means no operation to name.
+impl engine::Observer for Metrics {
+    fn operation(&self, _: Option<&Arc<str>>) {}
+
+    fn cache(&self, cache: CacheName, hit: bool) {
         let cache = match cache {
-            CacheName::Response => metrics::Cache::Response,
-            CacheName::Document => metrics::Cache::Document,
-            CacheName::Plan => metrics::Cache::Plan,
+            CacheName::Response => MeteredCache::Response,
+            CacheName::Document => MeteredCache::Document,
+            CacheName::Plan => MeteredCache::Plan,
         };
         if hit {
             self.cache_hit(cache);

@@ -3,115 +3,115 @@
 //! compression, panics) cost a quarter of that. Two small services do their work:
 //!
 //! - [`Access`], outermost: the request id (the client's when sane, or one made here), the
-//!   request's log context, and the access line once the response is ready. The context is
-//!   not a `tracing` span (which costs an allocation, a formatted field string and a registry
-//!   entry per request, used or not): it is moved into a thread-local while the request's
-//!   future is polled, and the log formatters read it from there only when an event fires.
-//! - [`Respond`], innermost: a panic becomes the handler's clean 500, and `tower-http`'s
-//!   compression is put around a finished response that the client asked to have
-//!   compressed and that is not already (the response cache keeps compressed copies); the
-//!   others still get its `Vary: accept-encoding` when they could have been compressed. The
-//!   coding is chosen once per request, in [`Access`] (see [`encoding`]).
+//!   request's context (`telemetry::context`), and the access line once the response is
+//!   ready. The context is created here and handed to the handlers in the request's
+//!   extensions, in an [`AccessTicket`] with the coding the answer is to be in: the handler
+//!   reads when the request started from it and records the operation's name and when it
+//!   answered, which the access line then reads back. It is not a `tracing` span (which
+//!   costs an allocation, a formatted field string and a registry entry per request, used or
+//!   not): an event inside a request is logged in `RequestContext::span`, made only then.
+//! - [`Respond`], innermost: a panic becomes the handler's clean 500 (logged in the request's
+//!   span), and `tower-http`'s compression is put around a finished response that the client
+//!   asked to have compressed and that is not already (the response cache keeps compressed
+//!   copies); the others still get its `Vary: accept-encoding` when they could have been
+//!   compressed. The coding is chosen once per request, in [`Access`] (see [`encoding`]).
 //!
 //! CORS, when configured, stays `tower-http`'s, between [`Access`] and [`Respond`].
+//!
+//! Imports: `telemetry` (the request's context, ids, the access line) and [`encoding`].
 
 pub mod encoding;
-pub mod log;
 
 use std::any::Any;
-use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body;
-use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, header};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Request, Response, header};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::Predicate;
 
 use self::encoding::Encoding;
-use super::request_id::{self, MakeId, X_REQUEST_ID};
+use crate::telemetry::access_line;
+use crate::telemetry::context::RequestContext;
+use crate::telemetry::request_id::{self, MakeId, X_REQUEST_ID};
 
-/// What the log says of the request being handled: its method, path, id and (once the
-/// GraphQL handler has read it) operation name.
-pub struct RequestContext {
-    method: Method,
-    path: Option<PathAndQuery>,
-    id: HeaderValue,
-    operation: Option<Arc<str>>,
-    /// When the request reached the server.
-    started: Instant,
-    /// When the handler answered and how long after `started`, if it said (see
-    /// [`answered`]).
-    answered: Option<(Instant, Duration)>,
-    /// Whether `id` is one we made, which needs no escaping in a log line.
-    made_id: bool,
-    /// The coding the request asks its answer in (see [`encoding::preferred`]).
-    encoding: Encoding,
+/// What [`Access`] hands the handlers with each request: the request's context, to read and
+/// record into, and the coding its answer is to be in (chosen once, for the compression and
+/// the response cache alike).
+#[derive(Clone)]
+pub struct AccessTicket {
+    pub context: Arc<RequestContext>,
+    pub encoding: Encoding,
 }
 
-impl RequestContext {
-    fn path(&self) -> &str {
-        self.path.as_ref().map_or("/", PathAndQuery::path)
+impl AccessTicket {
+    /// Takes the ticket out of a request that reached its handler through the router (see
+    /// [`Routed`]), or makes a fresh one, started now, with the coding its headers ask for,
+    /// for a request that did not come through [`Access`] (as when a test drives the routes
+    /// alone).
+    pub fn take(parts: &mut Parts) -> AccessTicket {
+        parts
+            .extensions
+            .remove::<AccessTicket>()
+            .unwrap_or_else(|| AccessTicket {
+                context: Arc::new(RequestContext::new(
+                    parts.method.clone(),
+                    parts.uri.path_and_query().cloned(),
+                    HeaderValue::from_static("-"),
+                    true,
+                    Instant::now(),
+                )),
+                encoding: encoding::preferred(&parts.headers),
+            })
+    }
+}
+
+/// A request's body with its ticket: what the services inside [`Access`] receive, so that
+/// the ticket travels with the request, in its type, to the handler. Not in the request's
+/// extensions: their map is allocated for its first entry, and on the hot path (which the
+/// router does not see, see `http::PostFirst`) that map and its table cost more than the
+/// rest of the request's context.
+pub struct Ticketed {
+    pub body: Body,
+    pub ticket: AccessTicket,
+}
+
+/// A request as the services inside [`Access`] receive it.
+pub type TicketedRequest = Request<Ticketed>;
+
+/// A service of plain requests (the router) inside [`Access`]: each request's ticket is moved
+/// into its extensions, where its handler takes it (see [`AccessTicket::take`]).
+#[derive(Clone)]
+pub struct Routed<S>(pub S);
+
+/// The request as the router takes it, its ticket moved into its extensions.
+pub fn into_routed(request: TicketedRequest) -> Request<Body> {
+    let (mut parts, Ticketed { body, ticket }) = request.into_parts();
+    parts.extensions.insert(ticket);
+    Request::from_parts(parts, body)
+}
+
+impl<S: Service<Request<Body>>> Service<TicketedRequest> for Routed<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
     }
 
-    fn id(&self) -> &str {
-        // `request_id` only ever keeps or makes visible ASCII.
-        self.id.to_str().unwrap_or("")
+    fn call(&mut self, request: TicketedRequest) -> S::Future {
+        self.0.call(into_routed(request))
     }
-}
-
-thread_local! {
-    /// The request whose future this thread is polling, if any. Boxed: it moves in and out
-    /// at every poll, and a pointer moves for less than the context itself (one allocation
-    /// per request costs less than those copies).
-    static CURRENT: RefCell<Option<Box<RequestContext>>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` with `context` as the current request, and puts it back afterwards. The one
-/// that was current before (none, unless requests nest) is current again after.
-fn enter<R>(context: &mut Option<Box<RequestContext>>, f: impl FnOnce() -> R) -> R {
-    let outer = CURRENT.with(|c| c.replace(context.take()));
-    let result = f();
-    *context = CURRENT.with(|c| c.replace(outer));
-    result
-}
-
-/// Calls `f` with the request being handled on this thread, if any.
-pub fn with_current<R>(f: impl FnOnce(Option<&RequestContext>) -> R) -> R {
-    CURRENT.with(|c| match c.try_borrow() {
-        Ok(current) => f(current.as_deref()),
-        Err(_) => f(None),
-    })
-}
-
-/// Names the GraphQL operation of the request being handled, for its log lines. Names over
-/// 256 bytes are left out rather than written into every line.
-pub fn record_operation(name: Option<&Arc<str>>) {
-    let Some(name) = name.filter(|n| n.len() <= 256) else {
-        return;
-    };
-    CURRENT.with(|c| {
-        if let Ok(mut current) = c.try_borrow_mut()
-            && let Some(request) = current.as_mut()
-        {
-            request.operation = Some(name.clone());
-        }
-    });
-}
-
-/// The coding the request being handled asks its answer in: chosen once by [`Access`] for
-/// the compression and the response cache alike, and read from `headers` only outside of
-/// [`Access`].
-pub fn accepted_encoding(headers: &HeaderMap) -> Encoding {
-    with_current(|r| r.map(|r| r.encoding)).unwrap_or_else(|| encoding::preferred(headers))
 }
 
 /// One pass over a request's headers for what the middleware needs of them: the client's
@@ -138,29 +138,7 @@ fn names_compression(value: &HeaderValue) -> bool {
         || v.windows(4).any(|w| w.eq_ignore_ascii_case(b"gzip"))
 }
 
-/// When the request being handled reached the server (now, outside of a request).
-pub fn started() -> Instant {
-    with_current(|r| r.map(|r| r.started)).unwrap_or_else(Instant::now)
-}
-
-/// How long since `started` the request being handled was answered, now. Its access line
-/// then gives the same latency as the handler measured, and the clock is read once for both
-/// (each read is a measurable part of a cache hit).
-pub fn answered(started: Instant) -> Duration {
-    let now = Instant::now();
-    let latency = now.saturating_duration_since(started);
-    CURRENT.with(|c| {
-        if let Ok(mut current) = c.try_borrow_mut()
-            && let Some(request) = current.as_mut()
-            && request.started == started
-        {
-            request.answered = Some((now, latency));
-        }
-    });
-    latency
-}
-
-/// The request id, the log context and the access line; see the module.
+/// The request id, the request's context and the access line; see the module.
 #[derive(Clone, Default)]
 pub struct AccessLayer {
     ids: MakeId,
@@ -185,7 +163,7 @@ pub struct Access<S> {
 
 impl<S> Service<Request<Body>> for Access<S>
 where
-    S: Service<Request<Body>, Response = Response<Body>>,
+    S: Service<TicketedRequest, Response = Response<Body>>,
 {
     type Response = Response<Body>;
     type Error = S::Error;
@@ -207,18 +185,23 @@ where
             Some(id) => (id.clone(), false),
             None => (self.ids.make(), true),
         };
-        let mut context = Some(Box::new(RequestContext {
-            method: request.method().clone(),
-            path: request.uri().path_and_query().cloned(),
+        let context = Arc::new(RequestContext::new(
+            request.method().clone(),
+            request.uri().path_and_query().cloned(),
             id,
-            operation: None,
-            started,
-            answered: None,
             made_id,
+            started,
+        ));
+        let ticket = AccessTicket {
+            context: context.clone(),
             encoding,
-        }));
-        let inner = enter(&mut context, || self.inner.call(request));
-        AccessFuture { inner, context }
+        };
+        AccessFuture {
+            inner: self
+                .inner
+                .call(request.map(|body| Ticketed { body, ticket })),
+            context: Some(context),
+        }
     }
 }
 
@@ -226,7 +209,7 @@ pin_project! {
     pub struct AccessFuture<F> {
         #[pin]
         inner: F,
-        context: Option<Box<RequestContext>>,
+        context: Option<Arc<RequestContext>>,
     }
 }
 
@@ -238,18 +221,18 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let inner = this.inner;
-        let mut polled = enter(this.context, || inner.poll(cx));
+        let mut polled = this.inner.poll(cx);
         // The response is changed where it lies: moving it costs more than the change.
         if let Poll::Ready(Ok(response)) = &mut polled
             && let Some(context) = this.context.take()
         {
-            let (now, latency) = context.answered.unwrap_or_else(|| {
-                let now = Instant::now();
-                (now, now.saturating_duration_since(context.started))
-            });
-            log::access(&context, response.status(), latency, now);
-            response.headers_mut().insert(X_REQUEST_ID, context.id);
+            let (now, latency) = context.answered();
+            access_line::access(&context, response.status(), latency, now);
+            // The handlers are done with the context by now, and the id is moved rather than
+            // copied (a copy of one we made costs an allocation).
+            let id = Arc::try_unwrap(context)
+                .map_or_else(|shared| shared.id_header().clone(), RequestContext::into_id);
+            response.headers_mut().insert(X_REQUEST_ID, id);
         }
         polled
     }
@@ -303,9 +286,9 @@ pub struct Respond<S, P> {
     on_panic: OnPanic,
 }
 
-impl<S, P> Service<Request<Body>> for Respond<S, P>
+impl<S, P> Service<TicketedRequest> for Respond<S, P>
 where
-    S: Service<Request<Body>, Response = Response<Body>>,
+    S: Service<TicketedRequest, Response = Response<Body>>,
     P: Predicate,
 {
     type Response = Response<Body>;
@@ -316,8 +299,9 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let encoding = accepted_encoding(request.headers());
+    fn call(&mut self, request: TicketedRequest) -> Self::Future {
+        let ticket = &request.body().ticket;
+        let (encoding, context) = (ticket.encoding, Some(ticket.context.clone()));
         let on_panic = self.on_panic;
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
             Ok(inner) => RespondFuture::Running {
@@ -326,9 +310,10 @@ where
                 compression: self.compression.clone(),
                 predicate: self.predicate.clone(),
                 on_panic,
+                context,
             },
             Err(panic) => RespondFuture::Panicked {
-                response: Some(on_panic(panic)),
+                response: Some(answer_panic(on_panic, panic, context.as_deref())),
                 on_panic,
             },
         }
@@ -345,6 +330,8 @@ pin_project! {
             compression: CompressionLayer<P>,
             predicate: P,
             on_panic: OnPanic,
+            // Only for a panic's log line; let go of once answered.
+            context: Option<Arc<RequestContext>>,
         },
         Panicked {
             response: Option<Response<Body>>,
@@ -368,11 +355,17 @@ where
                 compression,
                 predicate,
                 on_panic,
+                context,
             } => {
                 let polled = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+                    Ok(Poll::Pending) => return Poll::Pending,
                     Ok(polled) => polled,
-                    Err(panic) => Poll::Ready(Ok(on_panic(panic))),
+                    Err(panic) => {
+                        Poll::Ready(Ok(answer_panic(*on_panic, panic, context.as_deref())))
+                    }
                 };
+                // The middleware moves the request id out of the context once it is alone.
+                *context = None;
                 polled.map_ok(|mut r| {
                     if !predicate.should_compress(&r) {
                         return r;
@@ -397,6 +390,18 @@ where
                 })))
             }
         }
+    }
+}
+
+/// `on_panic`'s answer to `panic`, logged in the request's span when there is one.
+fn answer_panic(
+    on_panic: OnPanic,
+    panic: Box<dyn Any + Send + 'static>,
+    context: Option<&RequestContext>,
+) -> Response<Body> {
+    match context {
+        Some(context) => context.span().in_scope(|| on_panic(panic)),
+        None => on_panic(panic),
     }
 }
 
@@ -523,7 +528,7 @@ mod tests {
         panic: Option<&str>,
     ) -> Response<Body> {
         let panic = panic.map(str::to_owned);
-        let inner = tower::service_fn(move |_: Request<Body>| {
+        let inner = tower::service_fn(move |_: TicketedRequest| {
             if panic.as_deref() == Some("call") {
                 panic!("in call");
             }
@@ -543,6 +548,10 @@ mod tests {
                 .headers_mut()
                 .insert(header::ACCEPT_ENCODING, HeaderValue::from_static(e));
         }
+        // The ticket as `Access` would give it, with the coding the headers ask for.
+        let (mut parts, body) = request.into_parts();
+        let ticket = AccessTicket::take(&mut parts);
+        let request = Request::from_parts(parts, Ticketed { body, ticket });
         RespondLayer::new(compression, above, on_panic)
             .layer(inner)
             .oneshot(request)

@@ -2,8 +2,15 @@
 //! we make; the id goes in the request's log context and is echoed on the response, so that a
 //! client's report and our log lines can be matched.
 //!
-//! The layer that does it is `middleware::Access` (which keeps a client's id only when it sent
-//! exactly one: two make it ambiguous); this module supplies the check and the ids.
+//! The layer that does it is `http::middleware::Access` (which keeps a client's id only when it
+//! sent exactly one: two make it ambiguous); this module supplies the check and the ids.
+//!
+//! Kept rather than `tower-http`'s `request-id` layers, which write the id into the request's
+//! headers and its extensions and read it back for the response (three map operations and a
+//! box per request): here it is made once, into a buffer on the stack, and lives in the
+//! request's context (see `context`) until the middleware echoes it.
+//!
+//! Imports: `axum::http`'s header types; nothing of this crate.
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
