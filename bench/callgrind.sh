@@ -26,16 +26,7 @@ if [ -z "$bin" ]; then
   bin="${CARGO_TARGET_DIR:-target}/release/leap-graphql"
 fi
 
-declare -A vars=(
-  [FilmPage]='{"slug":"leap"}'
-  [AlbumPage]='{"slug":"leap-soundtrack"}'
-  [PersonPage]='{"slug":"peter-chan"}'
-  [TeamPage]='{"slug":"china-women"}'
-  [NodeLookup]='{"id":"RmlsbTpsZWFw","ids":["RmlsbTpsZWFw","UGVyc29uOmdvbmctbGk"]}'
-  [Search]='{"text":"leap"}'
-  [Catalogue]='{}'
-  [MatchTimeline]='{}'
-)
+source bench/operations.sh
 [ -n "${vars[$op]:-}" ] || { echo "callgrind: no variables for $op" >&2; exit 1; }
 
 work="$(mktemp -d)"
@@ -43,10 +34,7 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-python3 - "tests/operations/$op.graphql" "${vars[$op]}" >"$work/body.json" <<'PY'
-import json, sys
-print(json.dumps({"query": open(sys.argv[1]).read(), "variables": json.loads(sys.argv[2])}))
-PY
+body "tests/operations/$op.graphql" "${vars[$op]}" >"$work/body.json"
 
 taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
   "$bin" serve --listen 127.0.0.1:0 "$@" >"$work/stdout" 2>"$work/stderr" &

@@ -96,24 +96,7 @@ print("%.2f" % statistics.median_low(float(o[0]) / float(c[0]) for o, c in zip(o
   rm "$work/ours.rounds" "$work/ceil.rounds"
 }
 
-# The request body of an operation with its variables.
-body() {
-  python3 - "$1" "$2" <<'PY'
-import json, sys
-print(json.dumps({"query": open(sys.argv[1]).read(), "variables": json.loads(sys.argv[2])}))
-PY
-}
-
-declare -A vars=(
-  [FilmPage]='{"slug":"leap"}'
-  [AlbumPage]='{"slug":"leap-soundtrack"}'
-  [PersonPage]='{"slug":"peter-chan"}'
-  [TeamPage]='{"slug":"china-women"}'
-  [NodeLookup]='{"id":"RmlsbTpsZWFw","ids":["RmlsbTpsZWFw","UGVyc29uOmdvbmctbGk"]}'
-  [Search]='{"text":"leap"}'
-  [Catalogue]='{}'
-  [MatchTimeline]='{}'
-)
+source bench/operations.sh
 
 # The ceiling's p99 is there to tell the machine's hiccups from ours.
 printf '%-14s %-5s %10s %8s %8s %10s %8s %6s\n' operation path "req/s" "p50 ms" "p99 ms" \
