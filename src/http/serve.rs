@@ -49,8 +49,8 @@ use socket::Socket;
 
 /// Marks an answer as a long-lived stream (SSE; WebSocket once upgrades are served): put in
 /// the response's extensions, it keeps the connection from ever counting as idle, so that
-/// neither the idle timeout nor the cap closes it between events. It holds until the next
-/// request on the connection begins.
+/// neither the idle timeout nor the cap closes it between events. It holds until the
+/// connection's next request reaches the service.
 #[derive(Clone, Copy, Debug)]
 #[cfg_attr(not(test), allow(dead_code))]
 pub struct Streaming;
