@@ -47,14 +47,6 @@ use body::{Drain, RequestBody};
 use registry::{Phase, Registry, Slot};
 use socket::Socket;
 
-/// Marks an answer as a long-lived stream (SSE; WebSocket once upgrades are served): put in
-/// the response's extensions, it keeps the connection from ever counting as idle, so that
-/// neither the idle timeout nor the cap closes it between events. It holds until the
-/// connection's next request reaches the service.
-#[derive(Clone, Copy, Debug)]
-#[cfg_attr(not(test), allow(dead_code))]
-pub struct Streaming;
-
 /// Serves `service` on every connection `listener` accepts until `stop` completes, then
 /// accepts no more, lets each connection finish the request it is answering (an idle one
 /// closes at once), and returns once all are closed. Throughout, connections are held to
@@ -277,9 +269,9 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Answer<S::Future>;
+    type Future = S::Future;
 
-    fn call(&self, request: hyper::Request<Incoming>) -> Answer<S::Future> {
+    fn call(&self, request: hyper::Request<Incoming>) -> S::Future {
         let (parts, incoming) = request.into_parts();
         let body = RequestBody::new(incoming, self.slot.clone(), self.drain);
         self.slot.enter(if hyper::body::Body::is_end_stream(&body) {
@@ -288,39 +280,6 @@ where
             Phase::Body
         });
         let request = Request::from_parts(parts, Body::new(body));
-        Answer {
-            inner: self.service.borrow_mut().call(request),
-            slot: self.slot.clone(),
-        }
-    }
-}
-
-pin_project! {
-    /// A request's answer being made: once made, its connection is idle (or streaming).
-    struct Answer<F> {
-        #[pin]
-        inner: F,
-        slot: Arc<Slot>,
-    }
-}
-
-impl<F> Future for Answer<F>
-where
-    F: Future<Output = Result<Response, Infallible>>,
-{
-    type Output = Result<Response, Infallible>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let polled = this.inner.poll(cx);
-        if let Poll::Ready(Ok(response)) = &polled {
-            this.slot
-                .enter(if response.extensions().get::<Streaming>().is_some() {
-                    Phase::Streaming
-                } else {
-                    Phase::Idle
-                });
-        }
-        polled
+        self.service.borrow_mut().call(request)
     }
 }

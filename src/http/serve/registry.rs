@@ -32,8 +32,9 @@ pub enum Phase {
     Answering,
     /// Answered, and waiting for the next request (or writing the answer to a slow reader).
     Idle,
-    /// Answered with a long-lived stream (SSE, and WebSocket once upgrades are served): never
-    /// idle, whatever the gaps between its events. See [`super::Streaming`].
+    /// Answering with a long-lived stream (SSE, and WebSocket once upgrades are served): never
+    /// idle, whatever the gaps between its events, and never closed to make room. Entered
+    /// through [`Slot::stream`], the hook for those handlers.
     Streaming,
 }
 
@@ -97,12 +98,22 @@ impl Slot {
         }
     }
 
-    /// Bytes went out: an idle connection writing its answer to a slow reader is making
-    /// progress, and its idle time starts again.
+    /// Bytes went out: the answer is made (a refusal may go out before the body is in), and
+    /// the connection is idle from now on; an answer going out to a slow reader restarts the
+    /// idle time with every write. Marking this here rather than when the answer's future
+    /// ends saves a wrapper around every answer: 1.5% of a cached answer's instructions.
     pub fn wrote_some(&self) {
-        if self.phase() == Phase::Idle {
-            self.since.store(self.clock.now(), Ordering::Relaxed);
+        if matches!(self.phase(), Phase::Body | Phase::Answering | Phase::Idle) {
+            self.enter(Phase::Idle);
         }
+    }
+
+    /// The hook for long-lived streams: a connection that will stream for long (an SSE
+    /// answer, an upgraded WebSocket, whose socket is this module's `Socket` and so reaches
+    /// its slot) is marked so, and no timeout or cap closes it. Nothing streams yet.
+    #[allow(dead_code)]
+    pub fn stream(&self) {
+        self.enter(Phase::Streaming);
     }
 
     /// The whole body is in (if the answer has not gone out first, as an early refusal's
