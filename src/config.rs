@@ -140,6 +140,47 @@ impl Default for Metrics {
     }
 }
 
+/// How long a connection may take at each step, and how many may be open: what keeps slow
+/// and idle clients from holding the server's descriptors (see `http::serve`).
+#[derive(Clone, Debug)]
+pub struct Connections {
+    /// How long a request's headers may take to arrive, counted from the connection's accept
+    /// or, on a kept-alive connection, from the first byte of the next request. Default: 10 s.
+    pub header_timeout: Duration,
+    /// How long a declared body may take to arrive in whole, counted from the end of its
+    /// headers: a body that trickles in (a byte now and then) is closed all the same.
+    /// Default: 10 s.
+    pub body_timeout: Duration,
+    /// How long a kept-alive connection may wait, without a byte in either direction, for its
+    /// next request. Default: 60 s.
+    pub idle_timeout: Duration,
+    /// How many connections may be open at once; at the cap, the one that has waited longest
+    /// while idle or sending its headers is closed to make room. `None` (the default): the
+    /// soft `RLIMIT_NOFILE` (raised to the hard one at start) less 128, which keeps
+    /// descriptors for seed reloads and the like.
+    pub max_connections: Option<usize>,
+    /// After a refusal sent before the request's body was read (413, 415, ...), how long the
+    /// rest of the body is read and discarded, so that a client that writes its whole body
+    /// before reading sees the answer rather than a reset. Default: 2 s.
+    pub refusal_drain_time: Duration,
+    /// The most bytes discarded so. Default: 16 MiB, more than a client is likely to push
+    /// before it reads (a smaller bound would reset the very clients the drain is for).
+    pub refusal_drain_bytes: u64,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Connections {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: None,
+            refusal_drain_time: Duration::from_secs(2),
+            refusal_drain_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
 /// The whole configuration of a running server.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -151,6 +192,7 @@ pub struct Config {
     pub reload: Reload,
     pub http: Http,
     pub metrics: Metrics,
+    pub connections: Connections,
 }
 
 impl Default for Config {
@@ -164,6 +206,7 @@ impl Default for Config {
             reload: Reload::default(),
             http: Http::default(),
             metrics: Metrics::default(),
+            connections: Connections::default(),
         }
     }
 }

@@ -71,6 +71,28 @@ struct ServeArgs {
     /// cache-miss path does) [default: 2000].
     #[arg(long, env = "LEAP_RESPONSE_CACHE_ENTRIES")]
     response_cache_entries: Option<usize>,
+    /// How long a request's headers may take, in milliseconds, from the connection's accept
+    /// or the first byte of a later request [default: 10000].
+    #[arg(long, env = "LEAP_HEADER_TIMEOUT_MS", value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_ms: Option<u64>,
+    /// How long a declared body may take to arrive in whole, in milliseconds [default: 10000].
+    #[arg(long, env = "LEAP_BODY_TIMEOUT_MS", value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout_ms: Option<u64>,
+    /// How long a kept-alive connection may wait for its next request, in milliseconds
+    /// [default: 60000].
+    #[arg(long, env = "LEAP_IDLE_TIMEOUT_MS", value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_ms: Option<u64>,
+    /// How many connections may be open at once [default: the soft RLIMIT_NOFILE, raised to
+    /// the hard one, less 128].
+    #[arg(long, env = "LEAP_MAX_CONNECTIONS", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: Option<u64>,
+    /// After a refusal sent before the body was read (413, ...), how long to read and discard
+    /// the rest of the body before closing, in milliseconds [default: 2000].
+    #[arg(long, env = "LEAP_REFUSAL_DRAIN_MS", value_name = "MS")]
+    refusal_drain_ms: Option<u64>,
+    /// The most body bytes discarded after such a refusal [default: 16777216].
+    #[arg(long, env = "LEAP_REFUSAL_DRAIN_BYTES", value_name = "BYTES")]
+    refusal_drain_bytes: Option<u64>,
 }
 
 impl ServeArgs {
@@ -96,12 +118,37 @@ impl ServeArgs {
         }
         limits
     }
+
+    /// The connection timeouts and caps: the defaults of `config.rs`, with what the flags
+    /// override.
+    fn connections(&self) -> config::Connections {
+        let mut connections = config::Connections::default();
+        if let Some(ms) = self.header_timeout_ms {
+            connections.header_timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.body_timeout_ms {
+            connections.body_timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.idle_timeout_ms {
+            connections.idle_timeout = Duration::from_millis(ms);
+        }
+        if let Some(n) = self.max_connections {
+            connections.max_connections = Some(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        if let Some(ms) = self.refusal_drain_ms {
+            connections.refusal_drain_time = Duration::from_millis(ms);
+        }
+        if let Some(n) = self.refusal_drain_bytes {
+            connections.refusal_drain_bytes = n;
+        }
+        connections
+    }
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the schema as SDL (`leap-graphql schema > schema.graphql`).
     Schema,
     /// Run one operation against the seed without a server and print the JSON response.
@@ -151,7 +198,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => serve(cli.serve),
-        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Serve(args)) => serve(*args),
         Some(Command::Schema) => {
             print!("{}", leap_graphql::schema::sdl());
             ExitCode::SUCCESS
@@ -188,6 +235,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     let config = Config {
         listen: args.listen,
         limits: args.limits(),
+        connections: args.connections(),
         seed: seed_source(args.seed),
         log_format: args.log_format,
         caches: config::Caches {

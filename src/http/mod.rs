@@ -343,7 +343,8 @@ impl Server {
         let _reloading = reload::start(self.reloader, self.hangup, &self.state.config.reload);
         let engine = self.state.engine.clone();
         let stop = self.stop;
-        serve::serve(self.listener, self.service, async move {
+        let connections = &self.state.config.connections;
+        serve::serve(self.listener, self.service, connections, async move {
             stop.wait().await;
             // Load balancers stop sending new requests while those in flight finish.
             engine.graphs().stop_ready();

@@ -1,20 +1,35 @@
-//! The accept loop: each connection is served by hyper's HTTP/1 connection directly, and a
-//! stop lets requests in flight finish. It does what `axum::serve` did, less two
-//! costs of every request that it pays for generality: its connections detect HTTP/2 (which
-//! this server does not speak) and support upgrades (which it never makes), and each one
-//! polls a shutdown future at every wake-up. Here a connection checks a flag, and a stop
-//! wakes the connections that are waiting.
+//! The accept loop: each connection is served by hyper's HTTP/1 connection directly, kept to
+//! its timeouts, and a stop lets requests in flight finish. It does what `axum::serve` did,
+//! less two costs of every request that it pays for generality: its connections detect
+//! HTTP/2 (which this server does not speak) and support upgrades (which it never makes), and
+//! each one polls a shutdown future at every wake-up. Here a connection checks two flags, and
+//! a stop (or its reaping) wakes it.
+//!
+//! What keeps slow and idle clients from taking every descriptor (`config::Connections`):
+//! - [`registry`]: each connection's phase (headers, body, answering, idle, streaming) and
+//!   since when, the one task that closes connections past their phase's timeout, and the
+//!   cap, at which the connection that has waited longest while idle or sending its headers
+//!   is closed to admit the newcomer;
+//! - [`socket`]: the socket, which tells the registry when bytes move;
+//! - [`body`]: the request body, which says when it is whole, and drains what a refusal
+//!   left unread so that the client reads the refusal;
+//! - [`descriptors`]: the open-file limit, raised at start, that sets the cap.
+//!
+//! May import: `config`, and of `http` nothing: the service comes in as a parameter.
+
+mod body;
+mod descriptors;
+mod registry;
+mod socket;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -23,41 +38,61 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use pin_project_lite::pin_project;
-use rustc_hash::FxBuildHasher;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::config::Connections;
+use body::{Drain, RequestBody};
+use registry::{Phase, Registry, Slot};
+use socket::Socket;
 
 /// Serves `service` on every connection `listener` accepts until `stop` completes, then
 /// accepts no more, lets each connection finish the request it is answering (an idle one
-/// closes at once), and returns once all are closed.
+/// closes at once), and returns once all are closed. Throughout, connections are held to
+/// the timeouts and the cap of `settings`.
 ///
 /// `service` must always be ready: it is called without `poll_ready`, as every service of
 /// this crate's stack allows (none of them holds back requests).
 pub async fn serve<S>(
     listener: TcpListener,
     service: S,
+    settings: &Connections,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()>
 where
     S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
-    let shutdown = Arc::new(Shutdown::default());
+    let cap = descriptors::connection_cap(settings.max_connections);
+    let registry = Arc::new(Registry::new(settings, cap));
+    let _reaper = AbortOnDrop(tokio::spawn(registry.clone().reap()));
+    let drain = Drain::new(settings);
     // Every connection's task holds a sender; the receiver hears `None` once all are gone.
     let (open, mut all_closed) = mpsc::channel::<Infallible>(1);
+    let mut turned_away = Throttle::default();
+    let mut failed = Throttle::default();
     let mut stop = pin!(stop);
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(e) => {
-                    accept_failed(e).await;
+                    accept_failed(e, &registry, &mut failed).await;
                     continue;
                 }
             },
             () = &mut stop => break,
         };
-        let connection = Connection::new(stream, service.clone(), shutdown.clone());
+        let Some(slot) = registry.admit() else {
+            if turned_away.ready() {
+                tracing::warn!(
+                    "at the connection cap ({cap}) with every connection busy: turning newcomers away"
+                );
+            }
+            continue;
+        };
+        let connection = Connection::new(stream, service.clone(), registry.clone(), slot, drain);
         let open = open.clone();
         tokio::spawn(async move {
             connection.await;
@@ -65,16 +100,18 @@ where
         });
     }
     drop(listener);
-    shutdown.begin();
+    registry.begin_stop();
     drop(open);
     let _ = all_closed.recv().await;
     Ok(())
 }
 
 /// A failed accept. One that only concerns the connection being accepted (the client gave
-/// up) is skipped; any other (out of file descriptors, say) is logged and the loop waits a
-/// second, rather than spinning on an error that will come straight back.
-async fn accept_failed(e: io::Error) {
+/// up) is skipped. Out of descriptors, the connection that has waited longest while idle or
+/// sending its headers is closed, and the loop waits a moment for it to go; any other error
+/// (or nothing to close) waits a second, rather than spinning on an error that will come
+/// straight back. Either is logged at most once a second.
+async fn accept_failed(e: io::Error, registry: &Registry, log: &mut Throttle) {
     use io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
     if matches!(
         e.kind(),
@@ -82,54 +119,59 @@ async fn accept_failed(e: io::Error) {
     ) {
         return;
     }
-    tracing::error!("cannot accept a connection: {e}");
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    if log.ready() {
+        tracing::error!("cannot accept a connection: {e}");
+    }
+    let out_of_descriptors = matches!(e.raw_os_error(), Some(EMFILE | ENFILE));
+    let wait = if out_of_descriptors && registry.close_oldest_idle() {
+        Duration::from_millis(10)
+    } else {
+        Duration::from_secs(1)
+    };
+    tokio::time::sleep(wait).await;
 }
 
-/// The connections to tell when the server stops: the waker of each one's task.
+/// `errno` for "too many open files", in the process and in the system (the same on every
+/// Unix this runs on; `io::ErrorKind` has no name for them).
+const EMFILE: i32 = 24;
+const ENFILE: i32 = 23;
+
+/// Says yes at most once a second: for a log line about something that can happen as often
+/// as connections arrive.
 #[derive(Default)]
-struct Shutdown {
-    stopping: AtomicBool,
-    wakers: Mutex<HashMap<u64, Waker, FxBuildHasher>>,
-    next: AtomicU64,
+struct Throttle {
+    last: Option<Instant>,
 }
 
-impl Shutdown {
-    fn wakers(&self) -> MutexGuard<'_, HashMap<u64, Waker, FxBuildHasher>> {
-        // A waker map left by a panic is still a map of wakers.
-        self.wakers.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Sets the waker of connection `id`, and says whether the server is stopping. Taken
-    /// in this order (under the lock that `begin` takes after setting the flag), a
-    /// connection is either woken by `begin` or sees the flag here.
-    fn register(&self, id: u64, waker: &Waker) -> bool {
-        self.wakers().insert(id, waker.clone());
-        self.stopping()
-    }
-
-    fn unregister(&self, id: u64) {
-        self.wakers().remove(&id);
-    }
-
-    fn stopping(&self) -> bool {
-        self.stopping.load(Ordering::SeqCst)
-    }
-
-    /// Tells every connection that the server is stopping.
-    fn begin(&self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        let wakers = std::mem::take(&mut *self.wakers());
-        wakers.into_values().for_each(Waker::wake);
+impl Throttle {
+    fn ready(&mut self) -> bool {
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < Duration::from_secs(1))
+        {
+            return false;
+        }
+        self.last = Some(now);
+        true
     }
 }
 
-/// A connection's place in [`Shutdown`], given up when the connection is dropped.
+/// The reaper runs as long as the accept loop that spawned it.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A connection's place in the [`Registry`], given up when the connection is dropped.
 struct Registration {
-    shutdown: Arc<Shutdown>,
-    id: u64,
-    /// The waker registered, if any: a task's waker does not change from one poll to the
-    /// next, so this is set once.
+    registry: Arc<Registry>,
+    slot: Arc<Slot>,
+    /// The waker set in the slot, if any: a task's waker does not change from one poll to
+    /// the next, so this is set once.
     waker: Option<Waker>,
     /// Whether the connection has been told to finish.
     draining: bool,
@@ -137,20 +179,18 @@ struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        if self.waker.is_some() {
-            self.shutdown.unregister(self.id);
-        }
+        self.registry.leave(&self.slot);
     }
 }
 
 pin_project! {
-    /// One connection: hyper's, and its place in [`Shutdown`].
+    /// One connection: hyper's, and its place in the [`Registry`].
     struct Connection<S>
     where
         S: tower::Service<Request, Response = Response, Error = Infallible>,
     {
         #[pin]
-        http: http1::Connection<TokioIo<TcpStream>, Handler<S>>,
+        http: http1::Connection<TokioIo<Socket>, Handler<S>>,
         registration: Registration,
     }
 }
@@ -159,14 +199,24 @@ impl<S> Connection<S>
 where
     S: tower::Service<Request, Response = Response, Error = Infallible>,
 {
-    fn new(stream: TcpStream, service: S, shutdown: Arc<Shutdown>) -> Connection<S> {
-        let id = shutdown.next.fetch_add(1, Ordering::Relaxed);
+    fn new(
+        stream: TcpStream,
+        service: S,
+        registry: Arc<Registry>,
+        slot: Arc<Slot>,
+        drain: Drain,
+    ) -> Connection<S> {
+        let handler = Handler {
+            service: RefCell::new(service),
+            slot: slot.clone(),
+            drain,
+        };
         Connection {
             http: http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), Handler(RefCell::new(service))),
+                .serve_connection(TokioIo::new(Socket::new(stream, slot.clone())), handler),
             registration: Registration {
-                shutdown,
-                id,
+                registry,
+                slot,
                 waker: None,
                 draining: false,
             },
@@ -183,17 +233,20 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
         let r = this.registration;
-        if !r.draining {
-            let mut stopping = r.shutdown.stopping();
-            if !stopping && !r.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                r.waker = Some(cx.waker().clone());
-                stopping = r.shutdown.register(r.id, cx.waker());
-            }
-            if stopping {
-                r.draining = true;
-                // Closes an idle connection now, and a busy one once its answer is written.
-                this.http.as_mut().graceful_shutdown();
-            }
+        // Set before the flags are read: the registry sets a flag, then wakes.
+        if !r.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            r.slot.set_waker(cx.waker());
+            r.waker = Some(cx.waker().clone());
+        }
+        // Past its timeout, or the oldest idle one at the cap: dropping hyper's connection
+        // closes the socket.
+        if r.slot.closed() {
+            return Poll::Ready(());
+        }
+        if !r.draining && r.registry.stopping() {
+            r.draining = true;
+            // Closes an idle connection now, and a busy one once its answer is written.
+            this.http.as_mut().graceful_shutdown();
         }
         // A connection that fails (the client went away mid-request, or sent something
         // that is not HTTP) has nothing more to say to anyone.
@@ -204,7 +257,11 @@ where
 /// The service as hyper calls it. hyper serves one request of a connection at a time and
 /// calls with `&self`; the cell lets the request go to the connection's own service, where
 /// a clone per request (as tower's adapter makes) would cost reference counts on every hit.
-struct Handler<S>(RefCell<S>);
+struct Handler<S> {
+    service: RefCell<S>,
+    slot: Arc<Slot>,
+    drain: Drain,
+}
 
 impl<S> hyper::service::Service<hyper::Request<Incoming>> for Handler<S>
 where
@@ -215,6 +272,14 @@ where
     type Future = S::Future;
 
     fn call(&self, request: hyper::Request<Incoming>) -> S::Future {
-        self.0.borrow_mut().call(request.map(Body::new))
+        let (parts, incoming) = request.into_parts();
+        let body = RequestBody::new(incoming, self.slot.clone(), self.drain);
+        self.slot.enter(if hyper::body::Body::is_end_stream(&body) {
+            Phase::Answering
+        } else {
+            Phase::Body
+        });
+        let request = Request::from_parts(parts, Body::new(body));
+        self.service.borrow_mut().call(request)
     }
 }
