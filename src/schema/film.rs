@@ -183,16 +183,7 @@ impl<'a> Film<'a> {
         #[graphql(desc = "Return the matches before this cursor.")] before: Option<String>,
     ) -> Result<MatchConnection<'a>> {
         let args = PageArgs::new(first, after, last, before);
-        Ok(MatchConnection(
-            paginate(
-                self.store,
-                &self.record().matches,
-                Order::MatchDate,
-                false,
-                &args,
-            )
-            .or_bad_input()?,
-        ))
+        MatchConnection::by_date(self.store, &self.record().matches, &args)
     }
     /// The documents this film's facts come from.
     async fn sources(&self) -> Vec<Source<'a>> {

@@ -1,9 +1,9 @@
 //! `Match`.
 
-use async_graphql::{ID, Object};
+use async_graphql::{ID, Object, Result};
 
 use super::competition::Competition;
-use super::connection::connection;
+use super::connection::{OrBadInput, connection};
 use super::film::Film;
 use super::node::entity;
 use super::person::Person;
@@ -12,6 +12,8 @@ use super::source::Source;
 use super::team::Team;
 use super::track::Track;
 use crate::store::model::{self, Kind};
+use crate::store::orders::Order;
+use crate::store::query::{PageArgs, paginate};
 
 entity!(Match, matches, model::Match, Kind::Match);
 
@@ -120,3 +122,15 @@ connection!(
     "matches",
     |s, i| Match::new(s, i)
 );
+
+impl<'a> MatchConnection<'a> {
+    /// A page of `matches` in date order: what a film's and a team's `matches` list.
+    pub(crate) fn by_date(
+        store: &'a crate::store::Store,
+        matches: &'a [crate::store::model::Idx],
+        args: &PageArgs,
+    ) -> Result<MatchConnection<'a>> {
+        let page = paginate(store, matches, Order::MatchDate, false, args).or_bad_input()?;
+        Ok(MatchConnection(page))
+    }
+}

@@ -3,15 +3,14 @@
 use async_graphql::{ID, Object, Result};
 
 use super::coaching::Coaching;
-use super::connection::{OrBadInput, connection};
+use super::connection::connection;
 use super::film::Film;
 use super::r#match::MatchConnection;
 use super::node::entity;
 use super::provenance::{Fact, Statement, statements};
 use super::source::Source;
 use crate::store::model::{self, Kind, Work};
-use crate::store::orders::Order;
-use crate::store::query::{PageArgs, paginate};
+use crate::store::query::PageArgs;
 
 entity!(Team, teams, model::Team, Kind::Team);
 
@@ -58,16 +57,7 @@ impl<'a> Team<'a> {
         #[graphql(desc = "Return the matches before this cursor.")] before: Option<String>,
     ) -> Result<MatchConnection<'a>> {
         let args = PageArgs::new(first, after, last, before);
-        Ok(MatchConnection(
-            paginate(
-                self.store,
-                &self.record().matches,
-                Order::MatchDate,
-                false,
-                &args,
-            )
-            .or_bad_input()?,
-        ))
+        MatchConnection::by_date(self.store, &self.record().matches, &args)
     }
     /// The films the team appears in as itself.
     async fn films(&self) -> Vec<Film<'a>> {
