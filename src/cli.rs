@@ -81,12 +81,17 @@ pub fn query(
         seed: source.clone(),
         ..Config::default()
     };
-    let engine = Engine::new(&config, |_, body| axum::body::Bytes::copy_from_slice(body));
+    let engine = Engine::new(
+        &config,
+        |_, body| axum::body::Bytes::copy_from_slice(body),
+        crate::reviews::Reviews::ephemeral(),
+    );
     engine.install(store, &());
     let request = engine::Request {
         raw: Raw::Body(&body),
         media: Media::Json,
         coding: Coding::Identity,
+        caller: engine::Caller::default(),
     };
     let outcome = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -120,4 +125,110 @@ pub fn query(
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The reviews a server with `config` serves: from its database, or in memory without one.
+pub async fn open_reviews(
+    config: &Config,
+) -> Result<std::sync::Arc<crate::reviews::Reviews>, crate::reviews::StorageError> {
+    use crate::reviews::sqlite::{Holder, Sqlite};
+    match &config.writes.database {
+        None => Ok(crate::reviews::Reviews::ephemeral()),
+        Some(url) => {
+            let db = Sqlite::open(url, Holder::Server).await?;
+            crate::reviews::Reviews::open(Box::new(db)).await
+        }
+    }
+}
+
+/// Runs one database command on a small runtime, printing its error.
+fn with_database<F, Fut>(url: &str, holder: crate::reviews::sqlite::Holder, run: F) -> ExitCode
+where
+    F: FnOnce(crate::reviews::sqlite::Sqlite) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let done = runtime.block_on(async {
+        let db = crate::reviews::sqlite::Sqlite::open(url, holder)
+            .await
+            .map_err(|e| e.to_string())?;
+        run(db).await
+    });
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `leap-graphql reviews export`: every review, one JSON object a line, oldest first.
+pub fn export_reviews(url: &str) -> ExitCode {
+    use crate::reviews::sqlite::Holder;
+    with_database(url, Holder::Reader, |db| async move {
+        let reviews = db.export().await.map_err(|e| e.to_string())?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for r in reviews {
+            let line = serde_json::to_string(&r).map_err(|e| e.to_string())?;
+            writeln!(out, "{line}").map_err(|e| e.to_string())?;
+        }
+        out.flush().map_err(|e| e.to_string())
+    })
+}
+
+/// `leap-graphql reviews import`: reviews as `export` writes them, from stdin, in one
+/// transaction; refused while a server holds the database.
+pub fn import_reviews(url: &str) -> ExitCode {
+    use std::io::BufRead;
+
+    use crate::reviews::sqlite::{Exported, Holder};
+    let mut reviews = Vec::new();
+    for (n, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => {
+                eprintln!("cannot read line {}: {e}", n + 1);
+                return ExitCode::FAILURE;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Exported>(&line) {
+            Ok(r) if (1..=5).contains(&r.rating) => reviews.push(r),
+            Ok(_) => {
+                eprintln!("line {}: the rating must be from 1 to 5", n + 1);
+                return ExitCode::FAILURE;
+            }
+            Err(e) => {
+                eprintln!("line {}: {e}", n + 1);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    with_database(url, Holder::Writer, |db| async move {
+        let added = db.import(&reviews).await.map_err(|e| e.to_string())?;
+        println!("imported {added} of {} reviews", reviews.len());
+        Ok(())
+    })
+}
+
+/// `leap-graphql backup FILE`: a consistent snapshot of the review database, beside a server.
+pub fn backup(url: &str, file: &std::path::Path) -> ExitCode {
+    use crate::reviews::sqlite::Holder;
+    with_database(url, Holder::Reader, |db| async move {
+        db.backup(file).await.map_err(|e| e.to_string())?;
+        println!("wrote {}", file.display());
+        Ok(())
+    })
 }

@@ -181,6 +181,41 @@ impl Default for Connections {
     }
 }
 
+/// The write path: where reviews are kept, who may moderate, and the limits on writes and
+/// live updates.
+#[derive(Clone, Debug)]
+pub struct Writes {
+    /// The review database: a `sqlite:` URL or a file path. `None` keeps reviews in memory
+    /// only (the CLI's `query`, and tests that need no database); the server's command line
+    /// always gives one, by default `sqlite://data/reviews.db`.
+    pub database: Option<String>,
+    /// The bearer token that `hideReview` needs (`LEAP_ADMIN_TOKEN`); `None`: no one can hide.
+    pub admin_token: Option<String>,
+    /// How many mutations one client address may send a minute; more are refused with 429
+    /// and `Retry-After`. 0 turns the limit off. Default: 30.
+    pub max_writes_per_minute: u32,
+    /// How many subscriptions (WebSocket and SSE together) may be open at once. Default: 2000.
+    pub max_subscriptions: usize,
+    /// How often a WebSocket is pinged, and an SSE stream sent a comment, to keep it alive
+    /// through proxies. Default: 15 s.
+    pub ping_interval: Duration,
+    /// How long a WebSocket may take to send `connection_init`. Default: 10 s.
+    pub connection_init_timeout: Duration,
+}
+
+impl Default for Writes {
+    fn default() -> Self {
+        Writes {
+            database: None,
+            admin_token: None,
+            max_writes_per_minute: 30,
+            max_subscriptions: 2_000,
+            ping_interval: Duration::from_secs(15),
+            connection_init_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
 /// The whole configuration of a running server.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -193,6 +228,7 @@ pub struct Config {
     pub http: Http,
     pub metrics: Metrics,
     pub connections: Connections,
+    pub writes: Writes,
 }
 
 impl Default for Config {
@@ -207,6 +243,7 @@ impl Default for Config {
             http: Http::default(),
             metrics: Metrics::default(),
             connections: Connections::default(),
+            writes: Writes::default(),
         }
     }
 }

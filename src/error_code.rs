@@ -57,6 +57,15 @@ pub enum ErrorCode {
     // The resolvers' errors (see `schema::error`).
     /// The request asked for something malformed: a bad id, cursor, page size or argument mix.
     BadUserInput,
+    /// A write that needs a permission the request does not carry (`hideReview` without the
+    /// admin token).
+    Forbidden,
+
+    // The write path's refusals.
+    /// Over `--max-writes-per-minute` from one client address: 429 with `Retry-After`.
+    RateLimited,
+    /// A subscription refused: over `--max-subscriptions`, or not a subscription at all.
+    TooManySubscriptions,
 }
 
 /// The HTTP status a code is answered with.
@@ -101,6 +110,9 @@ impl ErrorCode {
             IntrospectionTooDeep => "INTROSPECTION_TOO_DEEP",
             FragmentCycle => "FRAGMENT_CYCLE",
             BadUserInput => "BAD_USER_INPUT",
+            Forbidden => "FORBIDDEN",
+            RateLimited => "RATE_LIMITED",
+            TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
         }
     }
 
@@ -131,14 +143,19 @@ impl ErrorCode {
             | IntrospectionTooDeep
             | FragmentCycle => 400,
             // A field's error: the request executed, and its answer (with `data`) is a 200.
-            BadUserInput => 200,
+            BadUserInput | Forbidden => 200,
+            RateLimited => 429,
+            TooManySubscriptions => 503,
         })
     }
 
     /// Whether the request was shed for load rather than refused for what it is: the
     /// metrics count the two apart.
     pub const fn is_shed(self) -> bool {
-        matches!(self, ErrorCode::Overloaded | ErrorCode::Timeout)
+        matches!(
+            self,
+            ErrorCode::Overloaded | ErrorCode::Timeout | ErrorCode::TooManySubscriptions
+        )
     }
 }
 

@@ -8,6 +8,7 @@ pub mod exec;
 pub mod guard;
 pub mod http;
 pub mod reload;
+pub mod reviews;
 pub mod schema;
 pub mod seed;
 pub mod store;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use leap_graphql::config::{self, Config, Limits, LogFormat, SeedSource};
-use leap_graphql::{cli, http};
+use leap_graphql::{cli, http, reviews};
 
 /// A GraphQL API for the world of the 2020 film Leap (夺冠).
 #[derive(Parser)]
@@ -93,6 +93,17 @@ struct ServeArgs {
     /// The most body bytes discarded after such a refusal [default: 16777216].
     #[arg(long, env = "LEAP_REFUSAL_DRAIN_BYTES", value_name = "BYTES")]
     refusal_drain_bytes: Option<u64>,
+    /// The review database: a sqlite: URL or a file path; its directory is created on first
+    /// run.
+    #[arg(long, env = "LEAP_DATABASE_URL", value_name = "URL", default_value = reviews::sqlite::DEFAULT_URL)]
+    database: String,
+    /// How many mutations one client address may send a minute; 0 turns the limit off
+    /// [default: 30].
+    #[arg(long, env = "LEAP_MAX_WRITES_PER_MINUTE", value_name = "N")]
+    max_writes_per_minute: Option<u32>,
+    /// How many subscriptions (WebSocket and SSE) may be open at once [default: 2000].
+    #[arg(long, env = "LEAP_MAX_SUBSCRIPTIONS", value_name = "N")]
+    max_subscriptions: Option<usize>,
 }
 
 impl ServeArgs {
@@ -145,8 +156,35 @@ impl ServeArgs {
     }
 }
 
+/// Where a command beside the server finds the review database.
+#[derive(clap::Args)]
+struct DatabaseArg {
+    /// The review database: a sqlite: URL or a file path.
+    #[arg(long, env = "LEAP_DATABASE_URL", value_name = "URL", default_value = reviews::sqlite::DEFAULT_URL)]
+    database: String,
+}
+
+#[derive(Subcommand)]
+enum ReviewsCommand {
+    /// Write every review (hidden ones included) to stdout, one JSON object a line.
+    Export(DatabaseArg),
+    /// Read reviews as `export` writes them from stdin; refused while a server holds the
+    /// database. A review whose id is there already is left as it is.
+    Import(DatabaseArg),
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Export or import the reviews.
+    #[command(subcommand)]
+    Reviews(ReviewsCommand),
+    /// Write a consistent snapshot of the review database to FILE, while a server runs.
+    Backup {
+        /// The snapshot to write (it must not exist).
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
     /// Serve the API (the default).
     Serve(Box<ServeArgs>),
     /// Print the schema as SDL (`leap-graphql schema > schema.graphql`).
@@ -215,6 +253,9 @@ fn main() -> ExitCode {
             operation_name.as_deref(),
         ),
         Some(Command::Check { seed }) => cli::check(&seed_source(seed)),
+        Some(Command::Reviews(ReviewsCommand::Export(db))) => cli::export_reviews(&db.database),
+        Some(Command::Reviews(ReviewsCommand::Import(db))) => cli::import_reviews(&db.database),
+        Some(Command::Backup { file, database }) => cli::backup(&database.database, &file),
         Some(Command::Generate { dir, films, seed }) => {
             match leap_graphql::synth::generate(&dir, films, seed) {
                 Ok(counts) => {
@@ -265,6 +306,19 @@ fn serve(args: ServeArgs) -> ExitCode {
                 .max_operation_names
                 .unwrap_or(defaults.metrics.max_operation_names),
         },
+        writes: config::Writes {
+            database: Some(args.database.clone()),
+            admin_token: std::env::var("LEAP_ADMIN_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty()),
+            max_writes_per_minute: args
+                .max_writes_per_minute
+                .unwrap_or(defaults.writes.max_writes_per_minute),
+            max_subscriptions: args
+                .max_subscriptions
+                .unwrap_or(defaults.writes.max_subscriptions),
+            ..defaults.writes.clone()
+        },
     };
     let _logging = cli::init_logging(config.log_format);
     let store = match cli::load(&config.seed) {
@@ -282,7 +336,15 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let server = match http::Server::bind(http::AppState::new(config.clone(), store)).await {
+        let reviews = match cli::open_reviews(&config).await {
+            Ok(reviews) => reviews,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let state = http::AppState::with_reviews(config.clone(), store, reviews);
+        let server = match http::Server::bind(state).await {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("cannot listen on {}: {e}", config.listen);

@@ -148,6 +148,19 @@ struct Tables {
     maps: [HashMap<Bytes, Entry, FxBuildHasher>; 4],
     bytes: usize,
     entries: usize,
+    /// For each work whose reviews an answer read, the keys of those answers: a write to the
+    /// work's reviews drops them, and only them (see [`ResponseCache::invalidate`]). A key
+    /// may outlive its entry (evicted); dropping a missing key does nothing.
+    readers: HashMap<Arc<str>, Vec<(Shape, Bytes)>, FxBuildHasher>,
+}
+
+impl Tables {
+    fn remove(&mut self, shape: Shape, key: &[u8]) {
+        if let Some(v) = self.maps[shape as usize].remove(key) {
+            self.bytes = self.bytes.saturating_sub(v.size(key));
+            self.entries -= 1;
+        }
+    }
 }
 
 pub struct ResponseCache {
@@ -175,6 +188,7 @@ impl ResponseCache {
                 maps: Default::default(),
                 bytes: 0,
                 entries: 0,
+                readers: HashMap::default(),
             }),
             max_entries,
             max_bytes,
@@ -233,6 +247,22 @@ impl ResponseCache {
     /// Keeps a response. Entries of an older generation are dropped first; when full, some
     /// entries are evicted (an arbitrary eighth, which keeps insertion O(1) amortised).
     pub fn insert(&self, generation: u64, shape: Shape, key: Bytes, value: Cached) {
+        self.insert_reading(generation, shape, key, value, &[], |_| 0);
+    }
+
+    /// Keeps a response that read the reviews of `read` works, each at a version: only if
+    /// every one is still at that version (`current` says), checked under the lock that
+    /// [`ResponseCache::invalidate`] takes, so that an answer made before a write is never
+    /// kept after the write has dropped its work's answers.
+    pub fn insert_reading(
+        &self,
+        generation: u64,
+        shape: Shape,
+        key: Bytes,
+        value: Cached,
+        read: &[(Arc<str>, u64)],
+        current: impl Fn(&str) -> u64,
+    ) {
         let mut entry = Entry {
             copies: (value.body.len() >= self.compress_above).then(Default::default),
             cached: value,
@@ -258,9 +288,23 @@ impl ResponseCache {
                 return;
             }
             t.maps.iter_mut().for_each(HashMap::clear);
+            t.readers.clear();
             t.generation = generation;
             t.bytes = 0;
             t.entries = 0;
+        }
+        if read.iter().any(|(work, version)| current(work) != *version) {
+            return;
+        }
+        let tables = &mut *t;
+        for (work, _) in read {
+            let keys = tables.readers.entry(work.clone()).or_default();
+            keys.push((shape, key.clone()));
+            // Keys of entries since evicted: pruned once they outnumber what can be kept.
+            if keys.len() > self.max_entries.max(16) {
+                let maps = &tables.maps;
+                keys.retain(|(shape, k)| maps[*shape as usize].contains_key(k));
+            }
         }
         if t.entries + 1 > self.max_entries || t.bytes + size > self.max_bytes {
             evict(&mut t, (self.max_entries / 8).max(1));
@@ -271,6 +315,18 @@ impl ResponseCache {
         }
         t.bytes += size;
         t.entries += 1;
+    }
+
+    /// Drops every kept answer that read `work`'s reviews: they changed.
+    pub fn invalidate(&self, work: &str) {
+        let Ok(mut t) = self.tables.write() else {
+            return;
+        };
+        if let Some(keys) = t.readers.remove(work) {
+            for (shape, key) in keys {
+                t.remove(shape, &key);
+            }
+        }
     }
 
     /// How many responses are kept now.

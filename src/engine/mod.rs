@@ -9,7 +9,12 @@
 //! document guard, and both executors: the plan executor (`crate::exec`) and async-graphql
 //! (`crate::schema`).
 //!
-//! May import: `store`, `exec`, `schema`, `guard`, `config`, `error_code`. Never `http`:
+//! Writes go through it too: a mutation is limited per client address (`writes`), run once
+//! and never kept, and a kept answer that read a work's reviews is dropped when they change
+//! (the reviews tell the response cache which work changed). Subscriptions start here
+//! (`subscribe`): the transports (WebSocket, SSE) only carry their events.
+//!
+//! May import: `store`, `exec`, `schema`, `guard`, `config`, `error_code`, `reviews`. Never `http`:
 //! what HTTP wants to count or log of a request, it learns through the [`Observer`] it hands
 //! in, and the status of a refusal from its [`ErrorCode`].
 //!
@@ -26,19 +31,23 @@ mod outcome;
 pub mod persisted;
 mod request;
 mod run;
+mod subscribe;
+mod writes;
 
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
 use crate::config::Config;
+use crate::reviews::Reviews;
 use crate::store::Store;
 use cache::{Compress, DocumentCache, ResponseCache, Shape};
 use graph::Graphs;
 pub use observer::{CacheName, Observer};
 pub use outcome::{Answer, Outcome, Refusal};
 use persisted::PersistedQueries;
-pub use request::{Media, Raw, Request, Transport};
+pub use request::{Caller, Media, Raw, Request, Transport};
+pub use subscribe::{Event, Events, Subscriptions};
 use run::Executors;
 
 /// See the module's comment.
@@ -47,30 +56,54 @@ pub struct Engine {
     executors: Executors,
     persisted: PersistedQueries,
     graphs: Graphs,
+    subscriptions: Subscriptions,
+    admin_token: Option<String>,
 }
 
 impl Engine {
     /// An engine with the caches and limits of `config`, and no graph yet: it is ready once
     /// [`Engine::install`] has put one in place. `compress` makes the response cache's
-    /// compressed copies.
-    pub fn new(config: &Config, compress: Compress) -> Engine {
+    /// compressed copies. `reviews` are read and written by its requests; it hears from
+    /// them which work's reviews changed, and drops the kept answers that read them.
+    pub fn new(config: &Config, compress: Compress, reviews: Arc<Reviews>) -> Engine {
+        let responses = Arc::new(ResponseCache::new(
+            config.caches.response_entries,
+            config.caches.response_bytes,
+            usize::from(config.http.compress_above_bytes),
+            compress,
+        ));
+        let dropped = Arc::downgrade(&responses);
+        reviews.on_change(move |work| {
+            if let Some(responses) = dropped.upgrade() {
+                responses.invalidate(work);
+            }
+        });
         Engine {
             executors: Executors {
                 schema: crate::schema::build(),
                 fast_schema: crate::schema::build_without_null_propagation(),
                 documents: DocumentCache::new(config.caches.documents),
-                responses: ResponseCache::new(
-                    config.caches.response_entries,
-                    config.caches.response_bytes,
-                    usize::from(config.http.compress_above_bytes),
-                    compress,
-                ),
+                responses,
                 permits: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
                 limits: config.limits.clone(),
+                reviews,
+                writes: writes::WriteLimit::new(config.writes.max_writes_per_minute),
             },
             persisted: PersistedQueries::new(config.caches.persisted_queries),
             graphs: Graphs::new(),
+            subscriptions: Subscriptions::new(config.writes.max_subscriptions),
+            admin_token: config.writes.admin_token.clone(),
         }
+    }
+
+    /// The reviews this engine serves.
+    pub fn reviews(&self) -> &Arc<Reviews> {
+        &self.executors.reviews
+    }
+
+    /// The open subscriptions: their count, and the signal that ends them at shutdown.
+    pub fn subscriptions(&self) -> &Subscriptions {
+        &self.subscriptions
     }
 
     /// The graphs this engine serves: the current one, its generation and readiness.
@@ -145,6 +178,12 @@ impl Engine {
                 bytes: request.raw.owned(),
             },
             operation: operation.clone(),
+            addr: request.caller.addr,
+            admin: request.caller.bearer.is_some()
+                && crate::reviews::model::is_admin(
+                    self.admin_token.as_deref(),
+                    request.caller.bearer,
+                ),
         };
         // Boxed: the executor's future is many kilobytes, and inline it would make every
         // request's future (a hit's too) as large, to be copied whenever it moves.

@@ -32,6 +32,8 @@ pub enum Answer {
 pub struct Refusal {
     pub code: ErrorCode,
     pub(super) errors: Vec<Value>,
+    /// For a refusal that will pass with time (a rate limit): in how many seconds.
+    pub retry_after: Option<u64>,
 }
 
 impl Refusal {
@@ -40,6 +42,7 @@ impl Refusal {
         Refusal {
             code,
             errors: vec![error(message, code)],
+            retry_after: None,
         }
     }
 

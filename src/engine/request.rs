@@ -67,6 +67,17 @@ pub struct Request<'a> {
     pub media: Media,
     /// The coding the client would like a kept answer in (a copy is kept per coding).
     pub coding: Coding,
+    /// Who sent it, as far as writes care.
+    pub caller: Caller<'a>,
+}
+
+/// Who sent a request: the client's address (writes are limited per address) and the
+/// bearer token of its `Authorization` header (moderation needs the admin's). Read only
+/// when the request turns out to be a mutation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Caller<'a> {
+    pub addr: Option<std::net::IpAddr>,
+    pub bearer: Option<&'a str>,
 }
 
 /// One GraphQL request, once it has been read and its parameters checked.

@@ -14,10 +14,12 @@ use super::graph::Graph;
 use super::observer::{CacheName, Observer};
 use super::outcome::{Answer, Refusal, error};
 use super::request::{GraphqlRequest, Transport};
+use super::writes::WriteLimit;
 use crate::config::Limits;
 use crate::error_code::ErrorCode;
 use crate::guard;
-use crate::schema::LeapSchema;
+use crate::reviews::{Reads, Reviews};
+use crate::schema::{Admin, LeapSchema};
 
 /// What runs a request that missed the response cache, and that cache (which keeps its
 /// clean answer).
@@ -31,10 +33,14 @@ pub(super) struct Executors {
     /// Parsed documents by their text, with the guard's verdict and their plans.
     pub documents: DocumentCache,
     /// Clean answers of the current generation, served again as they are.
-    pub responses: ResponseCache,
+    pub responses: Arc<ResponseCache>,
     /// Requests running at once; past them a request is shed.
     pub permits: Arc<Semaphore>,
     pub limits: Limits,
+    /// The reviews every request may read, and mutations write.
+    pub reviews: Arc<Reviews>,
+    /// Mutations per client address.
+    pub writes: WriteLimit,
 }
 
 /// A request as the response cache knows it: its shape and its exact bytes.
@@ -51,6 +57,10 @@ pub(super) struct Job {
     pub graph: Graph,
     pub key: CacheKey,
     pub operation: Option<Arc<str>>,
+    /// The client's address, for the write limit.
+    pub addr: Option<std::net::IpAddr>,
+    /// Whether the request carries the admin token.
+    pub admin: bool,
 }
 
 /// The guard's verdict on a request it let through.
@@ -70,11 +80,26 @@ struct Operation {
     operation_name: Option<String>,
 }
 
+/// What a request's resolvers may read besides the graph: the reviews, and what the request
+/// has read of them (for a query, whose answer may be kept) or whether it is the admin's
+/// (for a mutation).
+#[derive(Clone)]
+struct Extra {
+    reviews: Arc<Reviews>,
+    reads: Option<Arc<Reads>>,
+    admin: bool,
+}
+
 impl Operation {
-    fn request(self, store: Arc<crate::store::Store>) -> async_graphql::Request {
-        let request = async_graphql::Request::new(self.query)
+    fn request(self, store: Arc<crate::store::Store>, extra: &Extra) -> async_graphql::Request {
+        let mut request = async_graphql::Request::new(self.query)
             .variables(self.variables)
-            .data(store);
+            .data(store)
+            .data(extra.reviews.clone())
+            .data(Admin(extra.admin));
+        if let Some(reads) = &extra.reads {
+            request = request.data(reads.clone());
+        }
         match self.operation_name {
             Some(name) => request.operation_name(name),
             None => request,
@@ -91,6 +116,8 @@ impl Executors {
             graph,
             key,
             operation,
+            addr,
+            admin,
         } = job;
         let _permit = match self.take_permit() {
             Ok(p) => p,
@@ -136,7 +163,12 @@ impl Executors {
             variables,
             operation_name: request.operation_name,
         };
-        let mut gql = retry.clone().request(graph.store.clone());
+        let extra = Extra {
+            reviews: self.reviews.clone(),
+            reads: Some(Arc::default()),
+            admin,
+        };
+        let mut gql = retry.clone().request(graph.store.clone(), &extra);
         if let Some(d) = &document {
             gql.set_parsed_query(d.doc.clone());
         }
@@ -170,7 +202,21 @@ impl Executors {
                     "only queries may be sent with GET; send mutations with POST",
                 ));
             }
-            Ok(doc) => document.is_none().then(|| doc.clone()),
+            Ok(doc) => {
+                match operation_type(doc, operation_name.as_deref()) {
+                    Some(OperationType::Subscription) => {
+                        return Answer::Refused(Refusal::bad_request(
+                            "subscriptions are served over WebSocket (graphql-transport-ws) \
+                             or as server-sent events (Accept: text/event-stream)",
+                        ));
+                    }
+                    Some(OperationType::Mutation) => {
+                        return self.write(retry, graph, extra, addr, operation).await;
+                    }
+                    _ => {}
+                }
+                document.is_none().then(|| doc.clone())
+            }
         };
         let document = match parsed {
             Some(doc) => Some(self.documents.insert(&gql.query, doc)),
@@ -183,7 +229,7 @@ impl Executors {
             }
             // Errors: run again with null propagation, for the shape the spec gives them.
             self.schema
-                .execute(retry.request(graph.store.clone()))
+                .execute(retry.request(graph.store.clone(), &extra))
                 .await
         };
         let response = match tokio::time::timeout(self.limits.request_timeout, run).await {
@@ -206,7 +252,54 @@ impl Executors {
             return with_errors(response);
         }
         let body = success_body(&response.data);
-        self.keep(body, operation, &graph, key, transport)
+        let read = extra.reads.map(|r| r.take()).unwrap_or_default();
+        self.keep_reading(body, operation, &graph, key, transport, &read)
+    }
+
+    /// Runs a mutation: within the client's write limit, once (never again for the shape
+    /// of its errors, which would write twice), and never kept. Its writes run on their own
+    /// tasks (see `crate::reviews`), so the timeout cannot cut one in half.
+    async fn write(
+        &self,
+        operation: Operation,
+        graph: Graph,
+        extra: Extra,
+        addr: Option<std::net::IpAddr>,
+        name: Option<Arc<str>>,
+    ) -> Answer {
+        if let Err(seconds) = self.writes.take(addr) {
+            let mut refusal = Refusal::new(
+                ErrorCode::RateLimited,
+                format!("too many writes from this address; try again in {seconds} s"),
+            );
+            refusal.retry_after = Some(seconds);
+            return Answer::Refused(refusal);
+        }
+        let extra = Extra {
+            reads: None,
+            ..extra
+        };
+        let run = self
+            .schema
+            .execute(operation.request(graph.store.clone(), &extra));
+        let response = match tokio::time::timeout(self.limits.request_timeout, run).await {
+            Ok(response) => response,
+            Err(_) => {
+                return Answer::Refused(Refusal::new(
+                    ErrorCode::Timeout,
+                    "the request took too long; a write it made may have been kept",
+                ));
+            }
+        };
+        if !response.errors.is_empty() {
+            return with_errors(response);
+        }
+        Answer::Clean(Cached {
+            body: success_body(&response.data),
+            etag: Bytes::new(),
+            operation: name,
+            coding: Coding::Identity,
+        })
     }
 
     /// Keeps a clean answer, from either executor, for next time (it depends only on the
@@ -218,6 +311,20 @@ impl Executors {
         graph: &Graph,
         key: CacheKey,
         transport: Transport,
+    ) -> Answer {
+        self.keep_reading(body, operation, graph, key, transport, &[])
+    }
+
+    /// [`Executors::keep`] for an answer that read the reviews of `read` works: kept only
+    /// while they are unchanged, and dropped when they change.
+    fn keep_reading(
+        &self,
+        body: Bytes,
+        operation: Option<Arc<str>>,
+        graph: &Graph,
+        key: CacheKey,
+        transport: Transport,
+        read: &[(Arc<str>, u64)],
     ) -> Answer {
         let cached = Cached {
             // Only GET answers carry an ETag (a POST's key is its body, so POST entries are
@@ -231,8 +338,14 @@ impl Executors {
             // The compression layer compresses this first answer, if the client asks.
             coding: Coding::Identity,
         };
-        self.responses
-            .insert(graph.generation, key.shape, key.bytes, cached.clone());
+        self.responses.insert_reading(
+            graph.generation,
+            key.shape,
+            key.bytes,
+            cached.clone(),
+            read,
+            |work| self.reviews.version(work),
+        );
         Answer::Clean(cached)
     }
 
@@ -285,6 +398,21 @@ fn success_body(data: &async_graphql::Value) -> Bytes {
     Bytes::from(out)
 }
 
+/// The type of the operation that would run, if one can be chosen.
+pub(super) fn operation_type(
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<OperationType> {
+    match &doc.operations {
+        DocumentOperations::Single(op) => Some(op.node.ty),
+        DocumentOperations::Multiple(ops) => match operation_name {
+            Some(name) => ops.get(name).map(|op| op.node.ty),
+            None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
+            None => None,
+        },
+    }
+}
+
 /// Whether the operation that would run is a mutation or subscription (GET allows queries
 /// only).
 fn is_mutation(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
@@ -324,7 +452,11 @@ fn error_object(e: &async_graphql::ServerError, code: Option<ErrorCode>) -> Valu
 
 /// A document refused before execution: the errors, with no `data`.
 fn rejected(code: ErrorCode, errors: Vec<Value>) -> Answer {
-    Answer::Refused(Refusal { code, errors })
+    Answer::Refused(Refusal {
+        code,
+        errors,
+        retry_after: None,
+    })
 }
 
 /// Turns async-graphql's response with errors into ours: a request error has no `data` and a

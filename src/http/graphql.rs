@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::coding::{coding_of, content_encoding};
 use super::middleware::AccessTicket;
+use super::serve::Peer;
 use super::state::{AppState, RequestObserver};
 use crate::config::Limits;
 use crate::engine::cache::Cached;
@@ -214,18 +215,38 @@ pub async fn answer_post(
     ticket: AccessTicket,
 ) -> Response {
     let headers = &parts.headers;
+    if super::streams::wants_events(headers) {
+        return match read_post_body(&state.config.limits, headers, body).await {
+            Err(refusal) => refused(Media::Json, refusal).response,
+            Ok(bytes) => super::streams::sse(state, &parts, &bytes),
+        };
+    }
+    let caller = engine::Caller {
+        addr: parts.extensions.get::<Peer>().map(|p| p.addr),
+        bearer: bearer(headers),
+    };
     let response = match negotiate(headers) {
         None => not_acceptable(),
         Some(media) => match read_post_body(&state.config.limits, headers, body).await {
             Err(refusal) => refused(media, refusal),
-            Ok(bytes) => answer(state, &ticket, media, Raw::Body(&bytes), headers).await,
+            Ok(bytes) => answer(state, &ticket, media, Raw::Body(&bytes), headers, caller).await,
         },
     };
     response.count(state, &ticket.context)
 }
 
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 pub async fn get(State(state): State<AppState>, request: Request) -> Response {
     let (mut parts, _) = request.into_parts();
+    if parts.headers.contains_key(header::UPGRADE) {
+        return super::streams::upgrade(state, parts).await;
+    }
     // A browser opening the endpoint gets the playground, not a JSON error.
     if wants_html(&parts.headers) {
         return super::playground::page();
@@ -243,7 +264,10 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
                 format!("the query string is over {max} bytes; send long documents with POST"),
             ),
         ),
-        Some(media) => answer(&state, &ticket, media, Raw::QueryString(raw), headers).await,
+        Some(media) => {
+            let caller = engine::Caller::default();
+            answer(&state, &ticket, media, Raw::QueryString(raw), headers, caller).await
+        }
     };
     response.count(&state, &ticket.context)
 }
@@ -255,11 +279,13 @@ async fn answer(
     media: Media,
     raw: Raw<'_>,
     headers: &HeaderMap,
+    caller: engine::Caller<'_>,
 ) -> Reply {
     let request = engine::Request {
         raw,
         media,
         coding: coding_of(ticket.encoding),
+        caller,
     };
     let observer = RequestObserver::new(&state.metrics, &ticket.context);
     let outcome = state.engine.execute(request, &observer).await;
@@ -360,6 +386,10 @@ fn refused_response(media: Media, refusal: &Refusal) -> Response {
     match refusal.code {
         ErrorCode::Overloaded | ErrorCode::Timeout => {
             h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        ErrorCode::RateLimited => {
+            let seconds = refusal.retry_after.unwrap_or(60);
+            h.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         // The engine refuses a mutation over GET; other methods say more (`other_method`).
         ErrorCode::MethodNotAllowed => {

@@ -15,6 +15,7 @@ pub mod middleware;
 pub mod playground;
 mod serve;
 mod state;
+mod streams;
 
 pub use state::{AppState, Shared};
 
@@ -36,7 +37,7 @@ use tower::layer::layer_fn;
 use tower::util::Either;
 use tower::{Layer, ServiceBuilder};
 use tower_http::compression::CompressionLayer;
-use tower_http::compression::predicate::SizeAbove;
+use tower_http::compression::predicate::{And, NotForContentType, Predicate, SizeAbove};
 use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
 use crate::config::SeedSource;
@@ -153,7 +154,10 @@ pub fn routes(state: AppState) -> Router {
 /// it for nothing.
 pub type Stack<S = middleware::Routed<Router>> =
     middleware::Access<Either<Box<Cors<Answering<S>>>, Answering<S>>>;
-type Answering<S> = middleware::Respond<S, SizeAbove>;
+type Answering<S> = middleware::Respond<S, Compressible>;
+/// What is compressed: bodies over the threshold, and never an event stream (each event must
+/// go out as it happens, not when a compressor's block fills).
+type Compressible = And<SizeAbove, NotForContentType>;
 
 /// The middleware around the whole router, not around each route (as `Router::layer` would
 /// put it): a route is a boxed service that is cloned and whose future is boxed for every
@@ -163,11 +167,12 @@ where
     S: tower::Service<middleware::TicketedRequest, Response = Response> + Clone,
 {
     let cors = cors_layer(&http.cors_origins);
-    let above = SizeAbove::new(http.compress_above_bytes);
+    let above = SizeAbove::new(http.compress_above_bytes)
+        .and(NotForContentType::const_new("text/event-stream"));
     let compression = CompressionLayer::new()
         .gzip(true)
         .br(true)
-        .compress_when(above);
+        .compress_when(above.clone());
     // Outermost first: the request id and the log context exist before anything else runs,
     // so every response (a preflight, a 500) gets the id back and one access line; CORS
     // covers compressed answers and 500s alike; a panic becomes a 500 that says nothing of
@@ -348,6 +353,8 @@ impl Server {
             stop.wait().await;
             // Load balancers stop sending new requests while those in flight finish.
             engine.graphs().stop_ready();
+            // Subscriptions complete (each client hears `complete`) rather than break.
+            engine.subscriptions().close_all();
         })
         .await
     }

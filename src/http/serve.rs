@@ -1,9 +1,12 @@
 //! The accept loop: each connection is served by hyper's HTTP/1 connection directly, kept to
 //! its timeouts, and a stop lets requests in flight finish. It does what `axum::serve` did,
 //! less two costs of every request that it pays for generality: its connections detect
-//! HTTP/2 (which this server does not speak) and support upgrades (which it never makes), and
-//! each one polls a shutdown future at every wake-up. Here a connection checks two flags, and
-//! a stop (or its reaping) wakes it.
+//! HTTP/2 (which this server does not speak), and each one polls a shutdown future at every
+//! wake-up. Here a connection checks two flags, and a stop (or its reaping) wakes it.
+//! Connections serve upgrades (a WebSocket for subscriptions): once upgraded, the socket
+//! belongs to the WebSocket's task and leaves the registry, so no timeout or cap closes it.
+//! A `POST`, or a request asking to upgrade, carries its [`Peer`]: the client's address
+//! (writes are limited per address) and the hook that marks a long-lived stream.
 //!
 //! What keeps slow and idle clients from taking every descriptor (`config::Connections`):
 //! - [`registry`]: each connection's phase (headers, body, answering, idle, streaming) and
@@ -74,9 +77,9 @@ where
     let mut failed = Throttle::default();
     let mut stop = pin!(stop);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     accept_failed(e, &registry, &mut failed).await;
                     continue;
@@ -92,7 +95,14 @@ where
             }
             continue;
         };
-        let connection = Connection::new(stream, service.clone(), registry.clone(), slot, drain);
+        let connection = Connection::new(
+            stream,
+            peer,
+            service.clone(),
+            registry.clone(),
+            slot,
+            drain,
+        );
         let open = open.clone();
         tokio::spawn(async move {
             connection.await;
@@ -190,7 +200,7 @@ pin_project! {
         S: tower::Service<Request, Response = Response, Error = Infallible>,
     {
         #[pin]
-        http: http1::Connection<TokioIo<Socket>, Handler<S>>,
+        http: http1::UpgradeableConnection<TokioIo<Socket>, Handler<S>>,
         registration: Registration,
     }
 }
@@ -201,6 +211,7 @@ where
 {
     fn new(
         stream: TcpStream,
+        peer: std::net::SocketAddr,
         service: S,
         registry: Arc<Registry>,
         slot: Arc<Slot>,
@@ -210,10 +221,12 @@ where
             service: RefCell::new(service),
             slot: slot.clone(),
             drain,
+            peer: peer.ip(),
         };
         Connection {
             http: http1::Builder::new()
-                .serve_connection(TokioIo::new(Socket::new(stream, slot.clone())), handler),
+                .serve_connection(TokioIo::new(Socket::new(stream, slot.clone())), handler)
+                .with_upgrades(),
             registration: Registration {
                 registry,
                 slot,
@@ -261,6 +274,22 @@ struct Handler<S> {
     service: RefCell<S>,
     slot: Arc<Slot>,
     drain: Drain,
+    peer: std::net::IpAddr,
+}
+
+/// What a `POST` or an upgrade request knows of its connection (a request extension): the
+/// client's address, and the hook that marks the connection as streaming.
+#[derive(Clone)]
+pub struct Peer {
+    pub addr: std::net::IpAddr,
+    slot: Arc<Slot>,
+}
+
+impl Peer {
+    /// The connection answers with a long-lived stream (SSE): never idle, never reaped.
+    pub fn stream(&self) {
+        self.slot.stream();
+    }
 }
 
 impl<S> hyper::service::Service<hyper::Request<Incoming>> for Handler<S>
@@ -272,7 +301,13 @@ where
     type Future = S::Future;
 
     fn call(&self, request: hyper::Request<Incoming>) -> S::Future {
-        let (parts, incoming) = request.into_parts();
+        let (mut parts, incoming) = request.into_parts();
+        if parts.method == hyper::Method::POST || parts.headers.contains_key(hyper::header::UPGRADE) {
+            parts.extensions.insert(Peer {
+                addr: self.peer,
+                slot: self.slot.clone(),
+            });
+        }
         let body = RequestBody::new(incoming, self.slot.clone(), self.drain);
         self.slot.enter(if hyper::body::Body::is_end_stream(&body) {
             Phase::Answering

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::coding;
 use crate::config::Config;
 use crate::engine::{self, CacheName, Engine};
+use crate::reviews::Reviews;
 use crate::store::Store;
 use crate::telemetry::context::RequestContext;
 use crate::telemetry::metrics::{MeteredCache, Metrics};
@@ -36,9 +37,15 @@ pub struct Shared {
 }
 
 impl AppState {
-    /// The engine for `config`, serving `store`.
+    /// The engine for `config`, serving `store`, with reviews kept in memory only (see
+    /// [`AppState::with_reviews`] for a database).
     pub fn new(config: Config, store: Store) -> AppState {
-        let engine = Arc::new(Engine::new(&config, coding::compress_copy));
+        AppState::with_reviews(config, store, Reviews::ephemeral())
+    }
+
+    /// The engine for `config`, serving `store` and `reviews`.
+    pub fn with_reviews(config: Config, store: Store, reviews: Arc<Reviews>) -> AppState {
+        let engine = Arc::new(Engine::new(&config, coding::compress_copy, reviews));
         let metrics = Arc::new(Metrics::new(&config.metrics));
         engine.install(store, &*metrics);
         AppState(Arc::new(Shared {

@@ -48,6 +48,26 @@ impl<'a> Film<'a> {
     pub async fn title(&self) -> &str {
         &self.record().title
     }
+    /// Readers' reviews, newest first (ties broken by id).
+    pub async fn reviews(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        #[graphql(desc = "Return the first n reviews (0 to 100; 20 when neither first nor last is given).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return the reviews after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n reviews (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the reviews before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<super::review::ReviewConnection> {
+        let args = crate::store::query::PageArgs::new(first, after, last, before);
+        super::review::reviews_of(ctx, self.global_id().0, args)
+    }
+    /// How readers' reviews rate it.
+    pub async fn review_summary(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<super::review::ReviewSummary> {
+        super::review::summary_of(ctx, self.global_id().0)
+    }
     /// The title in the film's original language (`夺冠`).
     async fn original_title(&self) -> Option<&str> {
         self.record().original_title.as_deref()

@@ -2,8 +2,9 @@
 //!
 //! Owns: the async-graphql schema (types, root fields, interfaces, connections), the null
 //! propagation extension, and the one place where the query layer's errors become GraphQL
-//! errors (`connection::OrBadInput`). Imports: `store` (records, ids, the query layer) only;
-//! never `exec`, which answers the same requests without it.
+//! errors (`connection::OrBadInput`); the review writes and live updates (`review`), thin over
+//! `crate::reviews`. Imports: `store` (records, ids, the query layer), `reviews` and
+//! `error_code`; never `exec`, which answers the same requests without it.
 
 mod album;
 mod coaching;
@@ -19,21 +20,23 @@ mod nulls;
 mod person;
 pub(crate) mod provenance;
 pub mod query;
+pub mod review;
 mod search;
 pub(crate) mod source;
 mod team;
 mod track;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::Schema;
 
 pub use query::Query;
+pub use review::{Admin, Mutation, Subscription};
 
-pub type LeapSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type LeapSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema. The store is not schema data: each request carries the `Arc<Store>`
 /// that was current when it started, so a reload never changes a graph under a request.
 pub fn build() -> LeapSchema {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+    Schema::build(Query, Mutation, Subscription)
         .extension(nulls::NullPropagation)
         .disable_suggestions()
         .finish()
@@ -42,7 +45,7 @@ pub fn build() -> LeapSchema {
 /// The schema without null propagation: identical answers for any execution without errors,
 /// a quarter cheaper (the extension hooks every field). See `http::Shared::fast_schema`.
 pub fn build_without_null_propagation() -> LeapSchema {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+    Schema::build(Query, Mutation, Subscription)
         .disable_suggestions()
         .finish()
 }

@@ -9,6 +9,7 @@ use super::competition::Competition;
 use super::film::Film;
 use super::r#match::Match;
 use super::person::Person;
+use super::review::{Review, ReviewConnection, ReviewSummary};
 use super::source::Source;
 use super::team::Team;
 use super::track::Track;
@@ -65,6 +66,7 @@ pub enum Node<'a> {
     Company(Company<'a>),
     Competition(Competition<'a>),
     Source(Source<'a>),
+    Review(Review),
 }
 
 impl<'a> Node<'a> {
@@ -121,7 +123,21 @@ impl<'a> Performer<'a> {
         ty = "&str",
         desc = "The slug: lowercase, URL-safe, unique among its type."
     ),
-    field(name = "title", ty = "&str", desc = "The title.")
+    field(name = "title", ty = "&str", desc = "The title."),
+    field(
+        name = "reviews",
+        ty = "ReviewConnection",
+        desc = "Readers' reviews, newest first.",
+        arg(name = "first", ty = "Option<i32>"),
+        arg(name = "after", ty = "Option<String>"),
+        arg(name = "last", ty = "Option<i32>"),
+        arg(name = "before", ty = "Option<String>")
+    ),
+    field(
+        name = "review_summary",
+        ty = "ReviewSummary",
+        desc = "How readers' reviews rate it."
+    )
 )]
 pub enum Work<'a> {
     Film(Film<'a>),

@@ -255,6 +255,15 @@ pub enum NodeType {
     Source,
 }
 
+/// The node a global id names: an entity of the catalogue, or a review.
+fn node<'a>(ctx: &Context<'a>, id: &str) -> Result<Option<Node<'a>>> {
+    if crate::reviews::model::is_review_id(id) {
+        return Ok(super::review::node(ctx, id)?.map(Node::Review));
+    }
+    let s = store(ctx)?;
+    Ok(q::node_by_id(s, id).or_bad_input()?.map(|n| Node::new(s, n)))
+}
+
 /// Resolves a root lookup's `id` or `slug` (exactly one) to an entity of `kind`.
 fn lookup(
     store: &Store,
@@ -283,10 +292,7 @@ impl Query {
         ctx: &Context<'a>,
         #[graphql(desc = "A global id.")] id: ID,
     ) -> Result<Option<Node<'a>>> {
-        let s = store(ctx)?;
-        Ok(q::node_by_id(s, &id)
-            .or_bad_input()?
-            .map(|n| Node::new(s, n)))
+        node(ctx, &id)
     }
 
     /// Fetches entities by global id, in the order given (at most 100). Null for each
@@ -296,15 +302,8 @@ impl Query {
         ctx: &Context<'a>,
         #[graphql(desc = "Global ids, at most 100.")] ids: Vec<ID>,
     ) -> Result<Vec<Option<Node<'a>>>> {
-        let s = store(ctx)?;
         q::check_id_count(ids.len()).or_bad_input()?;
-        ids.iter()
-            .map(|id| {
-                Ok(q::node_by_id(s, id)
-                    .or_bad_input()?
-                    .map(|n| Node::new(s, n)))
-            })
-            .collect()
+        ids.iter().map(|id| node(ctx, id)).collect()
     }
 
     /// A film by `id` or `slug` (exactly one).

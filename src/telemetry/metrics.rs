@@ -255,6 +255,8 @@ pub struct Metrics {
     generation: AtomicU64,
     /// Entities in the current graph, in [`Kind::ALL`]'s order.
     entities: [AtomicU64; Kind::ALL.len()],
+    /// Subscriptions started, ended, and the events sent to them.
+    subscriptions: [AtomicU64; 3],
 }
 
 impl Metrics {
@@ -270,7 +272,23 @@ impl Metrics {
             last_reload_millis: Default::default(),
             generation: AtomicU64::new(0),
             entities: Default::default(),
+            subscriptions: Default::default(),
         }
+    }
+
+    /// A subscription started (over WebSocket or SSE).
+    pub fn subscription_started(&self) {
+        self.subscriptions[0].fetch_add(1, Relaxed);
+    }
+
+    /// A subscription ended, however.
+    pub fn subscription_ended(&self) {
+        self.subscriptions[1].fetch_add(1, Relaxed);
+    }
+
+    /// An event went out to a subscriber.
+    pub fn subscription_event(&self) {
+        self.subscriptions[2].fetch_add(1, Relaxed);
     }
 
     /// Counts one GraphQL request: its operation (the request's `operationName`, or none),
@@ -394,6 +412,35 @@ impl Metrics {
                 count.load(Relaxed),
             );
         }
+
+        let [started, ended, events] = &self.subscriptions;
+        let (started, ended) = (started.load(Relaxed), ended.load(Relaxed));
+        out.family(
+            "leap_graphql_subscriptions_total",
+            "counter",
+            "Subscriptions started, over WebSocket and SSE together.",
+        );
+        out.sample("leap_graphql_subscriptions_total", &[], started);
+        out.family(
+            "leap_graphql_subscriptions_open",
+            "gauge",
+            "Subscriptions open now.",
+        );
+        out.sample(
+            "leap_graphql_subscriptions_open",
+            &[],
+            started.saturating_sub(ended),
+        );
+        out.family(
+            "leap_graphql_subscription_events_total",
+            "counter",
+            "Events sent to subscribers.",
+        );
+        out.sample(
+            "leap_graphql_subscription_events_total",
+            &[],
+            events.load(Relaxed),
+        );
         out.0
     }
 

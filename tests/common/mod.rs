@@ -54,7 +54,10 @@ async fn start(config: Config) -> (TestServer, AppState, Option<Reloader>) {
         SeedSource::Dir(dir) => leap_graphql::seed::load_dir(dir),
     }
     .expect("the seed loads");
-    let state = AppState::new(config, store);
+    let reviews = leap_graphql::cli::open_reviews(&config)
+        .await
+        .expect("the review database opens");
+    let state = AppState::with_reviews(config, store, reviews);
     let server = Server::bind(state.clone()).await.expect("binds port 0");
     let addr = server.local_addr().expect("has an address");
     let reloader = server.reloader();

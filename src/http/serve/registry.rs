@@ -110,8 +110,7 @@ impl Slot {
 
     /// The hook for long-lived streams: a connection that will stream for long (an SSE
     /// answer, an upgraded WebSocket, whose socket is this module's `Socket` and so reaches
-    /// its slot) is marked so, and no timeout or cap closes it. Nothing streams yet.
-    #[allow(dead_code)]
+    /// its slot) is marked so, and no timeout or cap closes it.
     pub fn stream(&self) {
         self.enter(Phase::Streaming);
     }
