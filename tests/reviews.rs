@@ -57,13 +57,21 @@ fn review(subject: &str, rating: i64) -> Value {
 }
 
 async fn film_reviews(s: &common::TestServer) -> Value {
-    s.data(&operation("Reviews"), json!({ "slug": "leap", "first": 100 }))
-        .await["film"]
+    s.data(
+        &operation("Reviews"),
+        json!({ "slug": "leap", "first": 100 }),
+    )
+    .await["film"]
         .clone()
 }
 
 /// POSTs with an `Authorization` header.
-async fn post_as(s: &common::TestServer, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+async fn post_as(
+    s: &common::TestServer,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> (u16, Value) {
     let mut r = s
         .client
         .post(s.url("/graphql"))
@@ -94,7 +102,10 @@ async fn the_review_operations_run_as_written() {
     let r = &added["review"];
     assert_eq!(r["rating"], 5);
     assert_eq!(r["title"], "Honest");
-    assert_eq!(r["subject"], json!({ "__typename": "Film", "id": LEAP, "slug": "leap", "title": "Leap" }));
+    assert_eq!(
+        r["subject"],
+        json!({ "__typename": "Film", "id": LEAP, "slug": "leap", "title": "Leap" })
+    );
     let created = r["createdAt"].as_str().unwrap();
     assert_eq!(created.len(), 24, "RFC 3339 with milliseconds: {created}");
     assert!(created.ends_with('Z'));
@@ -131,13 +142,22 @@ async fn the_review_operations_run_as_written() {
             json!({ "slug": "leap", "first": 1, "after": info["endCursor"] }),
         )
         .await;
-    assert_eq!(page2["film"]["reviews"]["edges"][0]["node"]["id"], id.as_str());
+    assert_eq!(
+        page2["film"]["reviews"]["edges"][0]["node"]["id"],
+        id.as_str()
+    );
     assert_eq!(page2["film"]["reviews"]["pageInfo"]["hasNextPage"], false);
 
     let albums = s
-        .data(&operation("AlbumReviews"), json!({ "slug": "leap-soundtrack" }))
+        .data(
+            &operation("AlbumReviews"),
+            json!({ "slug": "leap-soundtrack" }),
+        )
         .await;
-    assert_eq!(albums["album"]["reviewSummary"], json!({ "count": 1, "averageRating": 3.0 }));
+    assert_eq!(
+        albums["album"]["reviewSummary"],
+        json!({ "count": 1, "averageRating": 3.0 })
+    );
     assert_eq!(albums["album"]["reviews"]["nodes"][0]["rating"], 3);
 
     let edited = s
@@ -152,7 +172,10 @@ async fn the_review_operations_run_as_written() {
     assert!(edited["editReview"]["review"]["editedAt"].is_string());
 
     let node = s
-        .data("query($id: ID!) { node(id: $id) { id ... on Review { rating } } }", json!({ "id": id }))
+        .data(
+            "query($id: ID!) { node(id: $id) { id ... on Review { rating } } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(node["node"]["rating"], 2);
 
@@ -162,9 +185,15 @@ async fn the_review_operations_run_as_written() {
             json!({ "input": { "id": id, "editToken": token } }),
         )
         .await;
-    assert_eq!(deleted["deleteReview"], json!({ "deletedReviewId": id, "userErrors": [] }));
+    assert_eq!(
+        deleted["deleteReview"],
+        json!({ "deletedReviewId": id, "userErrors": [] })
+    );
     let node = s
-        .data("query($id: ID!) { node(id: $id) { id } }", json!({ "id": id }))
+        .data(
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(node["node"], Value::Null);
 
@@ -176,7 +205,10 @@ async fn the_review_operations_run_as_written() {
     )
     .await;
     assert_eq!(status, 200, "{hidden}");
-    assert_eq!(hidden["data"]["hideReview"]["review"]["id"], second_id.as_str());
+    assert_eq!(
+        hidden["data"]["hideReview"]["review"]["id"],
+        second_id.as_str()
+    );
     let film = film_reviews(&s).await;
     assert_eq!(film["reviewSummary"]["count"], 0);
     assert_eq!(film["reviews"]["totalCount"], 0);
@@ -204,18 +236,46 @@ async fn every_user_error_stores_nothing() {
         (with("author", json!("")), "author", "REQUIRED"),
         (with("author", json!("   ")), "author", "BLANK"),
         (with("author", json!("x".repeat(61))), "author", "TOO_LONG"),
-        (with("author", json!("two\nlines")), "author", "CONTROL_CHARACTERS"),
+        (
+            with("author", json!("two\nlines")),
+            "author",
+            "CONTROL_CHARACTERS",
+        ),
         (with("body", json!(" \n\t ")), "body", "BLANK"),
         (with("body", json!("y".repeat(5001))), "body", "TOO_LONG"),
-        (with("body", json!("bell\u{7}")), "body", "CONTROL_CHARACTERS"),
+        (
+            with("body", json!("bell\u{7}")),
+            "body",
+            "CONTROL_CHARACTERS",
+        ),
         (with("title", json!("t".repeat(121))), "title", "TOO_LONG"),
-        (with("title", json!("tab\there")), "title", "CONTROL_CHARACTERS"),
+        (
+            with("title", json!("tab\there")),
+            "title",
+            "CONTROL_CHARACTERS",
+        ),
         (with("subject", json!(person)), "subject", "WRONG_KIND"),
-        (with("subject", json!("RmlsbTpub3BlLW5vcGU")), "subject", "NOT_FOUND"),
+        (
+            with("subject", json!("RmlsbTpub3BlLW5vcGU")),
+            "subject",
+            "NOT_FOUND",
+        ),
         (with("subject", json!("not an id")), "subject", "NOT_FOUND"),
-        (with("idempotencyKey", json!("")), "idempotencyKey", "INVALID"),
-        (with("idempotencyKey", json!("has space")), "idempotencyKey", "INVALID"),
-        (with("idempotencyKey", json!("k".repeat(101))), "idempotencyKey", "INVALID"),
+        (
+            with("idempotencyKey", json!("")),
+            "idempotencyKey",
+            "INVALID",
+        ),
+        (
+            with("idempotencyKey", json!("has space")),
+            "idempotencyKey",
+            "INVALID",
+        ),
+        (
+            with("idempotencyKey", json!("k".repeat(101))),
+            "idempotencyKey",
+            "INVALID",
+        ),
     ];
     for (input, field, code) in cases {
         let payload = add(&s, input.clone()).await;
@@ -235,7 +295,10 @@ async fn every_user_error_stores_nothing() {
     assert_eq!(add(&s, edge).await["userErrors"], json!([]));
     // A missing required input is a request error, not a userError.
     let (status, body) = s
-        .post(&operation("AddReview"), json!({ "input": { "subject": LEAP, "rating": 3 } }))
+        .post(
+            &operation("AddReview"),
+            json!({ "input": { "subject": LEAP, "rating": 3 } }),
+        )
         .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(film_reviews(&s).await["reviews"]["totalCount"], 1);
@@ -275,21 +338,30 @@ async fn tokens_guard_edits_and_deletes_and_the_admin_token_guards_hiding() {
         .await;
     assert_eq!(wrong["editReview"]["review"], Value::Null);
     assert_eq!(wrong["editReview"]["userErrors"][0]["code"], "BAD_TOKEN");
-    assert_eq!(wrong["editReview"]["userErrors"][0]["field"], json!(["input", "editToken"]));
+    assert_eq!(
+        wrong["editReview"]["userErrors"][0]["field"],
+        json!(["input", "editToken"])
+    );
     let bad_rating = s
         .data(
             &operation("EditReview"),
             json!({ "input": { "id": id, "editToken": token, "rating": 9, "body": "ok" } }),
         )
         .await;
-    assert_eq!(bad_rating["editReview"]["userErrors"][0]["code"], "OUT_OF_RANGE");
+    assert_eq!(
+        bad_rating["editReview"]["userErrors"][0]["code"],
+        "OUT_OF_RANGE"
+    );
     let unknown = s
         .data(
             &operation("DeleteReview"),
             json!({ "input": { "id": LEAP, "editToken": token } }),
         )
         .await;
-    assert_eq!(unknown["deleteReview"]["userErrors"][0]["code"], "NOT_FOUND");
+    assert_eq!(
+        unknown["deleteReview"]["userErrors"][0]["code"],
+        "NOT_FOUND"
+    );
     let wrong = s
         .data(
             &operation("DeleteReview"),
@@ -299,13 +371,19 @@ async fn tokens_guard_edits_and_deletes_and_the_admin_token_guards_hiding() {
     assert_eq!(wrong["deleteReview"]["deletedReviewId"], Value::Null);
     assert_eq!(wrong["deleteReview"]["userErrors"][0]["code"], "BAD_TOKEN");
     let film = film_reviews(&s).await;
-    assert_eq!(film["reviews"]["edges"][0]["node"]["rating"], 5, "nothing changed");
+    assert_eq!(
+        film["reviews"]["edges"][0]["node"]["rating"], 5,
+        "nothing changed"
+    );
 
     let hide = json!({ "input": { "id": id, "reason": "moderation" } });
     for token in [None, Some("wrong"), Some("")] {
         let (status, body) = post_as(&s, token, &operation("HideReview"), hide.clone()).await;
         assert_eq!(status, 200);
-        assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{token:?}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{token:?}: {body}"
+        );
     }
     assert_eq!(film_reviews(&s).await["reviews"]["totalCount"], 1);
     let (_, body) = post_as(&s, Some(ADMIN), &operation("HideReview"), hide).await;
@@ -328,21 +406,35 @@ async fn writes_are_read_back_through_the_response_cache() {
     let album = album_id(&s).await;
     // Both answers are kept.
     assert_eq!(film_reviews(&s).await["reviews"]["totalCount"], 0);
-    let albums = || s.data(&operation("AlbumReviews"), json!({ "slug": "leap-soundtrack" }));
+    let album_reviews = operation("AlbumReviews");
+    let albums = || s.data(&album_reviews, json!({ "slug": "leap-soundtrack" }));
     assert_eq!(albums().await["album"]["reviews"]["totalCount"], 0);
     let kept = state.engine.responses().len();
     assert!(kept >= 2, "{kept}");
-    let hits = || s.metric("leap_graphql_cache_lookups_total", &[("cache", "response"), ("result", "hit")]);
+    let hits = || {
+        s.metric(
+            "leap_graphql_cache_lookups_total",
+            &[("cache", "response"), ("result", "hit")],
+        )
+    };
     let before = hits().await.unwrap();
     assert_eq!(film_reviews(&s).await["reviews"]["totalCount"], 0);
     assert_eq!(hits().await.unwrap(), before + 1.0, "served from the cache");
 
     // A write to the film drops the film's answers, and only those.
     let added = add(&s, review(LEAP, 4)).await;
-    assert_eq!(film_reviews(&s).await["reviews"]["totalCount"], 1, "read your writes");
+    assert_eq!(
+        film_reviews(&s).await["reviews"]["totalCount"],
+        1,
+        "read your writes"
+    );
     let before = hits().await.unwrap();
     assert_eq!(albums().await["album"]["reviews"]["totalCount"], 0);
-    assert_eq!(hits().await.unwrap(), before + 1.0, "the album's answer was kept");
+    assert_eq!(
+        hits().await.unwrap(),
+        before + 1.0,
+        "the album's answer was kept"
+    );
 
     // An edit, then a delete, are read back at once too.
     let id = added["review"]["id"].as_str().unwrap();
@@ -352,7 +444,10 @@ async fn writes_are_read_back_through_the_response_cache() {
         json!({ "input": { "id": id, "editToken": token, "rating": 1 } }),
     )
     .await;
-    assert_eq!(film_reviews(&s).await["reviewSummary"]["averageRating"], 1.0);
+    assert_eq!(
+        film_reviews(&s).await["reviewSummary"]["averageRating"],
+        1.0
+    );
     let node = "query($id: ID!) { node(id: $id) { id } }";
     assert_eq!(s.data(node, json!({ "id": id })).await["node"]["id"], id);
     s.data(
@@ -374,11 +469,17 @@ async fn mutations_are_never_cached_nor_sent_with_get() {
     input["body"] = json!("the same body, twice");
     let a = add(&s, input.clone()).await;
     let b = add(&s, input).await;
-    assert_ne!(a["review"]["id"], b["review"]["id"], "the same bytes wrote twice");
+    assert_ne!(
+        a["review"]["id"], b["review"]["id"],
+        "the same bytes wrote twice"
+    );
     let r = s
         .client
         .get(s.url("/graphql"))
-        .query(&[("query", "mutation { deleteReview(input: { id: \"x\", editToken: \"y\" }) { deletedReviewId } }")])
+        .query(&[(
+            "query",
+            "mutation { deleteReview(input: { id: \"x\", editToken: \"y\" }) { deletedReviewId } }",
+        )])
         .send()
         .await
         .unwrap();
@@ -387,7 +488,10 @@ async fn mutations_are_never_cached_nor_sent_with_get() {
         .client
         .post(s.url("/graphql"))
         .header("content-type", "text/plain")
-        .body(json!({ "query": operation("AddReview"), "variables": { "input": review(LEAP, 3) } }).to_string())
+        .body(
+            json!({ "query": operation("AddReview"), "variables": { "input": review(LEAP, 3) } })
+                .to_string(),
+        )
         .send()
         .await
         .unwrap();
@@ -408,12 +512,19 @@ async fn writes_are_limited_per_client_address() {
         .client
         .post(s.url("/graphql"))
         .header("content-type", "application/json")
-        .body(json!({ "query": operation("AddReview"), "variables": { "input": review(LEAP, 5) } }).to_string())
+        .body(
+            json!({ "query": operation("AddReview"), "variables": { "input": review(LEAP, 5) } })
+                .to_string(),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 429);
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
@@ -441,7 +552,11 @@ async fn reviews_survive_a_restart_and_the_cli_exports_imports_and_backs_up() {
         .args(["reviews", "export", "--database", &db])
         .output()
         .unwrap();
-    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
     let lines = String::from_utf8(export.stdout).unwrap();
     assert_eq!(lines.lines().count(), 3, "{lines}");
     let import = std::process::Command::new(bin)
@@ -456,7 +571,11 @@ async fn reviews_survive_a_restart_and_the_cli_exports_imports_and_backs_up() {
         .args(["backup", backup.to_str().unwrap(), "--database", &db])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // The backup is a whole database: export it, import it into a fresh one.
     let restored = dir.path().join("restored.db");
@@ -464,18 +583,34 @@ async fn reviews_survive_a_restart_and_the_cli_exports_imports_and_backs_up() {
         .args(["reviews", "export", "--database", backup.to_str().unwrap()])
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8(from_backup.stdout.clone()).unwrap(), lines);
+    assert_eq!(
+        String::from_utf8(from_backup.stdout.clone()).unwrap(),
+        lines
+    );
     let mut child = std::process::Command::new(bin)
-        .args(["reviews", "import", "--database", restored.to_str().unwrap()])
+        .args([
+            "reviews",
+            "import",
+            "--database",
+            restored.to_str().unwrap(),
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(&from_backup.stdout).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&from_backup.stdout)
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "imported 3 of 3 reviews");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "imported 3 of 3 reviews"
+    );
 
     drop(s);
     drop(state);

@@ -113,7 +113,11 @@ async fn every_acknowledged_review_survives_kill_9_exactly_once() {
         let _ = w.await;
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= 8, "only {} writes were acknowledged", acked.len());
+    assert!(
+        acked.len() >= 8,
+        "only {} writes were acknowledged",
+        acked.len()
+    );
 
     let (mut server, addr) = start(&db);
     let found = all_reviews(&client, &addr).await;
@@ -127,9 +131,16 @@ async fn every_acknowledged_review_survives_kill_9_exactly_once() {
         *bodies.entry(body.as_str()).or_default() += 1;
     }
     assert!(bodies.values().all(|&n| n == 1), "a write stored twice");
-    let by_id: HashMap<&str, &str> = found.iter().map(|(i, b)| (i.as_str(), b.as_str())).collect();
+    let by_id: HashMap<&str, &str> = found
+        .iter()
+        .map(|(i, b)| (i.as_str(), b.as_str()))
+        .collect();
     for (id, body) in &acked {
-        assert_eq!(by_id.get(id.as_str()), Some(&body.as_str()), "acknowledged {id} lost");
+        assert_eq!(
+            by_id.get(id.as_str()),
+            Some(&body.as_str()),
+            "acknowledged {id} lost"
+        );
     }
     let _ = server.kill();
     let _ = server.wait();

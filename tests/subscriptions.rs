@@ -68,7 +68,12 @@ async fn sse_subscribers_get_each_review_of_their_work_once_it_is_stored() {
     for _ in 0..20 {
         let r = sse(&s, SUBSCRIPTION, json!({ "subject": LEAP })).await;
         assert_eq!(r.status(), 200);
-        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
         assert!(r.headers().get("content-encoding").is_none());
         film_streams.push(r);
     }
@@ -82,7 +87,10 @@ async fn sse_subscribers_get_each_review_of_their_work_once_it_is_stored() {
     for r in &mut film_streams {
         let text = read_until(r, &on_film).await;
         assert!(text.contains("event: next"), "{text}");
-        assert!(!text.contains(&on_album), "a film subscriber heard of the album: {text}");
+        assert!(
+            !text.contains(&on_album),
+            "a film subscriber heard of the album: {text}"
+        );
     }
     let text = read_until(&mut album_stream, &on_album).await;
     assert!(!text.contains(&on_film));
@@ -90,7 +98,11 @@ async fn sse_subscribers_get_each_review_of_their_work_once_it_is_stored() {
         s.metric("leap_graphql_subscriptions_open", &[]).await,
         Some(21.0)
     );
-    assert!(s.metric("leap_graphql_subscription_events_total", &[]).await >= Some(21.0));
+    assert!(
+        s.metric("leap_graphql_subscription_events_total", &[])
+            .await
+            >= Some(21.0)
+    );
     drop(film_streams);
     drop(album_stream);
 }
@@ -106,14 +118,22 @@ async fn streams_refuse_what_is_not_a_subscription_and_bad_subjects() {
     .await;
     assert_eq!(r.status(), 405);
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["errors"][0]["extensions"]["code"], "METHOD_NOT_ALLOWED");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "METHOD_NOT_ALLOWED"
+    );
     let r = sse(&s, "{ film(slug: \"leap\") { id } }", json!({})).await;
     assert_eq!(r.status(), 405);
     // A subscription over plain POST is refused too: it needs a stream.
     let (status, body) = s.post(SUBSCRIPTION, json!({ "subject": LEAP })).await;
     assert_eq!(status, 400, "{body}");
     // A subject that is not a work: the stream says so and completes.
-    let mut r = sse(&s, SUBSCRIPTION, json!({ "subject": "UGVyc29uOmdvbmctbGk" })).await;
+    let mut r = sse(
+        &s,
+        SUBSCRIPTION,
+        json!({ "subject": "UGVyc29uOmdvbmctbGk" }),
+    )
+    .await;
     let text = read_until(&mut r, "event: complete").await;
     assert!(text.contains("BAD_USER_INPUT"), "{text}");
 }
@@ -148,12 +168,24 @@ async fn a_cross_origin_websocket_is_refused_unless_cors_allows_it() {
     let own = format!("http://{}", s.addr);
     assert!(handshake(&s, None).await.contains("101"));
     assert!(handshake(&s, Some(&own)).await.contains("101"));
-    assert!(handshake(&s, Some("https://evil.example")).await.contains("403"));
+    assert!(
+        handshake(&s, Some("https://evil.example"))
+            .await
+            .contains("403")
+    );
     let mut config = common::config();
     config.http.cors_origins = vec!["https://app.example".into()];
     let s = common::spawn_with(config).await;
-    assert!(handshake(&s, Some("https://app.example")).await.contains("101"));
-    assert!(handshake(&s, Some("https://evil.example")).await.contains("403"));
+    assert!(
+        handshake(&s, Some("https://app.example"))
+            .await
+            .contains("101")
+    );
+    assert!(
+        handshake(&s, Some("https://evil.example"))
+            .await
+            .contains("403")
+    );
 }
 
 #[tokio::test]
@@ -201,8 +233,14 @@ fn the_npm_clients_receive_reviews_live() {
     let script = root.join("tests/e2e/subscriptions.mjs");
     let ready = ["graphql-ws", "graphql-sse", "ws", "graphql"]
         .iter()
-        .all(|p| root.join(format!("tests/e2e/node_modules/{p}/package.json")).is_file());
-    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+        .all(|p| {
+            root.join(format!("tests/e2e/node_modules/{p}/package.json"))
+                .is_file()
+        });
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ready || !node {
         let what = "node and tests/e2e/node_modules (graphql-ws, graphql-sse, ws, graphql)";
         if std::env::var("CI").is_ok_and(|v| v == "true") {

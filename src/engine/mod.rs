@@ -47,8 +47,8 @@ pub use observer::{CacheName, Observer};
 pub use outcome::{Answer, Outcome, Refusal};
 use persisted::PersistedQueries;
 pub use request::{Caller, Media, Raw, Request, Transport};
-pub use subscribe::{Event, Events, Subscriptions};
 use run::Executors;
+pub use subscribe::{Event, Events, Subscriptions};
 
 /// See the module's comment.
 pub struct Engine {

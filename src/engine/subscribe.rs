@@ -13,10 +13,10 @@ use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
+use super::Engine;
 use super::outcome::Refusal;
 use super::request::{self, Raw};
 use super::run::operation_type;
-use super::Engine;
 use crate::error_code::ErrorCode;
 use crate::guard;
 
@@ -79,9 +79,8 @@ impl Engine {
             &self.executors.limits.document,
         )
         .map_err(|r| Refusal::new(r.code, r.message))?;
-        let doc = async_graphql::parser::parse_query(&request.query).map_err(|e| {
-            Refusal::new(ErrorCode::GraphqlParseFailed, e.to_string())
-        })?;
+        let doc = async_graphql::parser::parse_query(&request.query)
+            .map_err(|e| Refusal::new(ErrorCode::GraphqlParseFailed, e.to_string()))?;
         if operation_type(&doc, request.operation_name.as_deref())
             != Some(OperationType::Subscription)
         {
@@ -90,12 +89,17 @@ impl Engine {
                 "only subscriptions are served here; send queries and mutations with POST",
             ));
         }
-        let place = self.subscriptions.places.clone().try_acquire_owned().map_err(|_| {
-            Refusal::new(
-                ErrorCode::TooManySubscriptions,
-                "too many subscriptions are open; try again later",
-            )
-        })?;
+        let place = self
+            .subscriptions
+            .places
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| {
+                Refusal::new(
+                    ErrorCode::TooManySubscriptions,
+                    "too many subscriptions are open; try again later",
+                )
+            })?;
         let graph = self.graphs.current();
         let mut gql = async_graphql::Request::new(request.query)
             .variables(async_graphql::Variables::from_json(Value::Object(
@@ -116,21 +120,20 @@ impl Engine {
             _place: place,
             first: true,
         };
-        Ok(Box::pin(
-            stream
-                .take_until(Box::pin(closed))
-                .scan(counted, |counted, response| {
-                    let request_error = counted.first
-                        && response.data == async_graphql::Value::Null
-                        && !response.errors.is_empty();
-                    counted.first = false;
-                    let payload = serde_json::to_value(&response).unwrap_or(Value::Null);
-                    std::future::ready(Some(Event {
-                        payload,
-                        request_error,
-                    }))
-                }),
-        ))
+        Ok(Box::pin(stream.take_until(Box::pin(closed)).scan(
+            counted,
+            |counted, response| {
+                let request_error = counted.first
+                    && response.data == async_graphql::Value::Null
+                    && !response.errors.is_empty();
+                counted.first = false;
+                let payload = serde_json::to_value(&response).unwrap_or(Value::Null);
+                std::future::ready(Some(Event {
+                    payload,
+                    request_error,
+                }))
+            },
+        )))
     }
 
     /// Counts one event sent to a subscriber.

@@ -266,7 +266,15 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
         ),
         Some(media) => {
             let caller = engine::Caller::default();
-            answer(&state, &ticket, media, Raw::QueryString(raw), headers, caller).await
+            answer(
+                &state,
+                &ticket,
+                media,
+                Raw::QueryString(raw),
+                headers,
+                caller,
+            )
+            .await
         }
     };
     response.count(&state, &ticket.context)

@@ -95,14 +95,8 @@ where
             }
             continue;
         };
-        let connection = Connection::new(
-            stream,
-            peer,
-            service.clone(),
-            registry.clone(),
-            slot,
-            drain,
-        );
+        let connection =
+            Connection::new(stream, peer, service.clone(), registry.clone(), slot, drain);
         let open = open.clone();
         tokio::spawn(async move {
             connection.await;
@@ -302,7 +296,8 @@ where
 
     fn call(&self, request: hyper::Request<Incoming>) -> S::Future {
         let (mut parts, incoming) = request.into_parts();
-        if parts.method == hyper::Method::POST || parts.headers.contains_key(hyper::header::UPGRADE) {
+        if parts.method == hyper::Method::POST || parts.headers.contains_key(hyper::header::UPGRADE)
+        {
             parts.extensions.insert(Peer {
                 addr: self.peer,
                 slot: self.slot.clone(),

@@ -262,7 +262,12 @@ impl Connection {
         }
     }
 
-    async fn subscribe(&mut self, socket: &mut WebSocket, id: String, payload: Value) -> Result<(), End> {
+    async fn subscribe(
+        &mut self,
+        socket: &mut WebSocket,
+        id: String,
+        payload: Value,
+    ) -> Result<(), End> {
         let body = Bytes::from(payload.to_string());
         let events = match self.state.engine.subscribe(&body) {
             Ok(events) => events,
@@ -271,7 +276,11 @@ impl Connection {
                     .ok()
                     .and_then(|mut v| v.get_mut("errors").map(Value::take))
                     .unwrap_or(Value::Array(Vec::new()));
-                return send(socket, json!({ "type": "error", "id": id, "payload": errors })).await;
+                return send(
+                    socket,
+                    json!({ "type": "error", "id": id, "payload": errors }),
+                )
+                .await;
             }
         };
         self.state.metrics.subscription_started();
@@ -291,7 +300,12 @@ impl Connection {
     }
 
     /// One event of subscription `id` (or its end) to the client.
-    async fn forward(&mut self, socket: &mut WebSocket, id: String, event: Option<Event>) -> Result<(), End> {
+    async fn forward(
+        &mut self,
+        socket: &mut WebSocket,
+        id: String,
+        event: Option<Event>,
+    ) -> Result<(), End> {
         match event {
             Some(event) if event.request_error => {
                 self.running.remove(&id);
@@ -300,7 +314,11 @@ impl Connection {
                     .get("errors")
                     .cloned()
                     .unwrap_or(Value::Array(Vec::new()));
-                send(socket, json!({ "type": "error", "id": id, "payload": errors })).await
+                send(
+                    socket,
+                    json!({ "type": "error", "id": id, "payload": errors }),
+                )
+                .await
             }
             Some(event) => {
                 if !self.running.contains_key(&id) {
@@ -308,7 +326,11 @@ impl Connection {
                 }
                 self.state.engine.event_sent();
                 self.state.metrics.subscription_event();
-                send(socket, json!({ "type": "next", "id": id, "payload": event.payload })).await
+                send(
+                    socket,
+                    json!({ "type": "next", "id": id, "payload": event.payload }),
+                )
+                .await
             }
             // Ended by the server (the stream ran out, fell behind, or the server stops):
             // the client hears `complete`. One the client completed is already gone.

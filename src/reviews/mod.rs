@@ -101,7 +101,10 @@ impl Reads {
 
     /// The works read, with the versions read.
     pub fn take(&self) -> Vec<(Arc<str>, u64)> {
-        self.0.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|mut r| std::mem::take(&mut *r))
+            .unwrap_or_default()
     }
 }
 
@@ -259,7 +262,11 @@ impl Reviews {
     }
 
     /// `addReview`.
-    pub async fn add(self: &Arc<Self>, store: &Store, input: AddInput) -> Result<Added, StorageError> {
+    pub async fn add(
+        self: &Arc<Self>,
+        store: &Store,
+        input: AddInput,
+    ) -> Result<Added, StorageError> {
         let new = match validate::add(store, &input) {
             Ok(new) => new,
             Err(errors) => return Ok(Added::Invalid(errors)),
@@ -415,7 +422,11 @@ impl Reviews {
 
     /// `hideReview` (the caller has checked the admin token): the review leaves lists,
     /// counts and `node`, and stays in the database with the reason.
-    pub async fn hide(self: &Arc<Self>, id: String, reason: String) -> Result<Changed, StorageError> {
+    pub async fn hide(
+        self: &Arc<Self>,
+        id: String,
+        reason: String,
+    ) -> Result<Changed, StorageError> {
         let reason = match validate::reason(&reason) {
             Ok(reason) => reason,
             Err(errors) => return Ok(Changed::Invalid(errors)),
@@ -466,7 +477,9 @@ fn not_found() -> UserError {
 
 /// Awaits a write run on its own task, so that a client going away (or a request timing
 /// out) cannot stop it between the database and memory.
-async fn join<T>(task: tokio::task::JoinHandle<Result<T, StorageError>>) -> Result<T, StorageError> {
+async fn join<T>(
+    task: tokio::task::JoinHandle<Result<T, StorageError>>,
+) -> Result<T, StorageError> {
     task.await
         .map_err(|e| StorageError(format!("a write failed: {e}")))?
 }

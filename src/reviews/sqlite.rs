@@ -236,10 +236,11 @@ impl Sqlite {
         .await
         .map_err(StorageError::new)?;
         let reviews = rows.iter().map(review_of).collect::<Result<Vec<_>, _>>()?;
-        let last_created_at: Option<i64> = sqlx::query_scalar("SELECT MAX(created_at) FROM reviews")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(StorageError::new)?;
+        let last_created_at: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(created_at) FROM reviews")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(StorageError::new)?;
         let keys = sqlx::query(
             "SELECT key, input_hash, review_id, edit_token, created_at FROM idempotency",
         )
@@ -253,7 +254,9 @@ impl Sqlite {
                 let id: String = row.try_get("review_id").map_err(StorageError::new)?;
                 Ok(Idempotent {
                     key: row.try_get("key").map_err(StorageError::new)?,
-                    input_hash: hash.try_into().map_err(|_| StorageError("a bad hash".into()))?,
+                    input_hash: hash
+                        .try_into()
+                        .map_err(|_| StorageError("a bad hash".into()))?,
                     review_id: Uuid::try_parse(&id).map_err(StorageError::new)?,
                     edit_token: row.try_get("edit_token").map_err(StorageError::new)?,
                     created_at: row.try_get("created_at").map_err(StorageError::new)?,
@@ -278,7 +281,9 @@ impl Storage for Sqlite {
     }
 }
 
-fn insert(review: &Review) -> sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'_>> {
+fn insert(
+    review: &Review,
+) -> sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'_>> {
     sqlx::query(
         "INSERT INTO reviews (id, subject, rating, title, body, author, created_at, edited_at, \
          token_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -140,7 +140,13 @@ fn rating(rating: i32, errors: &mut Vec<UserError>) -> u8 {
 
 /// Checks one text field and gives it back in NFC: not blank, at most `max` characters, and
 /// no control characters (but newlines and tabs where `multiline`).
-fn text(field: &str, value: &str, max: usize, multiline: bool, errors: &mut Vec<UserError>) -> String {
+fn text(
+    field: &str,
+    value: &str,
+    max: usize,
+    multiline: bool,
+    errors: &mut Vec<UserError>,
+) -> String {
     let value: String = value.nfc().collect();
     if value.trim().is_empty() {
         let code = if value.is_empty() {

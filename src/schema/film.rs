@@ -52,7 +52,9 @@ impl<'a> Film<'a> {
     pub async fn reviews(
         &self,
         ctx: &async_graphql::Context<'_>,
-        #[graphql(desc = "Return the first n reviews (0 to 100; 20 when neither first nor last is given).")]
+        #[graphql(
+            desc = "Return the first n reviews (0 to 100; 20 when neither first nor last is given)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the reviews after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n reviews (0 to 100).")] last: Option<i32>,

@@ -261,7 +261,9 @@ fn node<'a>(ctx: &Context<'a>, id: &str) -> Result<Option<Node<'a>>> {
         return Ok(super::review::node(ctx, id)?.map(Node::Review));
     }
     let s = store(ctx)?;
-    Ok(q::node_by_id(s, id).or_bad_input()?.map(|n| Node::new(s, n)))
+    Ok(q::node_by_id(s, id)
+        .or_bad_input()?
+        .map(|n| Node::new(s, n)))
 }
 
 /// Resolves a root lookup's `id` or `slug` (exactly one) to an entity of `kind`.

@@ -92,8 +92,9 @@ impl Review {
     }
     /// The film or album reviewed.
     async fn subject(&self) -> Result<Work<'_>> {
-        work_of(&self.store, &self.record.subject)
-            .ok_or_else(|| async_graphql::Error::new("the reviewed work is no longer in the catalogue"))
+        work_of(&self.store, &self.record.subject).ok_or_else(|| {
+            async_graphql::Error::new("the reviewed work is no longer in the catalogue")
+        })
     }
 }
 
@@ -334,7 +335,11 @@ pub struct Mutation;
 #[Object]
 impl Mutation {
     /// Adds a review. Invalid input comes back as `userErrors`, and then nothing is stored.
-    async fn add_review(&self, ctx: &Context<'_>, input: AddReviewInput) -> Result<AddReviewPayload> {
+    async fn add_review(
+        &self,
+        ctx: &Context<'_>,
+        input: AddReviewInput,
+    ) -> Result<AddReviewPayload> {
         let store = shared_store(ctx)?;
         let input = AddInput {
             subject: input.subject.0,
@@ -407,7 +412,11 @@ impl Mutation {
 
     /// Hides a review from every list, count and lookup (moderation). Needs
     /// `Authorization: Bearer <LEAP_ADMIN_TOKEN>`; otherwise a `FORBIDDEN` error.
-    async fn hide_review(&self, ctx: &Context<'_>, input: HideReviewInput) -> Result<HideReviewPayload> {
+    async fn hide_review(
+        &self,
+        ctx: &Context<'_>,
+        input: HideReviewInput,
+    ) -> Result<HideReviewPayload> {
         if !ctx.data_opt::<Admin>().is_some_and(|a| a.0) {
             return Err(async_graphql::Error::new(
                 "hiding a review needs the admin token (Authorization: Bearer ...)",
