@@ -3,8 +3,19 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+/// The binary, with a review database of its own in the temporary directory: a server holds
+/// its database's lock, so tests running at once must not share one (and must not create
+/// `./data/` in the worktree).
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_leap-graphql"))
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let db = std::env::temp_dir().join(format!(
+        "leap-graphql-cli-test-{}-{n}/reviews.db",
+        std::process::id()
+    ));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_leap-graphql"));
+    command.env("LEAP_DATABASE_URL", db);
+    command
 }
 
 #[test]

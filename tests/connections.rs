@@ -291,6 +291,14 @@ fn out_of_descriptors_the_oldest_idle_connection_makes_room() {
                 r#"ulimit -n 256 && exec "$0" serve --listen 127.0.0.1:0"#,
             ])
             .arg(env!("CARGO_BIN_EXE_leap-graphql"))
+            // A review database of its own, not ./data in the worktree.
+            .env(
+                "LEAP_DATABASE_URL",
+                std::env::temp_dir().join(format!(
+                    "leap-graphql-test-{}-connections/reviews.db",
+                    std::process::id()
+                )),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -24,6 +24,15 @@ impl Drop for ServerProcess {
 /// the `listening on http://ADDR/graphql` line it prints.
 fn start_server() -> (ServerProcess, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_leap-graphql"))
+        // A review database of its own, not ./data in the worktree.
+        .env(
+            "LEAP_DATABASE_URL",
+            std::env::temp_dir().join(format!(
+                "leap-graphql-test-{}-{}/reviews.db",
+                std::process::id(),
+                line!()
+            )),
+        )
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

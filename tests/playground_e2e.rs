@@ -44,6 +44,15 @@ fn playground_runs_typed_pasted_picked_and_variable_queries_in_chromium() {
 
     let mut server = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_leap-graphql"))
+            // A review database of its own, not ./data in the worktree.
+            .env(
+                "LEAP_DATABASE_URL",
+                std::env::temp_dir().join(format!(
+                    "leap-graphql-test-{}-{}/reviews.db",
+                    std::process::id(),
+                    line!()
+                )),
+            )
             .args(["serve", "--listen", "127.0.0.1:0"])
             // Warnings and errors only: the access lines would bury the script's own report.
             .env("LEAP_LOG", "warn")

@@ -233,6 +233,15 @@ fn sighup_reloads_the_binary() {
     let dir = seed_copy();
     let mut child = Child(
         Command::new(env!("CARGO_BIN_EXE_leap-graphql"))
+            // A review database of its own, not ./data in the worktree.
+            .env(
+                "LEAP_DATABASE_URL",
+                std::env::temp_dir().join(format!(
+                    "leap-graphql-test-{}-{}/reviews.db",
+                    std::process::id(),
+                    line!()
+                )),
+            )
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .args(["--watch-interval-ms", "0", "--seed"])
             .arg(dir.path())
