@@ -165,9 +165,36 @@ fn write_value<'s>(cx: &Cx<'s>, value: Val<'s>, sub: &Sub, out: &mut Vec<u8>) ->
 }
 
 /// A JSON string, escaped exactly as serde_json escapes async-graphql's values.
+///
+/// serde_json looks each byte up in its escape table; callgrind put 17% of an uncached film
+/// page's instructions in its string writer. Nearly every string of a catalogue needs no escape at all, and
+/// telling so sixteen bytes at a time (a loop without early exit, which the compiler turns into
+/// vector instructions) lets such a string be copied whole; any other goes to serde_json, so
+/// the bytes written are the same. Uncached FilmPage, `bench/callgrind.sh FilmPage BINARY --
+/// --response-cache-entries 0`: 90,952 instructions per request with serde_json alone,
+/// 85,139 with this check first (-6.4%).
 fn write_str(s: &str, out: &mut Vec<u8>) {
-    // Writing to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    if needs_escape(s.as_bytes()) {
+        // Writing to a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// Whether serde_json would escape any byte of `bytes`: a control character, `"` or `\`.
+fn needs_escape(bytes: &[u8]) -> bool {
+    let escapes = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |any, &b| any | escapes(b)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| escapes(b))
 }
 
 /// Every object type of the schema with its fields, as the plan compiler reads them (for the
@@ -178,4 +205,38 @@ pub fn object_fields() -> Vec<(String, Vec<String>)> {
         .into_iter()
         .map(|(t, f)| (t.to_owned(), f.into_iter().map(str::to_owned).collect()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_str;
+
+    /// Every string is written as serde_json writes it: each single character below 0x80
+    /// (escaped or not), at every position of a string longer than one 16-byte chunk, and
+    /// text beyond ASCII.
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        let mut cases: Vec<String> = vec![
+            String::new(),
+            "夺冠 Leap".into(),
+            "Gong Li as Lang Ping — “the iron hammer”".into(),
+        ];
+        for c in (0u8..0x80).map(char::from) {
+            for at in [0, 1, 15, 16, 17, 31, 40] {
+                let mut s: String = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN".into();
+                s.insert(at, c);
+                cases.push(s);
+            }
+            cases.push(c.to_string());
+        }
+        for s in &cases {
+            let mut ours = Vec::new();
+            write_str(s, &mut ours);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(s).unwrap(),
+                "{s:?}"
+            );
+        }
+    }
 }
