@@ -181,6 +181,22 @@ impl Default for Connections {
     }
 }
 
+/// How the engine words its errors.
+#[derive(Clone, Debug)]
+pub struct Errors {
+    /// Whether errors suggest the near names of the schema ("Did you mean \"title\"?") for a
+    /// misspelt field, argument, type, enum value or input field. Default: on. Off where the
+    /// schema is not public (a server that runs trusted documents only), since the hints
+    /// would spell it out name by name. No flag of its own.
+    pub suggestions: bool,
+}
+
+impl Default for Errors {
+    fn default() -> Self {
+        Errors { suggestions: true }
+    }
+}
+
 /// The whole configuration of a running server.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -193,6 +209,7 @@ pub struct Config {
     pub http: Http,
     pub metrics: Metrics,
     pub connections: Connections,
+    pub errors: Errors,
 }
 
 impl Default for Config {
@@ -207,6 +224,7 @@ impl Default for Config {
             http: Http::default(),
             metrics: Metrics::default(),
             connections: Connections::default(),
+            errors: Errors::default(),
         }
     }
 }

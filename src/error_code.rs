@@ -35,9 +35,12 @@ pub enum ErrorCode {
     InternalServerError,
     /// async-graphql could not parse the document.
     GraphqlParseFailed,
-    /// The document parsed but did not validate, its variables did not coerce, or the
-    /// operation to run could not be chosen.
+    /// The document parsed but did not validate, or the operation to run could not be
+    /// chosen.
     GraphqlValidationFailed,
+    /// A variable was not provided, was null for a non-null type, or does not fit its
+    /// declared type (the spec's CoerceVariableValues): a request error, before execution.
+    VariableCoercionFailed,
     /// An automatic persisted query's hash that the server does not know (yet).
     PersistedQueryNotFound,
 
@@ -64,7 +67,7 @@ pub enum ErrorCode {
 pub enum HttpStatus {
     /// Always this status.
     Fixed(u16),
-    /// A document that does not parse or validate: 400 under
+    /// A document that does not parse or validate, or whose variables do not coerce: 400 under
     /// `application/graphql-response+json`, 200 under `application/json`, as the
     /// GraphQL-over-HTTP spec asks for legacy clients.
     ByMediaType,
@@ -88,6 +91,7 @@ impl ErrorCode {
             InternalServerError => "INTERNAL_SERVER_ERROR",
             GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            VariableCoercionFailed => "VARIABLE_COERCION_FAILED",
             PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             DocumentTooLarge => "DOCUMENT_TOO_LARGE",
             TooManyTokens => "TOO_MANY_TOKENS",
@@ -108,7 +112,10 @@ impl ErrorCode {
     pub const fn http_status(self) -> HttpStatus {
         use ErrorCode::*;
         HttpStatus::Fixed(match self {
-            GraphqlParseFailed | GraphqlValidationFailed | PersistedQueryNotFound => {
+            GraphqlParseFailed
+            | GraphqlValidationFailed
+            | VariableCoercionFailed
+            | PersistedQueryNotFound => {
                 return HttpStatus::ByMediaType;
             }
             BadRequest | BatchNotSupported | VariablesTooLarge => 400,

@@ -11,5 +11,6 @@ pub mod reload;
 pub mod schema;
 pub mod seed;
 pub mod store;
+pub mod suggest;
 pub mod synth;
 pub mod telemetry;

@@ -265,6 +265,7 @@ fn serve(args: ServeArgs) -> ExitCode {
                 .max_operation_names
                 .unwrap_or(defaults.metrics.max_operation_names),
         },
+        errors: defaults.errors.clone(),
     };
     let _logging = cli::init_logging(config.log_format);
     let store = match cli::load(&config.seed) {

@@ -12,16 +12,25 @@ use std::path::{Path, PathBuf};
 /// Each room and the rooms it may import; the order is the map's, from the bottom up.
 const ROOMS: &[(&str, &[&str])] = &[
     ("error_code", &[]),
+    ("suggest", &[]),
     ("store", &[]),
     ("seed", &["store"]),
     ("synth", &[]),
     ("guard", &["error_code"]),
     ("config", &["guard"]),
     ("schema", &["store", "error_code"]),
-    ("exec", &["store"]),
+    ("exec", &["store", "suggest"]),
     (
         "engine",
-        &["store", "exec", "schema", "guard", "config", "error_code"],
+        &[
+            "store",
+            "exec",
+            "schema",
+            "guard",
+            "config",
+            "error_code",
+            "suggest",
+        ],
     ),
     ("reload", &["engine", "seed", "config"]),
     ("telemetry", &["config", "store"]),

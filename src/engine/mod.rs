@@ -14,18 +14,23 @@
 //! in, and the status of a refusal from its [`ErrorCode`].
 //!
 //! Its files, each importing only those after it: this one (the entry point and the hit
-//! path); `run` (the miss path); `request` (the request handed in, and reading its
-//! parameters); `persisted`; `graph`; `outcome`; `observer`; `cache` (both caches).
+//! path); `run` (the miss path); `variables` (coercing them before execution, and the
+//! validation-only run); `messages` and `syntax` (the words of validation and parse errors);
+//! `request` (the request handed in, and reading its parameters); `persisted`; `graph`;
+//! `outcome`; `observer`; `cache` (both caches).
 //!
 //! [`ErrorCode`]: crate::error_code::ErrorCode
 
 pub mod cache;
 pub mod graph;
+mod messages;
 mod observer;
 mod outcome;
 pub mod persisted;
 mod request;
 mod run;
+mod syntax;
+mod variables;
 
 use std::sync::Arc;
 
@@ -65,8 +70,10 @@ impl Engine {
                     usize::from(config.http.compress_above_bytes),
                     compress,
                 ),
+                checker: crate::schema::build_with(variables::StopBeforeExecution),
                 permits: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
                 limits: config.limits.clone(),
+                suggestions: config.errors.suggestions,
             },
             persisted: PersistedQueries::new(config.caches.persisted_queries),
             graphs: Graphs::new(),

@@ -9,11 +9,15 @@ use axum::body::Bytes;
 use serde_json::{Map, Value, json};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::cache::Document;
 use super::cache::{Cached, Coding, DocumentCache, ResponseCache, Shape, etag};
 use super::graph::Graph;
+use super::messages;
 use super::observer::{CacheName, Observer};
-use super::outcome::{Answer, Refusal, error};
+use super::outcome::{Answer, Refusal, error, located};
 use super::request::{GraphqlRequest, Transport};
+use super::syntax;
+use super::variables;
 use crate::config::Limits;
 use crate::error_code::ErrorCode;
 use crate::guard;
@@ -32,9 +36,14 @@ pub(super) struct Executors {
     pub documents: DocumentCache,
     /// Clean answers of the current generation, served again as they are.
     pub responses: ResponseCache,
+    /// The schema that validates and stops (see `variables`): a document whose variables do
+    /// not coerce is validated on it first, as the spec orders the two.
+    pub checker: LeapSchema,
     /// Requests running at once; past them a request is shed.
     pub permits: Arc<Semaphore>,
     pub limits: Limits,
+    /// Whether errors suggest the schema's near names (`config::Errors::suggestions`).
+    pub suggestions: bool,
 }
 
 /// A request as the response cache knows it: its shape and its exact bytes.
@@ -130,6 +139,57 @@ impl Executors {
             }
         }
         observer.cache(CacheName::Document, document.is_some());
+        // Parsed here, once: async-graphql executes the parsed document it is handed, and the
+        // parser's own verdict is what tells a parse error from a validation error (the guard
+        // is deliberately more lenient than the grammar, so its word cannot).
+        let parsed = match &document {
+            Some(_) => None,
+            None => match async_graphql::parser::parse_query(&request.query) {
+                Ok(doc) => Some(doc),
+                Err(e) => {
+                    let (message, locations) = syntax::message(&request.query, &e);
+                    let error = located(message, &locations, ErrorCode::GraphqlParseFailed);
+                    return rejected(ErrorCode::GraphqlParseFailed, vec![error]);
+                }
+            },
+        };
+        // The guard found a syntax error that async-graphql's parser does not: it reads a
+        // keyword run into a name (`queryX {`, `truex: 1`) as two tokens, where the spec
+        // reads one name. The guard is never stricter than the spec, so the document is not
+        // GraphQL; and the guard has not measured it, so it must not run.
+        if !measured {
+            let error = error(
+                "Syntax Error: the document does not follow the GraphQL grammar (a keyword \
+                 such as `query`, `fragment` or `true` may be run into the name after it).",
+                ErrorCode::GraphqlParseFailed,
+            );
+            return rejected(ErrorCode::GraphqlParseFailed, vec![error]);
+        }
+        let document = match (parsed, document) {
+            (Some(doc), _) => self.documents.insert(&request.query, doc),
+            (None, Some(d)) => d,
+            (None, None) => return Answer::Refused(internal()),
+        };
+        let operation_name = request.operation_name.clone();
+        // GET must be safe: caches and prefetchers replay it.
+        if transport == Transport::Get && is_mutation(&document.doc, operation_name.as_deref()) {
+            return Answer::Refused(Refusal::new(
+                ErrorCode::MethodNotAllowed,
+                "only queries may be sent with GET; send mutations with POST",
+            ));
+        }
+        // The spec's CoerceVariableValues, before anything executes: a variable that does not
+        // coerce is a request error that names it (once the document is known to validate).
+        if let Err(errors) = variables::coerce(
+            &document.doc,
+            operation_name.as_deref(),
+            &request.variables,
+            self.suggestions,
+        ) {
+            return self
+                .refuse_variables(&request, &graph, &document, errors)
+                .await;
+        }
         let variables = async_graphql::Variables::from_json(Value::Object(request.variables));
         let retry = Operation {
             query: request.query,
@@ -137,45 +197,7 @@ impl Executors {
             operation_name: request.operation_name,
         };
         let mut gql = retry.clone().request(graph.store.clone());
-        if let Some(d) = &document {
-            gql.set_parsed_query(d.doc.clone());
-        }
-        // Parsed here, once: async-graphql executes the parsed document it is handed, and the
-        // parser's own verdict is what tells a parse error from a validation error (the guard
-        // is deliberately more lenient than the grammar, so its word cannot).
-        let operation_name = gql.operation_name.clone();
-        let parsed = match gql.parsed_query() {
-            Err(e) => {
-                let error = error_object(&e, Some(ErrorCode::GraphqlParseFailed));
-                return rejected(ErrorCode::GraphqlParseFailed, vec![error]);
-            }
-            // The guard found a syntax error that async-graphql's parser does not: it reads a
-            // keyword run into a name (`queryX {`, `truex: 1`) as two tokens, where the spec
-            // reads one name. The guard is never stricter than the spec, so the document is
-            // not GraphQL; and the guard has not measured it, so it must not run.
-            Ok(_) if !measured => {
-                let error = error(
-                    "Syntax Error: the document does not follow the GraphQL grammar (a keyword \
-                     such as `query`, `fragment` or `true` may be run into the name after it)",
-                    ErrorCode::GraphqlParseFailed,
-                );
-                return rejected(ErrorCode::GraphqlParseFailed, vec![error]);
-            }
-            // GET must be safe: caches and prefetchers replay it.
-            Ok(doc)
-                if transport == Transport::Get && is_mutation(doc, operation_name.as_deref()) =>
-            {
-                return Answer::Refused(Refusal::new(
-                    ErrorCode::MethodNotAllowed,
-                    "only queries may be sent with GET; send mutations with POST",
-                ));
-            }
-            Ok(doc) => document.is_none().then(|| doc.clone()),
-        };
-        let document = match parsed {
-            Some(doc) => Some(self.documents.insert(&gql.query, doc)),
-            None => document,
-        };
+        gql.set_parsed_query(document.doc.clone());
         let run = async {
             let response = self.fast_schema.execute(gql).await;
             if response.errors.is_empty() {
@@ -183,7 +205,7 @@ impl Executors {
             }
             // Errors: run again with null propagation, for the shape the spec gives them.
             self.schema
-                .execute(retry.request(graph.store.clone()))
+                .execute(retry.clone().request(graph.store.clone()))
                 .await
         };
         let response = match tokio::time::timeout(self.limits.request_timeout, run).await {
@@ -197,16 +219,58 @@ impl Executors {
         };
         // The document validated (a request error is the only sign it did not), so it may
         // have a plan from now on.
-        if !is_request_error(&response)
-            && let Some(d) = &document
-        {
-            d.validated(operation_name.as_deref());
+        if !is_request_error(&response) {
+            document.validated(operation_name.as_deref());
         }
         if !response.errors.is_empty() {
-            return with_errors(response);
+            let cx = messages::Context {
+                doc: Some(&document.doc),
+                variables: &retry.variables,
+                suggestions: self.suggestions,
+            };
+            return with_errors(response, &cx);
         }
         let body = success_body(&response.data);
         self.keep(body, operation, &graph, key, transport)
+    }
+
+    /// Refuses a request whose variables do not coerce, with their errors; or with the
+    /// document's validation errors, which come first, unless it is known to validate.
+    async fn refuse_variables(
+        &self,
+        request: &GraphqlRequest,
+        graph: &Graph,
+        document: &Document,
+        errors: Vec<Value>,
+    ) -> Answer {
+        let operation_name = request.operation_name.as_deref();
+        if document.plan(operation_name).is_none() {
+            let mut check =
+                async_graphql::Request::new(request.query.as_str()).data(graph.store.clone());
+            check.operation_name = request.operation_name.clone();
+            check.set_parsed_query(document.doc.clone());
+            let run = self.checker.execute(check);
+            let response = match tokio::time::timeout(self.limits.request_timeout, run).await {
+                Ok(response) => response,
+                Err(_) => {
+                    return Answer::Refused(Refusal::new(
+                        ErrorCode::Timeout,
+                        "the request took too long",
+                    ));
+                }
+            };
+            if !response.errors.is_empty() {
+                let none = async_graphql::Variables::default();
+                let cx = messages::Context {
+                    doc: Some(&document.doc),
+                    variables: &none,
+                    suggestions: self.suggestions,
+                };
+                return with_errors(response, &cx);
+            }
+            document.validated(operation_name);
+        }
+        rejected(ErrorCode::VariableCoercionFailed, errors)
     }
 
     /// Keeps a clean answer, from either executor, for next time (it depends only on the
@@ -254,7 +318,13 @@ impl Executors {
         let read = std::cell::Cell::new(false);
         let variable = |name: &str| {
             read.set(true);
-            request.variables.get(name).and_then(Value::as_i64)
+            // Only a valid `Int`: anything else is refused when the variables are coerced,
+            // and counts as the default page size here.
+            request
+                .variables
+                .get(name)
+                .and_then(Value::as_i64)
+                .filter(|n| i32::try_from(*n).is_ok())
         };
         let stats = guard::check(
             &request.query,
@@ -327,14 +397,30 @@ fn rejected(code: ErrorCode, errors: Vec<Value>) -> Answer {
     Answer::Refused(Refusal { code, errors })
 }
 
-/// Turns async-graphql's response with errors into ours: a request error has no `data` and a
-/// code on every error; anything that executed has `data` and its errors.
-fn with_errors(response: async_graphql::Response) -> Answer {
+/// The refusal of a request that should never get one.
+fn internal() -> Refusal {
+    Refusal::new(ErrorCode::InternalServerError, "internal error")
+}
+
+/// Turns async-graphql's response with errors into ours: a request error has no `data`, a
+/// code on every error, its message in our words and each error once (async-graphql's
+/// validation walks a document twice, and some rules report on both walks); anything that
+/// executed has `data` and its errors.
+fn with_errors(response: async_graphql::Response, cx: &messages::Context<'_>) -> Answer {
     if is_request_error(&response) {
+        let mut seen = std::collections::HashSet::new();
         let errors = response
             .errors
             .iter()
-            .map(|e| error_object(e, Some(ErrorCode::GraphqlValidationFailed)))
+            .filter(|e| seen.insert((e.message.as_str(), e.locations.clone())))
+            .map(|e| {
+                let message = messages::reword(&e.message, &e.locations, cx);
+                let mut v = error_object(e, Some(ErrorCode::GraphqlValidationFailed));
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("message".into(), Value::String(message));
+                }
+                v
+            })
             .collect();
         return rejected(ErrorCode::GraphqlValidationFailed, errors);
     }

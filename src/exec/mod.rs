@@ -14,12 +14,14 @@
 //!
 //! Owns: compiling a validated document into a plan (`plan`, with the schema's types read from
 //! the committed SDL in `catalog`), reading arguments (`args`), resolving fields (`fid`,
-//! `fields`), and writing JSON. Imports: `store` (records, ids, the query layer) and
+//! `fields`), writing JSON, and coercing variables (`coerce`, which the engine runs for
+//! async-graphql too). Imports: `store` (records, ids, the query layer), `suggest`, and
 //! async-graphql's parser and values; never `schema`. A `QueryError` becomes a [`Bail`] in
 //! one place (below).
 
 mod args;
 mod catalog;
+pub mod coerce;
 mod fid;
 mod fields;
 mod plan;
@@ -28,6 +30,7 @@ mod warm;
 use async_graphql::Value as ConstValue;
 use serde_json::{Map, Value as Json};
 
+pub use catalog::{CATALOG, Catalog, base_name};
 pub use plan::{Plan, Unsupported};
 
 use crate::store::Store;
@@ -77,27 +80,16 @@ impl Plan {
         Ok(out)
     }
 
-    /// The operation's variables, in the order they are defined: as given, else the default,
-    /// else null when the type allows it; each must be valid for its type.
+    /// The operation's variables, coerced as the engine coerces them before async-graphql
+    /// runs (`coerce::variables`): a variable that does not coerce is a request error there,
+    /// so here it is a bail.
     fn coerce(&self, given: &Map<String, Json>) -> Result<Vec<ConstValue>, Bail> {
-        self.vars
-            .iter()
-            .map(|def| {
-                let value = match given.get(def.name.as_str()) {
-                    Some(json) => ConstValue::from_json(json.clone()).map_err(|_| Bail)?,
-                    None => match &def.default {
-                        Some(d) => d.clone(),
-                        None if def.ty.nullable => ConstValue::Null,
-                        None => return Err(Bail),
-                    },
-                };
-                if catalog::CATALOG.accepts(&def.ty, &value) {
-                    Ok(value)
-                } else {
-                    Err(Bail)
-                }
-            })
-            .collect()
+        let definitions = self.vars.iter().map(|v| coerce::Definition {
+            name: v.name.as_str(),
+            ty: &v.ty,
+            default: v.default.as_ref(),
+        });
+        coerce::variables(&catalog::CATALOG, definitions, given, false).map_err(|_| Bail)
     }
 }
 

@@ -47,6 +47,15 @@ pub fn build_without_null_propagation() -> LeapSchema {
         .finish()
 }
 
+/// The schema with one more extension: the engine's validation-only schema, whose extension
+/// ends each request before it executes.
+pub fn build_with(extension: impl async_graphql::extensions::ExtensionFactory) -> LeapSchema {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .extension(extension)
+        .disable_suggestions()
+        .finish()
+}
+
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     build().sdl()

@@ -13,6 +13,7 @@ use leap_graphql::reload::Reloader;
 use serde_json::{Value, json};
 
 pub mod plans;
+pub mod skip;
 
 pub struct TestServer {
     pub addr: SocketAddr,
