@@ -19,6 +19,7 @@
 //!
 //! [`ErrorCode`]: crate::error_code::ErrorCode
 
+pub mod bounds;
 pub mod cache;
 pub mod graph;
 mod observer;
