@@ -932,7 +932,9 @@ impl Decoder {
                 }
             }
         }
-        if sources.is_empty() && !facts.iter().any(|f| f.editorial.is_some()) {
+        // Sources named but not resolved have been reported (once) already.
+        let named = o.has("sources") || o.has("cite");
+        if sources.is_empty() && !named && !facts.iter().any(|f| f.editorial.is_some()) {
             p.add(&o.path, "the credit cites no source at all");
         }
         Some(Credit {
@@ -986,7 +988,9 @@ impl Decoder {
                 );
             }
         }
-        if sources.is_empty() && !facts.iter().any(|f| f.editorial.is_some()) {
+        // Sources named but not resolved have been reported (once) already.
+        let named = o.has("sources") || o.has("cite");
+        if sources.is_empty() && !named && !facts.iter().any(|f| f.editorial.is_some()) {
             p.add(&o.path, "the coaching cites no source at all");
         }
         Some(Coaching {
