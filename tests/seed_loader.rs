@@ -640,9 +640,11 @@ fn invalid_utf8_is_reported_not_replaced() {
     )];
     // Records are read one at a time, so Ada (before the bad byte) is known, and only the
     // references to Ben (whose record holds it) fail too.
-    expected.extend([
-        ("credits.json", "$[1].person", "\"ben-ito\" (people.json); 1 more reference"),
-    ]);
+    expected.extend([(
+        "credits.json",
+        "$[1].person",
+        "\"ben-ito\" (people.json); 1 more reference",
+    )]);
     check(&[("people.json", bytes.as_slice())], &expected);
 }
 
