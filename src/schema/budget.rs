@@ -58,7 +58,10 @@ impl Spending {
     }
 
     fn check_clock(&self, budget: &Budget) {
-        if self.until_clock.fetch_add(1, Ordering::Relaxed) % OBJECTS_PER_CLOCK == 0
+        if self
+            .until_clock
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(OBJECTS_PER_CLOCK)
             && Instant::now() >= budget.deadline
         {
             self.over.store(LATE, Ordering::Relaxed);
