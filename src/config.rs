@@ -27,6 +27,9 @@ pub struct Limits {
     pub max_variables_bytes: usize,
     /// How long one request may run before it is answered with a timeout error.
     pub request_timeout: Duration,
+    /// The largest answer, in bytes of JSON: a larger one is refused whole with
+    /// `RESPONSE_TOO_LARGE`, never cut short. Default: 4 MiB.
+    pub max_response_bytes: usize,
     /// How many GraphQL requests may run at once; more are shed with 503 and Retry-After.
     pub max_concurrent_requests: usize,
     /// The document limits: size, tokens, depth, aliases, cost, ... (see `guard::DocumentLimits`).
@@ -40,6 +43,7 @@ impl Default for Limits {
             max_query_string_bytes: 16 * 1024,
             max_variables_bytes: 16 * 1024,
             request_timeout: Duration::from_secs(5),
+            max_response_bytes: 4 * 1024 * 1024,
             max_concurrent_requests: 256,
             document: DocumentLimits::default(),
         }

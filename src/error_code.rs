@@ -31,6 +31,8 @@ pub enum ErrorCode {
     Overloaded,
     /// Execution ran over `Limits::request_timeout`.
     Timeout,
+    /// The answer would be larger than `Limits::max_response_bytes`; none of it is sent.
+    ResponseTooLarge,
     /// A panic; the message says nothing more.
     InternalServerError,
     /// async-graphql could not parse the document.
@@ -88,6 +90,7 @@ impl ErrorCode {
             UriTooLong => "URI_TOO_LONG",
             Overloaded => "OVERLOADED",
             Timeout => "TIMEOUT",
+            ResponseTooLarge => "RESPONSE_TOO_LARGE",
             InternalServerError => "INTERNAL_SERVER_ERROR",
             GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
@@ -136,7 +139,9 @@ impl ErrorCode {
             | TooManyFields
             | TooCostly
             | IntrospectionTooDeep
-            | FragmentCycle => 400,
+            | FragmentCycle
+            // The request asked for more than an answer may hold: the client must page.
+            | ResponseTooLarge => 400,
             // A field's error: the request executed, and its answer (with `data`) is a 200.
             BadUserInput => 200,
         })

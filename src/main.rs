@@ -64,6 +64,10 @@ struct ServeArgs {
     /// How long one request may run, in milliseconds [default: 5000].
     #[arg(long, env = "LEAP_REQUEST_TIMEOUT_MS", value_parser = clap::value_parser!(u64).range(1..))]
     request_timeout_ms: Option<u64>,
+    /// The largest answer in bytes; a larger one is refused whole with RESPONSE_TOO_LARGE
+    /// [default: 4194304].
+    #[arg(long, env = "LEAP_MAX_RESPONSE_BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    max_response_bytes: Option<u64>,
     /// How many GraphQL requests may run at once; more are answered 503 [default: 256].
     #[arg(long, env = "LEAP_MAX_CONCURRENT_REQUESTS", value_parser = clap::value_parser!(u64).range(1..))]
     max_concurrent_requests: Option<u64>,
@@ -112,6 +116,9 @@ impl ServeArgs {
         }
         if let Some(ms) = self.request_timeout_ms {
             limits.request_timeout = Duration::from_millis(ms);
+        }
+        if let Some(n) = self.max_response_bytes {
+            limits.max_response_bytes = size(n);
         }
         if let Some(n) = self.max_concurrent_requests {
             limits.max_concurrent_requests = size(n);

@@ -89,8 +89,12 @@ fn check_reports_every_problem_and_fails() {
         ),
         "{text}"
     );
+    // No sources.json at all: said as such, once, rather than as a missing source.
     assert!(
-        text.contains("films.json: $[0].sources[0]: no source has the slug \"nope\""),
+        text.contains(
+            "sources.json: $: the file is missing, but other files refer to 1 source in it \
+             (1 reference, the first: films.json $[0].sources[0] names \"nope\")"
+        ),
         "{text}"
     );
     assert!(text.contains("tracks.json: $: invalid JSON"), "{text}");

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use async_graphql::parser::types::ExecutableDocument;
@@ -317,10 +318,12 @@ pub struct Document {
 }
 
 /// The guard's verdict on a document that passed it without reading a variable, for one
-/// operation name: whether it measured the document (see `guard::Stats::parsed`).
+/// operation name: whether it measured the document (see `guard::Stats::parsed`), and the
+/// graph generation it holds for (the cost counts lists by their size on that graph).
 struct KeptVerdict {
     operation_name: Option<Box<str>>,
     measured: bool,
+    generation: AtomicU64,
 }
 
 /// The plan of one operation of a document, or why it has none.
@@ -332,18 +335,24 @@ struct Planned {
 impl Document {
     /// Whether the guard has passed this document for `operation_name` on its own, and if
     /// so whether it measured it.
-    pub fn guard_passed(&self, operation_name: Option<&str>) -> Option<bool> {
+    pub fn guard_passed(&self, operation_name: Option<&str>, generation: u64) -> Option<bool> {
         let g = self.guard.get()?;
-        (g.operation_name.as_deref() == operation_name).then_some(g.measured)
+        (g.operation_name.as_deref() == operation_name
+            && g.generation.load(Ordering::Relaxed) == generation)
+            .then_some(g.measured)
     }
 
     /// Records that the guard passed the document for `operation_name` without reading any
-    /// variable, so that its verdict holds for every request with it.
-    pub fn passed_guard(&self, operation_name: Option<&str>, measured: bool) {
-        self.guard.get_or_init(|| KeptVerdict {
+    /// variable, so that its verdict holds for every request with it on graph `generation`.
+    pub fn passed_guard(&self, operation_name: Option<&str>, measured: bool, generation: u64) {
+        let g = self.guard.get_or_init(|| KeptVerdict {
             operation_name: operation_name.map(Box::from),
             measured,
+            generation: AtomicU64::new(generation),
         });
+        if g.operation_name.as_deref() == operation_name {
+            g.generation.store(generation, Ordering::Relaxed);
+        }
     }
 
     /// The plan for `operation_name`, if the document has been validated and has one.

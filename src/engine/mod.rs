@@ -21,6 +21,7 @@
 //!
 //! [`ErrorCode`]: crate::error_code::ErrorCode
 
+pub mod bounds;
 pub mod cache;
 pub mod graph;
 mod messages;

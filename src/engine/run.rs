@@ -3,6 +3,7 @@
 //! async-graphql under the timeout, and keep a clean answer for next time.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use axum::body::Bytes;
@@ -20,8 +21,10 @@ use super::syntax;
 use super::variables;
 use crate::config::Limits;
 use crate::error_code::ErrorCode;
+use crate::exec::Stop;
 use crate::guard;
-use crate::schema::LeapSchema;
+use crate::schema::{LeapSchema, budget};
+use crate::store::query::Budget;
 
 /// What runs a request that missed the response cache, and that cache (which keeps its
 /// clean answer).
@@ -80,10 +83,11 @@ struct Operation {
 }
 
 impl Operation {
-    fn request(self, store: Arc<crate::store::Store>) -> async_graphql::Request {
+    fn request(self, store: Arc<crate::store::Store>, budget: Budget) -> async_graphql::Request {
         let request = async_graphql::Request::new(self.query)
             .variables(self.variables)
-            .data(store);
+            .data(store)
+            .data(budget);
         match self.operation_name {
             Some(name) => request.operation_name(name),
             None => request,
@@ -105,21 +109,27 @@ impl Executors {
             Ok(p) => p,
             Err(e) => return Answer::Refused(e),
         };
+        // What the answer may take, checked by both executors as they write it.
+        let budget = Budget {
+            max_bytes: self.limits.max_response_bytes,
+            deadline: Instant::now() + self.limits.request_timeout,
+        };
         let document = self.documents.get(&request.query);
         let operation_name = request.operation_name.as_deref();
         // A document the guard has passed on its own (no limit read a variable) passes again.
+        // The verdict is the graph's: the cost counts its lists by their largest size on it.
         let passed = document
             .as_ref()
-            .and_then(|d| d.guard_passed(operation_name));
+            .and_then(|d| d.guard_passed(operation_name, graph.generation));
         let (measured, by_document) = match passed {
             Some(measured) => (measured, true),
-            None => match self.check_document(&request) {
+            None => match self.check_document(&request, &graph.bounds) {
                 Ok(verdict) => (verdict.stats.parsed, !verdict.read_variables),
                 Err(e) => return Answer::Refused(e),
             },
         };
         if by_document && let Some(d) = &document {
-            d.passed_guard(operation_name, measured);
+            d.passed_guard(operation_name, measured, graph.generation);
         }
         // The fast path: a document async-graphql has validated before has a plan, which
         // writes the answer straight from the store. It answers only requests that succeed;
@@ -128,14 +138,16 @@ impl Executors {
             .as_ref()
             .and_then(|d| d.plan(request.operation_name.as_deref()))
         {
-            match plan.execute(&graph.store, &request.variables) {
+            match plan.execute(&graph.store, &request.variables, budget) {
                 Ok(mut body) => {
                     observer.cache(CacheName::Plan, true);
                     // Kept in the response cache: no spare capacity.
                     body.shrink_to_fit();
                     return self.keep(Bytes::from(body), operation, &graph, key, transport);
                 }
-                Err(crate::exec::Bail) => observer.cache(CacheName::Plan, false),
+                Err(Stop::Bail) => observer.cache(CacheName::Plan, false),
+                Err(Stop::TooLarge) => return too_large(self.limits.max_response_bytes),
+                Err(Stop::Late) => return timed_out(),
             }
         }
         observer.cache(CacheName::Document, document.is_some());
@@ -196,41 +208,51 @@ impl Executors {
             variables,
             operation_name: request.operation_name,
         };
-        let mut gql = retry.clone().request(graph.store.clone());
+        let mut gql = retry.clone().request(graph.store.clone(), budget);
         gql.set_parsed_query(document.doc.clone());
         let run = async {
             let response = self.fast_schema.execute(gql).await;
-            if response.errors.is_empty() {
+            // Without errors, or out of budget (which running again would not change).
+            if response.errors.is_empty() || budget::stopped(&response).is_some() {
                 return response;
             }
             // Errors: run again with null propagation, for the shape the spec gives them.
             self.schema
-                .execute(retry.clone().request(graph.store.clone()))
+                .execute(retry.clone().request(graph.store.clone(), budget))
                 .await
         };
+        // The timer stops a request that waits; one that works without waiting is stopped
+        // by the budget's deadline, field by field.
         let response = match tokio::time::timeout(self.limits.request_timeout, run).await {
             Ok(response) => response,
-            Err(_) => {
-                return Answer::Refused(Refusal::new(
-                    ErrorCode::Timeout,
-                    "the request took too long",
-                ));
-            }
+            Err(_) => return timed_out(),
         };
+        if let Some(code) = budget::stopped(&response) {
+            // It ran out of budget while executing, so it validated: it may have a plan,
+            // which keeps the same budget.
+            document.validated(operation_name.as_deref());
+            return match code {
+                ErrorCode::ResponseTooLarge => too_large(self.limits.max_response_bytes),
+                _ => timed_out(),
+            };
+        }
         // The document validated (a request error is the only sign it did not), so it may
         // have a plan from now on.
         if !is_request_error(&response) {
             document.validated(operation_name.as_deref());
         }
+        let max = self.limits.max_response_bytes;
         if !response.errors.is_empty() {
             let cx = messages::Context {
                 doc: Some(&document.doc),
                 variables: &retry.variables,
                 suggestions: self.suggestions,
             };
-            return with_errors(response, &cx);
+            return with_errors(response, &cx, max);
         }
-        let body = success_body(&response.data);
+        let Some(body) = success_body(&response.data, max) else {
+            return too_large(max);
+        };
         self.keep(body, operation, &graph, key, transport)
     }
 
@@ -266,7 +288,7 @@ impl Executors {
                     variables: &none,
                     suggestions: self.suggestions,
                 };
-                return with_errors(response, &cx);
+                return with_errors(response, &cx, self.limits.max_response_bytes);
             }
             document.validated(operation_name);
         }
@@ -314,7 +336,11 @@ impl Executors {
     /// Runs the linear-time guard, before async-graphql parses or validates anything (its own
     /// validation can be made to take seconds first). `Stats::parsed` says whether the guard
     /// measured the document; one it could not parse carries only its document-level counts.
-    fn check_document(&self, request: &GraphqlRequest) -> Result<GuardVerdict, Refusal> {
+    fn check_document(
+        &self,
+        request: &GraphqlRequest,
+        bounds: &guard::Bounds,
+    ) -> Result<GuardVerdict, Refusal> {
         let read = std::cell::Cell::new(false);
         let variable = |name: &str| {
             read.set(true);
@@ -326,11 +352,12 @@ impl Executors {
                 .and_then(Value::as_i64)
                 .filter(|n| i32::try_from(*n).is_ok())
         };
-        let stats = guard::check(
+        let stats = guard::check_with(
             &request.query,
             request.operation_name.as_deref(),
             &variable,
             &self.limits.document,
+            bounds,
         )
         .map_err(|r| Refusal::new(r.code, r.message))?;
         Ok(GuardVerdict {
@@ -341,18 +368,66 @@ impl Executors {
 }
 
 /// `{"data": …}`, serialised straight from async-graphql's value (no detour through a
-/// serde_json tree).
-fn success_body(data: &async_graphql::Value) -> Bytes {
-    let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(b"{\"data\":");
-    if serde_json::to_writer(&mut out, data).is_err() {
-        out.truncate(8);
-        out.extend_from_slice(b"null");
+/// serde_json tree); `None` once it grows past `max` bytes, where writing stops.
+fn success_body(data: &async_graphql::Value, max: usize) -> Option<Bytes> {
+    let mut out = Capped {
+        out: Vec::with_capacity(512),
+        max,
+    };
+    out.out.extend_from_slice(b"{\"data\":");
+    if let Err(e) = serde_json::to_writer(&mut out, data) {
+        if e.is_io() {
+            return None;
+        }
+        out.out.truncate(8);
+        out.out.extend_from_slice(b"null");
     }
-    out.push(b'}');
+    out.out.push(b'}');
+    let mut out = out.out;
+    if out.len() > max {
+        return None;
+    }
     // Kept in the response cache: no spare capacity.
     out.shrink_to_fit();
-    Bytes::from(out)
+    Some(Bytes::from(out))
+}
+
+/// A buffer that refuses to grow past `max` bytes: the answer is checked as it is written,
+/// so an answer over the cap is never held whole.
+struct Capped {
+    out: Vec<u8>,
+    max: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.out.len() + buf.len() > self.max {
+            return Err(std::io::Error::other("over the byte cap"));
+        }
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The refusal of an answer over the byte cap: no `data`, only the error.
+fn too_large(max: usize) -> Answer {
+    Answer::Refused(Refusal::new(
+        ErrorCode::ResponseTooLarge,
+        format!(
+            "the answer would be larger than {max} bytes; select fewer fields or page the \
+             lists with their connections (first/after)"
+        ),
+    ))
+}
+
+fn timed_out() -> Answer {
+    Answer::Refused(Refusal::new(
+        ErrorCode::Timeout,
+        "the request took too long",
+    ))
 }
 
 /// Whether the operation that would run is a mutation or subscription (GET allows queries
@@ -406,7 +481,11 @@ fn internal() -> Refusal {
 /// code on every error, its message in our words and each error once (async-graphql's
 /// validation walks a document twice, and some rules report on both walks); anything that
 /// executed has `data` and its errors.
-fn with_errors(response: async_graphql::Response, cx: &messages::Context<'_>) -> Answer {
+fn with_errors(
+    response: async_graphql::Response,
+    cx: &messages::Context<'_>,
+    max: usize,
+) -> Answer {
     if is_request_error(&response) {
         let mut seen = std::collections::HashSet::new();
         let errors = response
@@ -435,5 +514,9 @@ fn with_errors(response: async_graphql::Response, cx: &messages::Context<'_>) ->
         .map(|e| error_object(e, None))
         .collect();
     body.insert("errors".into(), Value::Array(errors));
-    Answer::WithErrors(Bytes::from(Value::Object(body).to_string()))
+    let body = Value::Object(body).to_string();
+    if body.len() > max {
+        return too_large(max);
+    }
+    Answer::WithErrors(Bytes::from(body))
 }

@@ -176,6 +176,22 @@ impl Catalog {
         }
     }
 
+    /// Every field of every object and interface: the type it is on, its name, its type,
+    /// and whether it pages (takes `first`).
+    pub fn output_fields(&self) -> Vec<(&str, &str, &Type, bool)> {
+        let mut out = Vec::new();
+        for (name, t) in &self.types {
+            if let Named::Object { fields, .. } | Named::Interface { fields, .. } = t {
+                for (field, ty) in fields {
+                    let paged = self.argument(name, field, "first").is_some();
+                    out.push((&**name, &**field, ty, paged));
+                }
+            }
+        }
+        out.sort_unstable_by_key(|(on, field, _, _)| (*on, *field));
+        out
+    }
+
     /// Every object type, with its fields (for the coverage test).
     pub fn object_fields(&self) -> Vec<(&str, Vec<&str>)> {
         let mut out: Vec<(&str, Vec<&str>)> = self

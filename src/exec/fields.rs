@@ -273,6 +273,16 @@ fn paged<'s>(
     page(kind, paginate(cx.store, list, order, false, &args))
 }
 
+/// A list of one kind of entity in its label order (albums by title, sources by title).
+fn paged_label<'s>(cx: &Cx<'s>, f: &Field, kind: Kind, list: &[Idx]) -> FieldResult<'s> {
+    paged(cx, f, ConnKind::Of(kind), list, Order::Label(kind))
+}
+
+/// A list of matches in date order.
+fn paged_by_date<'s>(cx: &Cx<'s>, f: &Field, list: &[Idx]) -> FieldResult<'s> {
+    paged(cx, f, ConnKind::Of(Kind::Match), list, Order::MatchDate)
+}
+
 fn performer(p: Performer) -> Val<'static> {
     Val::Obj(Obj::Node(Store::performer_node(p)))
 }
@@ -405,8 +415,8 @@ fn node<'s>(s: &'s Store, n: NodeRef, cx: &Cx<'s>, f: &Field) -> FieldResult<'s>
         Kind::Match => match_(s, &s.matches()[i], f.fid),
         Kind::Album => album(cx, &s.albums()[i], f),
         Kind::Track => track(&s.tracks()[i], f.fid),
-        Kind::Company => company(&s.companies()[i], f.fid),
-        Kind::Competition => competition(&s.competitions()[i], f.fid),
+        Kind::Company => company(cx, &s.companies()[i], f),
+        Kind::Competition => competition(cx, &s.competitions()[i], f),
         Kind::Source => source(cx, &s.sources()[i], f),
         // A kind added to the table without a fast path here bails, and async-graphql
         // answers for it: adding a kind needs no change in the plan executor.
@@ -443,15 +453,7 @@ fn film<'s>(cx: &Cx<'s>, r: &'s model::Film, f: &Field) -> FieldResult<'s> {
         Fid::Cast => return paged(cx, f, ConnKind::Cast, &r.cast, Order::Cast),
         Fid::Soundtrack => one(Kind::Album, r.albums.first().copied()),
         Fid::Albums => nodes(Kind::Album, &r.albums),
-        Fid::Matches => {
-            return paged(
-                cx,
-                f,
-                ConnKind::Of(Kind::Match),
-                &r.matches,
-                Order::MatchDate,
-            );
-        }
+        Fid::Matches => return paged_by_date(cx, f, &r.matches),
         _ => return Err(Bail),
     })
 }
@@ -472,6 +474,9 @@ fn person<'s>(cx: &Cx<'s>, r: &'s model::Person, f: &Field) -> FieldResult<'s> {
         ),
         Fid::Commentated => nodes(Kind::Match, &r.commentated),
         Fid::Authored => nodes(Kind::Source, &r.authored),
+        Fid::AlbumsConnection => return paged_label(cx, f, Kind::Album, &r.albums),
+        Fid::CommentatedConnection => return paged_by_date(cx, f, &r.commentated),
+        Fid::AuthoredConnection => return paged_label(cx, f, Kind::Source, &r.authored),
         _ => return Err(Bail),
     })
 }
@@ -488,15 +493,7 @@ fn team<'s>(cx: &Cx<'s>, r: &'s model::Team, f: &Field) -> FieldResult<'s> {
                 .map(|c| Val::Obj(Obj::Coaching(*c)))
                 .collect(),
         ),
-        Fid::Matches => {
-            return paged(
-                cx,
-                f,
-                ConnKind::Of(Kind::Match),
-                &r.matches,
-                Order::MatchDate,
-            );
-        }
+        Fid::Matches => return paged_by_date(cx, f, &r.matches),
         Fid::Films => Val::List(
             r.credits
                 .iter()
@@ -590,23 +587,28 @@ fn track(r: &model::Track, fid: Fid) -> FieldResult<'_> {
     })
 }
 
-fn company(r: &model::Company, fid: Fid) -> FieldResult<'_> {
-    Ok(match fid {
+fn company<'s>(cx: &Cx<'s>, r: &'s model::Company, f: &Field) -> FieldResult<'s> {
+    let films = |list: &[Idx]| paged(cx, f, ConnKind::Of(Kind::Film), list, Order::FilmYear);
+    Ok(match f.fid {
         Fid::Name => Val::Str(&r.name),
         Fid::Productions => nodes(Kind::Film, &r.produced),
         Fid::Streams => nodes(Kind::Film, &r.streams),
         Fid::Albums => nodes(Kind::Album, &r.labelled),
+        Fid::ProductionsConnection => return films(&r.produced),
+        Fid::StreamsConnection => return films(&r.streams),
+        Fid::AlbumsConnection => return paged_label(cx, f, Kind::Album, &r.labelled),
         _ => return Err(Bail),
     })
 }
 
-fn competition(r: &model::Competition, fid: Fid) -> FieldResult<'_> {
-    Ok(match fid {
+fn competition<'s>(cx: &Cx<'s>, r: &'s model::Competition, f: &Field) -> FieldResult<'s> {
+    Ok(match f.fid {
         Fid::Name => Val::Str(&r.name),
         Fid::Date => date(r.date),
         Fid::Year => opt_int(r.date.map(|d| d.year)),
         Fid::City => opt_str(&r.city),
         Fid::Matches => nodes(Kind::Match, &r.matches),
+        Fid::MatchesConnection => return paged_by_date(cx, f, &r.matches),
         _ => return Err(Bail),
     })
 }

@@ -34,13 +34,30 @@ pub use catalog::{CATALOG, Catalog, base_name};
 pub use plan::{Plan, Unsupported};
 
 use crate::store::Store;
-use crate::store::query::QueryError;
+use crate::store::query::{Budget, OBJECTS_PER_CLOCK, QueryError};
 use fields::{Obj, Val};
 use plan::{Field, Sub};
 
 /// The plan cannot answer this request; async-graphql will.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Bail;
+
+/// Why a plan stopped without an answer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The plan cannot answer this request; async-graphql will.
+    Bail,
+    /// The answer grew past the byte cap; no part of it may be sent.
+    TooLarge,
+    /// The request's deadline passed while the answer was being written.
+    Late,
+}
+
+impl From<Bail> for Stop {
+    fn from(_: Bail) -> Stop {
+        Stop::Bail
+    }
+}
 
 /// A request the query layer refuses is answered by async-graphql, with its error: the one
 /// place the plan executor meets a `QueryError`.
@@ -50,11 +67,14 @@ impl From<QueryError> for Bail {
     }
 }
 
-/// One execution: the graph and the coerced variables.
+/// One execution: the graph, the coerced variables and the answer's budget.
 pub struct Cx<'s> {
     store: &'s Store,
     plan: &'s Plan,
     vars: Vec<ConstValue>,
+    budget: Budget,
+    /// Objects left to write before the clock is read again.
+    until_clock: std::cell::Cell<u32>,
 }
 
 impl<'s> Cx<'s> {
@@ -65,18 +85,30 @@ impl<'s> Cx<'s> {
 }
 
 impl Plan {
-    /// Runs the plan and returns the whole response body, `{"data":…}`.
-    pub fn execute(&self, store: &Store, variables: &Map<String, Json>) -> Result<Vec<u8>, Bail> {
+    /// Runs the plan and returns the whole response body, `{"data":…}`, or stops: to bail,
+    /// or because the answer outgrew `budget`.
+    pub fn execute(
+        &self,
+        store: &Store,
+        variables: &Map<String, Json>,
+        budget: Budget,
+    ) -> Result<Vec<u8>, Stop> {
         let vars = self.coerce(variables)?;
         let cx = Cx {
             store,
             plan: self,
             vars,
+            budget,
+            until_clock: std::cell::Cell::new(OBJECTS_PER_CLOCK),
         };
         let mut out = Vec::with_capacity(1024);
         out.extend_from_slice(b"{\"data\":");
         write_fields(&cx, &Obj::Query, &self.root, &mut out)?;
         out.push(b'}');
+        // The last object may have taken the answer over the cap.
+        if out.len() > budget.max_bytes {
+            return Err(Stop::TooLarge);
+        }
         Ok(out)
     }
 
@@ -93,13 +125,33 @@ impl Plan {
     }
 }
 
+/// Stops the answer once it is over the byte cap, or (every [`OBJECTS_PER_CLOCK`] objects)
+/// past the deadline. Called before each object is written.
+#[inline]
+fn check_budget(cx: &Cx<'_>, out: &[u8]) -> Result<(), Stop> {
+    if out.len() > cx.budget.max_bytes {
+        return Err(Stop::TooLarge);
+    }
+    let left = cx.until_clock.get();
+    if left > 0 {
+        cx.until_clock.set(left - 1);
+        return Ok(());
+    }
+    cx.until_clock.set(OBJECTS_PER_CLOCK);
+    if std::time::Instant::now() >= cx.budget.deadline {
+        return Err(Stop::Late);
+    }
+    Ok(())
+}
+
 /// Writes an object: its fields in the plan's order.
 fn write_fields<'s>(
     cx: &Cx<'s>,
     obj: &Obj<'s>,
     fields: &[Field],
     out: &mut Vec<u8>,
-) -> Result<(), Bail> {
+) -> Result<(), Stop> {
+    check_budget(cx, out)?;
     // async-graphql answers an object with no field selected with null, even where the
     // schema says it is non-null (and `data` itself when the root selects nothing).
     if fields.is_empty() {
@@ -126,7 +178,7 @@ fn write_fields<'s>(
     Ok(())
 }
 
-fn write_value<'s>(cx: &Cx<'s>, value: Val<'s>, sub: &Sub, out: &mut Vec<u8>) -> Result<(), Bail> {
+fn write_value<'s>(cx: &Cx<'s>, value: Val<'s>, sub: &Sub, out: &mut Vec<u8>) -> Result<(), Stop> {
     match value {
         Val::Null => out.extend_from_slice(b"null"),
         Val::Bool(true) => out.extend_from_slice(b"true"),
@@ -187,6 +239,35 @@ fn needs_escape(bytes: &[u8]) -> bool {
         }
     }
     chunks.remainder().iter().any(|&b| escapes(b))
+}
+
+/// One field of the schema's output types, as the guard's bounds table needs it.
+#[derive(Clone, Debug)]
+pub struct FieldShape {
+    /// The object or interface it is on.
+    pub on: String,
+    pub field: String,
+    /// The named type of its value (`Match` for `[Match!]!`).
+    pub returns: String,
+    /// Whether its value is a list.
+    pub list: bool,
+    /// Whether it pages (a connection, with `first`/`last`).
+    pub paged: bool,
+}
+
+/// Every field of every object and interface of the schema, read from the committed SDL.
+pub fn field_shapes() -> Vec<FieldShape> {
+    catalog::CATALOG
+        .output_fields()
+        .into_iter()
+        .map(|(on, field, ty, paged)| FieldShape {
+            on: on.to_owned(),
+            field: field.to_owned(),
+            returns: catalog::base_name(ty).to_owned(),
+            list: matches!(ty.base, async_graphql::parser::types::BaseType::List(_)),
+            paged,
+        })
+        .collect()
 }
 
 /// Every object type of the schema with its fields, as the plan compiler reads them (for the

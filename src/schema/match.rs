@@ -3,7 +3,7 @@
 use async_graphql::{ID, Object, Result};
 
 use super::competition::Competition;
-use super::connection::{OrBadInput, connection};
+use super::connection::connection;
 use super::film::Film;
 use super::node::entity;
 use super::person::Person;
@@ -13,7 +13,7 @@ use super::team::Team;
 use super::track::Track;
 use crate::store::model::{self, Kind};
 use crate::store::orders::Order;
-use crate::store::query::{PageArgs, paginate};
+use crate::store::query::PageArgs;
 
 entity!(Match, matches, model::Match, Kind::Match);
 
@@ -124,13 +124,13 @@ connection!(
 );
 
 impl<'a> MatchConnection<'a> {
-    /// A page of `matches` in date order: what a film's and a team's `matches` list.
+    /// A page of `matches` in date order: what a film's, a team's, a competition's and a
+    /// commentator's matches list.
     pub(crate) fn by_date(
         store: &'a crate::store::Store,
         matches: &'a [crate::store::model::Idx],
         args: &PageArgs,
     ) -> Result<MatchConnection<'a>> {
-        let page = paginate(store, matches, Order::MatchDate, false, args).or_bad_input()?;
-        Ok(MatchConnection(page))
+        MatchConnection::page(store, matches, Order::MatchDate, args)
     }
 }

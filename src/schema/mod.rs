@@ -1,11 +1,12 @@
 //! The GraphQL layer: thin types that borrow the store's records, one module per type.
 //!
 //! Owns: the async-graphql schema (types, root fields, interfaces, connections), the null
-//! propagation extension, and the one place where the query layer's errors become GraphQL
+//! propagation extension, the answer's budget (`budget`), and the one place where the query layer's errors become GraphQL
 //! errors (`connection::OrBadInput`). Imports: `store` (records, ids, the query layer) only;
 //! never `exec`, which answers the same requests without it.
 
 mod album;
+pub mod budget;
 mod coaching;
 mod company;
 mod competition;
@@ -34,6 +35,7 @@ pub type LeapSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 /// that was current when it started, so a reload never changes a graph under a request.
 pub fn build() -> LeapSchema {
     Schema::build(Query, EmptyMutation, EmptySubscription)
+        .extension(budget::KeepBudget)
         .extension(nulls::NullPropagation)
         .disable_suggestions()
         .finish()
@@ -43,6 +45,7 @@ pub fn build() -> LeapSchema {
 /// a quarter cheaper (the extension hooks every field). See `http::Shared::fast_schema`.
 pub fn build_without_null_propagation() -> LeapSchema {
     Schema::build(Query, EmptyMutation, EmptySubscription)
+        .extension(budget::KeepBudget)
         .disable_suggestions()
         .finish()
 }

@@ -2,6 +2,7 @@
 //! recording the provenance of every fact. Files are read in dependency order, so that a
 //! reference always points into a table that is already complete.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -52,6 +53,8 @@ pub struct Decoder {
     /// Albums with a track that was refused: a gap in their numbering is that track's, and
     /// has already been reported as what is really wrong with it.
     pub refused_tracks: BTreeSet<Idx>,
+    /// References that named nothing, reported once each after every file is read.
+    dangling: RefCell<super::dangling::Dangling>,
 }
 
 /// The fields of each record that are facts and so need a source (or an editorial note).
@@ -129,6 +132,7 @@ impl Decoder {
             pending_authors: Vec::new(),
             positions: BTreeMap::new(),
             refused_tracks: BTreeSet::new(),
+            dangling: RefCell::default(),
         }
     }
 
@@ -150,6 +154,13 @@ impl Decoder {
                 if let Some(kind) = kind {
                     self.positions.entry(kind).or_default().push(i);
                 }
+            } else if let (Some(kind), Some(slug)) =
+                (kind, item.get("slug").and_then(Value::as_str))
+            {
+                // References to it will not resolve; they are summarised, not repeated.
+                self.dangling
+                    .get_mut()
+                    .refused(kind, slug, format!("$[{i}]"));
             }
         });
         if let Err(e) = streamed {
@@ -210,6 +221,8 @@ impl Decoder {
         self.file(files, "tracks.json", Some(Kind::Track), Self::track);
         self.file(files, "credits.json", None, Self::credit);
         self.file(files, "coaching.json", None, Self::coaching);
+        let present = |kind: Kind| files.contains_key(kind.seed_file());
+        self.dangling.take().report(present, &mut self.problems);
     }
 
     fn resolve_authors(&mut self) {
@@ -220,11 +233,10 @@ impl Decoder {
                         s.author = Some(person);
                     }
                 }
-                None => self.problems.push(super::Problem {
-                    file: "sources.json".into(),
-                    path,
-                    message: format!("no person has the slug \"{slug}\" (people.json)"),
-                }),
+                None => self
+                    .dangling
+                    .get_mut()
+                    .refer(Kind::Person, &slug, "sources.json", &path),
             }
         }
     }
@@ -233,8 +245,7 @@ impl Decoder {
     fn reference(&self, p: &mut Problems, kind: Kind, path: &str, slug: &str) -> Option<Idx> {
         let found = self.store.find(kind, slug);
         if found.is_none() {
-            let (noun, file) = (kind.noun(), kind.seed_file());
-            p.add(path, format!("no {noun} has the slug \"{slug}\" ({file})"));
+            self.dangling.borrow_mut().refer(kind, slug, p.file, path);
         }
         found
     }
@@ -325,13 +336,16 @@ impl Decoder {
         let mut union = record_sources.clone();
         for field in facts.iter().copied().filter(|f| o.has(f)) {
             let note = editorial.remove(field);
-            let sources = match cite.remove(field) {
+            let cited = cite.remove(field);
+            // A field whose `cite` did not resolve has been reported already.
+            let was_cited = cited.is_some();
+            let sources = match cited {
                 Some(list) => list,
                 None if note.is_some() => Vec::new(),
                 None => record_sources.clone(),
             };
             // A record whose `sources` did not resolve has been reported already.
-            if sources.is_empty() && note.is_none() && !o.has("sources") {
+            if sources.is_empty() && note.is_none() && !o.has("sources") && !was_cited {
                 p.add(
                     &o.at(field),
                     "this fact has no source: list the record's \"sources\", cite the field in \"cite\", or explain it in \"editorial\"",
@@ -426,7 +440,12 @@ impl Decoder {
         }
         sources.sort_unstable();
         sources.dedup();
-        if sources.is_empty() && !o.has("sources") && !facts.iter().any(|f| f.editorial.is_some()) {
+        // A record whose `cite` names only sources that did not resolve has been reported.
+        if sources.is_empty()
+            && !o.has("sources")
+            && !o.has("cite")
+            && !facts.iter().any(|f| f.editorial.is_some())
+        {
             p.add(&o.path, "the record cites no source at all");
         }
         Meta {
@@ -913,7 +932,9 @@ impl Decoder {
                 }
             }
         }
-        if sources.is_empty() && !facts.iter().any(|f| f.editorial.is_some()) {
+        // Sources named but not resolved have been reported (once) already.
+        let named = o.has("sources") || o.has("cite");
+        if sources.is_empty() && !named && !facts.iter().any(|f| f.editorial.is_some()) {
             p.add(&o.path, "the credit cites no source at all");
         }
         Some(Credit {
@@ -967,7 +988,9 @@ impl Decoder {
                 );
             }
         }
-        if sources.is_empty() && !facts.iter().any(|f| f.editorial.is_some()) {
+        // Sources named but not resolved have been reported (once) already.
+        let named = o.has("sources") || o.has("cite");
+        if sources.is_empty() && !named && !facts.iter().any(|f| f.editorial.is_some()) {
             p.add(&o.path, "the coaching cites no source at all");
         }
         Some(Coaching {

@@ -6,6 +6,7 @@
 //! here) and the loaders (`load_bundled`, `load_dir`, `load_files`). Imports: `store` only; it
 //! fills a `StoreBuilder` and hands out the finished `Store`.
 
+mod dangling;
 mod decode;
 mod reader;
 mod stream;
@@ -40,13 +41,65 @@ pub struct Report {
     pub problems: Vec<Problem>,
 }
 
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// How many problems of one kind a report lists before it only counts the rest.
+pub const LINES_PER_KIND: usize = 10;
+
+impl Problem {
+    /// What kind of problem this is: its file and its message with the particulars (quoted
+    /// text, numbers) left out, so that `no team has the slug "a"` and `… "b"` are one kind.
+    pub fn kind(&self) -> String {
+        let mut kind = format!("{}: ", self.file);
+        let mut quoted = false;
+        for c in self.message.chars() {
+            match c {
+                '"' => {
+                    quoted = !quoted;
+                    if quoted {
+                        kind.push_str("\"…\"");
+                    }
+                }
+                _ if quoted => {}
+                '0'..='9' => {
+                    if !kind.ends_with('#') {
+                        kind.push('#');
+                    }
+                }
+                c => kind.push(c),
+            }
+        }
+        kind
+    }
+}
+
+impl Report {
+    /// The report for people: every problem, but at most `per_kind` of each kind (see
+    /// [`Problem::kind`]), then a count of the rest of each kind, then the total.
+    pub fn summary(&self, per_kind: usize) -> String {
+        use std::fmt::Write;
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut out = String::new();
         for p in &self.problems {
-            writeln!(f, "{p}")?;
+            let count = seen.entry(p.kind()).or_default();
+            *count += 1;
+            if *count <= per_kind {
+                let _ = writeln!(out, "{p}");
+            }
+        }
+        for (kind, count) in &seen {
+            if *count > per_kind {
+                let rest = count - per_kind;
+                let _ = writeln!(out, "… and {rest} more like: {kind}");
+            }
         }
         let n = self.problems.len();
-        write!(f, "{n} problem{}", if n == 1 { "" } else { "s" })
+        let _ = write!(out, "{n} problem{}", if n == 1 { "" } else { "s" });
+        out
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary(LINES_PER_KIND))
     }
 }
 

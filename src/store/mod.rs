@@ -325,12 +325,32 @@ impl Store {
                 (
                     by(self, &p.credits, Order::PersonCredits),
                     by(self, &p.commentated, Order::MatchDate),
+                    by(self, &p.albums, Order::Label(Kind::Album)),
                 )
             })
             .collect();
-        for (person, (credits, commentated)) in self.tables.people.iter_mut().zip(people) {
+        for (person, (credits, commentated, albums)) in self.tables.people.iter_mut().zip(people) {
             person.credits = credits;
             person.commentated = commentated;
+            person.albums = albums;
+        }
+        let companies: Vec<_> = self
+            .companies()
+            .iter()
+            .map(|c| {
+                (
+                    by(self, &c.produced, Order::FilmYear),
+                    by(self, &c.streams, Order::FilmYear),
+                    by(self, &c.labelled, Order::Label(Kind::Album)),
+                )
+            })
+            .collect();
+        for (company, (produced, streams, labelled)) in
+            self.tables.companies.iter_mut().zip(companies)
+        {
+            company.produced = produced;
+            company.streams = streams;
+            company.labelled = labelled;
         }
         let teams: Vec<_> = self
             .teams()
@@ -483,6 +503,20 @@ impl Store {
             if let Some(a) = s.author {
                 self.tables.people[a as usize].authored.push(i as Idx);
             }
+        }
+        // By title, the order `Person.authoredConnection` pages through.
+        let order = Order::Label(Kind::Source);
+        let authored: Vec<Vec<Idx>> = self
+            .people()
+            .iter()
+            .map(|p| {
+                let mut list = p.authored.clone();
+                list.sort_by_cached_key(|i| order.key(self, *i));
+                list
+            })
+            .collect();
+        for (person, list) in self.tables.people.iter_mut().zip(authored) {
+            person.authored = list;
         }
     }
 }
