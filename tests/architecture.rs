@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 /// Each room and the rooms it may import; the order is the map's, from the bottom up.
 const ROOMS: &[(&str, &[&str])] = &[
     ("error_code", &[]),
+    ("keyed", &[]),
     ("store", &[]),
     ("seed", &["store"]),
     ("synth", &[]),
@@ -21,10 +22,18 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("exec", &["store"]),
     (
         "engine",
-        &["store", "exec", "schema", "guard", "config", "error_code"],
+        &[
+            "store",
+            "exec",
+            "schema",
+            "guard",
+            "config",
+            "error_code",
+            "keyed",
+        ],
     ),
     ("reload", &["engine", "seed", "config"]),
-    ("telemetry", &["config", "store"]),
+    ("telemetry", &["config", "store", "keyed"]),
     (
         "http",
         &[
