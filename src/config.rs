@@ -181,6 +181,23 @@ impl Default for Connections {
     }
 }
 
+/// Trusted documents (see `engine::trusted`): the operations the server's clients were built
+/// with, from a manifest file, and whether the server runs nothing else.
+#[derive(Clone, Debug, Default)]
+pub struct Trusted {
+    /// The manifest: Apollo's persisted-query manifest or a flat map from SHA-256 hashes to
+    /// documents. It is watched and reloaded like a seed directory (`Reload`), and on SIGHUP.
+    /// Default: none.
+    pub manifest: Option<PathBuf>,
+    /// Run only the manifest's documents: anything sent as text is refused with
+    /// `TRUSTED_DOCUMENT_REQUIRED`, and automatic persisted queries cannot register new ones.
+    /// Default: off.
+    pub only: bool,
+    /// With `only`: still run documents sent as text that ask only for introspection
+    /// (GraphiQL, schema tooling). Default: off.
+    pub allow_introspection: bool,
+}
+
 /// The whole configuration of a running server.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -193,6 +210,7 @@ pub struct Config {
     pub http: Http,
     pub metrics: Metrics,
     pub connections: Connections,
+    pub trusted: Trusted,
 }
 
 impl Default for Config {
@@ -207,6 +225,7 @@ impl Default for Config {
             http: Http::default(),
             metrics: Metrics::default(),
             connections: Connections::default(),
+            trusted: Trusted::default(),
         }
     }
 }
