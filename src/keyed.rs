@@ -11,7 +11,11 @@
 //! would seed itself from addresses and the clock instead, which is weaker than we need.
 //! foldhash is already in the tree (under hashbrown).
 //!
-//! What it costs: MEASURE
+//! What it costs, two release builds measured one after the other on one machine
+//! (`bench/callgrind.sh Catalogue BINARY`, median of 3): a cached Catalogue request took
+//! 16,793 instructions with rustc-hash in the response cache and FNV-1a for the metrics'
+//! labels (main at 3c59f0c), and 16,829 with this keyed foldhash (and the trusted documents'
+//! generation read on every hit): +0.2%, inside the ~1% two calls on one binary differ by.
 //!
 //! Imports nothing of ours.
 
