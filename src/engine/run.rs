@@ -331,6 +331,11 @@ fn is_introspection(doc: &ExecutableDocument, operation_name: Option<&str>) -> b
             Some(op) => op,
             None => return false,
         },
+        // One named operation, run without `operationName`.
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
+            Some(op) => op,
+            None => return false,
+        },
         (DocumentOperations::Multiple(_), None) => return false,
     };
     operation.node.ty == OperationType::Query
