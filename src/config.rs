@@ -201,6 +201,23 @@ impl Default for Errors {
     }
 }
 
+/// Trusted documents (see `engine::trusted`): the operations the server's clients were built
+/// with, from a manifest file, and whether the server runs nothing else.
+#[derive(Clone, Debug, Default)]
+pub struct Trusted {
+    /// The manifest: Apollo's persisted-query manifest or a flat map from SHA-256 hashes to
+    /// documents. It is watched and reloaded like a seed directory (`Reload`), and on SIGHUP.
+    /// Default: none.
+    pub manifest: Option<PathBuf>,
+    /// Run only the manifest's documents: anything sent as text is refused with
+    /// `TRUSTED_DOCUMENT_REQUIRED`, and automatic persisted queries cannot register new ones.
+    /// Default: off.
+    pub only: bool,
+    /// With `only`: still run documents sent as text that ask only for introspection
+    /// (GraphiQL, schema tooling). Default: off.
+    pub allow_introspection: bool,
+}
+
 /// The whole configuration of a running server.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -214,6 +231,7 @@ pub struct Config {
     pub metrics: Metrics,
     pub connections: Connections,
     pub errors: Errors,
+    pub trusted: Trusted,
 }
 
 impl Default for Config {
@@ -229,6 +247,7 @@ impl Default for Config {
             metrics: Metrics::default(),
             connections: Connections::default(),
             errors: Errors::default(),
+            trusted: Trusted::default(),
         }
     }
 }

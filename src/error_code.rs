@@ -45,6 +45,12 @@ pub enum ErrorCode {
     VariableCoercionFailed,
     /// An automatic persisted query's hash that the server does not know (yet).
     PersistedQueryNotFound,
+    /// A server that runs only trusted documents was sent a document's text that is not one
+    /// of them (or asked to register one as an automatic persisted query).
+    TrustedDocumentRequired,
+    /// A `documentId`, or with only trusted documents a `sha256Hash`, that the manifest does
+    /// not have: there is nothing to run, and sending the text would not help.
+    TrustedDocumentNotFound,
 
     // The document guard's refusals (see `guard`), one per limit.
     DocumentTooLarge,
@@ -96,6 +102,8 @@ impl ErrorCode {
             GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             VariableCoercionFailed => "VARIABLE_COERCION_FAILED",
             PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            TrustedDocumentRequired => "TRUSTED_DOCUMENT_REQUIRED",
+            TrustedDocumentNotFound => "TRUSTED_DOCUMENT_NOT_FOUND",
             DocumentTooLarge => "DOCUMENT_TOO_LARGE",
             TooManyTokens => "TOO_MANY_TOKENS",
             TooDeep => "TOO_DEEP",
@@ -122,6 +130,7 @@ impl ErrorCode {
                 return HttpStatus::ByMediaType;
             }
             BadRequest | BatchNotSupported | VariablesTooLarge => 400,
+            TrustedDocumentRequired | TrustedDocumentNotFound => 400,
             UnsupportedMediaType => 415,
             MethodNotAllowed => 405,
             NotAcceptable => 406,

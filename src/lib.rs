@@ -7,6 +7,7 @@ pub mod error_code;
 pub mod exec;
 pub mod guard;
 pub mod http;
+pub mod keyed;
 pub mod reload;
 pub mod schema;
 pub mod seed;

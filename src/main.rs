@@ -97,6 +97,27 @@ struct ServeArgs {
     /// The most body bytes discarded after such a refusal [default: 16777216].
     #[arg(long, env = "LEAP_REFUSAL_DRAIN_BYTES", value_name = "BYTES")]
     refusal_drain_bytes: Option<u64>,
+    /// A manifest of trusted documents (Apollo's persisted-query manifest, or a JSON map from
+    /// SHA-256 hashes to documents), which clients may name by `documentId` or
+    /// `extensions.persistedQuery.sha256Hash`; watched and reloaded like --seed.
+    #[arg(long, env = "LEAP_TRUSTED_DOCUMENTS", value_name = "FILE")]
+    trusted_documents: Option<PathBuf>,
+    /// Run only the manifest's documents: anything else is refused with
+    /// TRUSTED_DOCUMENT_REQUIRED, introspection included.
+    #[arg(
+        long,
+        env = "LEAP_ONLY_TRUSTED_DOCUMENTS",
+        requires = "trusted_documents"
+    )]
+    only_trusted_documents: bool,
+    /// With --only-trusted-documents: still run introspection sent as text (GraphiQL, schema
+    /// tooling).
+    #[arg(
+        long,
+        env = "LEAP_ALLOW_INTROSPECTION",
+        requires = "only_trusted_documents"
+    )]
+    allow_introspection: bool,
 }
 
 impl ServeArgs {
@@ -183,6 +204,12 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Write a manifest of trusted documents (Apollo's persisted-query manifest) from a folder
+    /// of .graphql files, one operation each, to stdout.
+    Manifest {
+        /// The folder of .graphql files.
+        dir: PathBuf,
+    },
     /// Validate a seed directory and report every problem; exits 1 if there are any.
     Check {
         /// The seed directory (the bundled seed when absent).
@@ -222,6 +249,7 @@ fn main() -> ExitCode {
             operation_name.as_deref(),
         ),
         Some(Command::Check { seed }) => cli::check(&seed_source(seed)),
+        Some(Command::Manifest { dir }) => cli::manifest(&dir),
         Some(Command::Generate { dir, films, seed }) => {
             match leap_graphql::synth::generate(&dir, films, seed) {
                 Ok(counts) => {
@@ -272,7 +300,15 @@ fn serve(args: ServeArgs) -> ExitCode {
                 .max_operation_names
                 .unwrap_or(defaults.metrics.max_operation_names),
         },
-        errors: defaults.errors.clone(),
+        errors: config::Errors {
+            // Near names would spell out a schema that is not public.
+            suggestions: !args.only_trusted_documents,
+        },
+        trusted: config::Trusted {
+            manifest: args.trusted_documents,
+            only: args.only_trusted_documents,
+            allow_introspection: args.allow_introspection,
+        },
     };
     let _logging = cli::init_logging(config.log_format);
     let store = match cli::load(&config.seed) {
@@ -290,7 +326,12 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let server = match http::Server::bind(http::AppState::new(config.clone(), store)).await {
+        let state = http::AppState::new(config.clone(), store);
+        if let Err(e) = state.load_trusted_documents() {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+        let server = match http::Server::bind(state).await {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("cannot listen on {}: {e}", config.listen);

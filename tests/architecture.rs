@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 const ROOMS: &[(&str, &[&str])] = &[
     ("error_code", &[]),
     ("suggest", &[]),
+    ("keyed", &[]),
     ("store", &[]),
     ("seed", &["store"]),
     ("synth", &[]),
@@ -30,10 +31,11 @@ const ROOMS: &[(&str, &[&str])] = &[
             "config",
             "error_code",
             "suggest",
+            "keyed",
         ],
     ),
     ("reload", &["engine", "seed", "config"]),
-    ("telemetry", &["config", "store"]),
+    ("telemetry", &["config", "store", "keyed"]),
     (
         "http",
         &[

@@ -480,6 +480,37 @@ fn one_problem_per_class_of_mistake() {
                 "the same credit is listed twice (also at $[3])",
             )],
         ),
+        // Exact duplicate records: reported once each, with both positions, in files
+        // without slugs (a coaching stint given twice, its members in another order) and
+        // with them (where a second report of the slug would only repeat the first).
+        (
+            "coaching.json",
+            append(
+                "coaching.json",
+                r#"{"team": "herons", "person": "ada-moss", "to": "2000", "from": "1998", "sources": ["review"]}"#,
+            ),
+            vec![(
+                "coaching.json",
+                "$[1]",
+                "duplicate record: the same as $[0]",
+            )],
+        ),
+        (
+            "teams.json",
+            append(
+                "teams.json",
+                r#"{"slug": "gulls", "name": "Gulls", "sources": ["review"]}"#,
+            ),
+            vec![("teams.json", "$[3]", "duplicate record: the same as $[1]")],
+        ),
+        (
+            "credits.json",
+            append(
+                "credits.json",
+                r#"{"film": "long-rally", "person": "ada-moss", "role": "DIRECTOR", "sources": ["review"]}"#,
+            ),
+            vec![("credits.json", "$[4]", "duplicate record: the same as $[0]")],
+        ),
         (
             "credits.json",
             edit(

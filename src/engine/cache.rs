@@ -5,8 +5,11 @@
 //! every entry stale at once. Also the document cache: parsed documents, the guard's verdict
 //! on them and their plans.
 //!
-//! May import: `exec` (a document's plan). Keyed on bytes and generations, not on the
-//! store, and it makes no compressed copy itself: HTTP hands it the function that does.
+//! Both tables hash their keys, which come from requests, with the process's secret seed
+//! (`crate::keyed`), so that nobody can compute keys that collide.
+//!
+//! May import: `exec` (a document's plan), `keyed`. Keyed on bytes and generations, not on
+//! the store, and it makes no compressed copy itself: HTTP hands it the function that does.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -18,6 +21,7 @@ use axum::body::Bytes;
 use rustc_hash::FxBuildHasher;
 
 use crate::exec::{Plan, Unsupported};
+use crate::keyed::Keyed;
 
 /// A content coding the cache keeps copies in. The HTTP boundary chooses it from the
 /// request's `Accept-Encoding` and knows how to make it; the cache only keeps one copy per
@@ -146,7 +150,7 @@ pub fn etag(body: &[u8]) -> Bytes {
 
 struct Tables {
     generation: u64,
-    maps: [HashMap<Bytes, Entry, FxBuildHasher>; 4],
+    maps: [HashMap<Bytes, Entry, Keyed>; 4],
     bytes: usize,
     entries: usize,
 }
@@ -306,7 +310,7 @@ fn evict(t: &mut Tables, count: usize) {
 /// parsed document costs far less than parsing it again (names are shared). Documents do
 /// not depend on the graph, so a reload keeps them.
 pub struct DocumentCache {
-    docs: RwLock<HashMap<Arc<str>, Arc<Document>, FxBuildHasher>>,
+    docs: RwLock<HashMap<Arc<str>, Arc<Document>, Keyed>>,
     max_entries: usize,
 }
 

@@ -5,9 +5,9 @@
 //!
 //! It owns what runs a request: the current graph and its generation ([`graph`]), the
 //! response cache (consulted on the raw bytes, before any JSON is parsed), the document and
-//! plan cache, automatic persisted queries, the concurrency permits and the timeout, the
-//! document guard, and both executors: the plan executor (`crate::exec`) and async-graphql
-//! (`crate::schema`).
+//! plan cache, trusted documents and automatic persisted queries, the concurrency permits and
+//! the timeout, the document guard, and both executors: the plan executor (`crate::exec`) and
+//! async-graphql (`crate::schema`).
 //!
 //! May import: `store`, `exec`, `schema`, `guard`, `config`, `error_code`. Never `http`:
 //! what HTTP wants to count or log of a request, it learns through the [`Observer`] it hands
@@ -16,8 +16,11 @@
 //! Its files, each importing only those after it: this one (the entry point and the hit
 //! path); `run` (the miss path); `variables` (coercing them before execution, and the
 //! validation-only run); `messages` and `syntax` (the words of validation and parse errors);
-//! `request` (the request handed in, and reading its parameters); `persisted`; `graph`;
-//! `outcome`; `observer`; `cache` (both caches).
+//! `request` (the request handed in, and reading its parameters); `persisted`; `trusted`;
+//! `graph`; `outcome`; `observer`; `cache` (both caches).
+//!
+//! Whether the server runs only trusted documents is decided here, once, from the config
+//! (`config::Trusted`), into the [`trusted::Policy`] that `request` applies.
 //!
 //! [`ErrorCode`]: crate::error_code::ErrorCode
 
@@ -31,6 +34,7 @@ pub mod persisted;
 mod request;
 mod run;
 mod syntax;
+pub mod trusted;
 mod variables;
 
 use std::sync::Arc;
@@ -46,12 +50,14 @@ pub use outcome::{Answer, Outcome, Refusal};
 use persisted::PersistedQueries;
 pub use request::{Media, Raw, Request, Transport};
 use run::Executors;
+use trusted::{Manifest, Policy, Trusted};
 
 /// See the module's comment.
 pub struct Engine {
     /// What runs a request that missed the response cache, and that cache itself.
     executors: Executors,
     persisted: PersistedQueries,
+    trusted: Trusted,
     graphs: Graphs,
 }
 
@@ -77,6 +83,10 @@ impl Engine {
                 suggestions: config.errors.suggestions,
             },
             persisted: PersistedQueries::new(config.caches.persisted_queries),
+            trusted: Trusted::new(Policy {
+                only: config.trusted.only,
+                allow_introspection: config.trusted.allow_introspection,
+            }),
             graphs: Graphs::new(),
         }
     }
@@ -90,6 +100,18 @@ impl Engine {
     /// old one go stale at once.
     pub fn install(&self, store: Store, observer: &dyn Observer) -> (u64, Arc<Store>) {
         self.graphs.install(store, observer)
+    }
+
+    /// Swaps in a manifest of trusted documents; the response cache's answers made under the
+    /// old one go stale at once (so that, with only trusted documents, a document the new
+    /// manifest no longer has is not served from the cache). Returns its generation.
+    pub fn install_manifest(&self, manifest: Manifest) -> u64 {
+        self.trusted.install(manifest)
+    }
+
+    /// The trusted documents: the current manifest and the policy.
+    pub fn trusted(&self) -> &Trusted {
+        &self.trusted
     }
 
     /// The response cache, for tests and metrics to read its size.
@@ -114,8 +136,11 @@ impl Engine {
     pub async fn execute<O: Observer>(&self, request: Request<'_>, observer: &O) -> Outcome {
         let transport = request.raw.transport();
         let shape = Shape::of(transport, request.media);
+        // The manifest's generation is read before the graph's and the manifest itself below,
+        // so an answer is never kept under a newer generation than the one it was made under.
+        let manifest_generation = self.trusted.generation();
         if let Some(hit) = self.executors.responses.get(
-            self.graphs.generation(),
+            cache_generation(self.graphs.generation(), manifest_generation),
             shape,
             request.raw.bytes(),
             request.coding,
@@ -131,7 +156,13 @@ impl Engine {
             };
         }
         observer.cache(CacheName::Response, false);
-        let params = match request::read(request.raw, &self.persisted, &self.executors.limits) {
+        let manifest = self.trusted.manifest();
+        let documents = request::Documents {
+            persisted: &self.persisted,
+            manifest: manifest.as_deref(),
+            policy: self.trusted.policy,
+        };
+        let params = match request::read(request.raw, &documents, &self.executors.limits) {
             Ok(params) => params,
             Err(refusal) => {
                 return Outcome {
@@ -144,14 +175,16 @@ impl Engine {
         observer.operation(operation.as_ref());
         // The graph the request runs on, whose generation its answer is kept under: a reload
         // since the lookup above only means that answer is for the newer graph.
+        let graph = self.graphs.current();
         let job = run::Job {
             request: params,
             transport,
-            graph: self.graphs.current(),
             key: run::CacheKey {
+                generation: cache_generation(graph.generation, manifest_generation),
                 shape,
                 bytes: request.raw.owned(),
             },
+            graph,
             operation: operation.clone(),
         };
         // Boxed: the executor's future is many kilobytes, and inline it would make every
@@ -159,6 +192,13 @@ impl Engine {
         let answer = Box::pin(self.executors.run(job, observer)).await;
         Outcome { answer, operation }
     }
+}
+
+/// The generation the response cache's entries are kept under: the graph's and the
+/// manifest's, each only ever growing, so that a new value of either moves it on.
+#[inline]
+fn cache_generation(graph: u64, manifest: u64) -> u64 {
+    (graph << 32) | (manifest & 0xffff_ffff)
 }
 
 impl Shape {

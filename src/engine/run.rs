@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
 use axum::body::Bytes;
 use serde_json::{Map, Value, json};
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -16,7 +18,7 @@ use super::graph::Graph;
 use super::messages;
 use super::observer::{CacheName, Observer};
 use super::outcome::{Answer, Refusal, error, located};
-use super::request::{GraphqlRequest, Transport};
+use super::request::{GraphqlRequest, TRUSTED_ONLY, Transport};
 use super::syntax;
 use super::variables;
 use crate::config::Limits;
@@ -49,8 +51,10 @@ pub(super) struct Executors {
     pub suggestions: bool,
 }
 
-/// A request as the response cache knows it: its shape and its exact bytes.
+/// A request as the response cache knows it: the generation of the graph and manifest it
+/// ran under, its shape and its exact bytes.
 pub(super) struct CacheKey {
+    pub generation: u64,
     pub shape: Shape,
     pub bytes: Bytes,
 }
@@ -116,6 +120,12 @@ impl Executors {
         };
         let document = self.documents.get(&request.query);
         let operation_name = request.operation_name.as_deref();
+        if request.introspection_only
+            && let Some(d) = &document
+            && !is_introspection(&d.doc, operation_name)
+        {
+            return Answer::Refused(trusted_only());
+        }
         // A document the guard has passed on its own (no limit read a variable) passes again.
         // The verdict is the graph's: the cost counts its lists by their largest size on it.
         let passed = document
@@ -143,7 +153,7 @@ impl Executors {
                     observer.cache(CacheName::Plan, true);
                     // Kept in the response cache: no spare capacity.
                     body.shrink_to_fit();
-                    return self.keep(Bytes::from(body), operation, &graph, key, transport);
+                    return self.keep(Bytes::from(body), operation, key, transport);
                 }
                 Err(Stop::Bail) => observer.cache(CacheName::Plan, false),
                 Err(Stop::TooLarge) => return too_large(self.limits.max_response_bytes),
@@ -177,12 +187,19 @@ impl Executors {
             );
             return rejected(ErrorCode::GraphqlParseFailed, vec![error]);
         }
+        let request_introspection_only = request.introspection_only;
         let document = match (parsed, document) {
             (Some(doc), _) => self.documents.insert(&request.query, doc),
             (None, Some(d)) => d,
             (None, None) => return Answer::Refused(internal()),
         };
         let operation_name = request.operation_name.clone();
+        // A document sent as text to a server that runs only trusted documents may ask for
+        // introspection and nothing else (checked once parsed, after the guard measured it).
+        if request_introspection_only && !is_introspection(&document.doc, operation_name.as_deref())
+        {
+            return Answer::Refused(trusted_only());
+        }
         // GET must be safe: caches and prefetchers replay it.
         if transport == Transport::Get && is_mutation(&document.doc, operation_name.as_deref()) {
             return Answer::Refused(Refusal::new(
@@ -253,7 +270,7 @@ impl Executors {
         let Some(body) = success_body(&response.data, max) else {
             return too_large(max);
         };
-        self.keep(body, operation, &graph, key, transport)
+        self.keep(body, operation, key, transport)
     }
 
     /// Refuses a request whose variables do not coerce, with their errors; or with the
@@ -301,7 +318,6 @@ impl Executors {
         &self,
         body: Bytes,
         operation: Option<Arc<str>>,
-        graph: &Graph,
         key: CacheKey,
         transport: Transport,
     ) -> Answer {
@@ -318,7 +334,7 @@ impl Executors {
             coding: Coding::Identity,
         };
         self.responses
-            .insert(graph.generation, key.shape, key.bytes, cached.clone());
+            .insert(key.generation, key.shape, key.bytes, cached.clone());
         Answer::Clean(cached)
     }
 
@@ -441,6 +457,61 @@ fn is_mutation(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
             None => false,
         },
     }
+}
+
+/// The refusal of a document sent as text to a server that runs only trusted documents.
+fn trusted_only() -> Refusal {
+    Refusal::new(ErrorCode::TrustedDocumentRequired, TRUSTED_ONLY)
+}
+
+/// Whether the operation that would run asks only for introspection: every field at its root
+/// (through fragments) is `__schema`, `__type` or `__typename`.
+fn is_introspection(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    let operation = match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
+            Some(op) => op,
+            None => return false,
+        },
+        // One named operation, run without `operationName`.
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
+            Some(op) => op,
+            None => return false,
+        },
+        (DocumentOperations::Multiple(_), None) => return false,
+    };
+    operation.node.ty == OperationType::Query
+        && only_introspection(doc, &operation.node.selection_set.node, &mut Vec::new())
+}
+
+fn only_introspection<'d>(
+    doc: &'d ExecutableDocument,
+    set: &'d SelectionSet,
+    visiting: &mut Vec<&'d str>,
+) -> bool {
+    set.items.iter().all(|item| match &item.node {
+        Selection::Field(f) => matches!(
+            f.node.name.node.as_str(),
+            "__schema" | "__type" | "__typename"
+        ),
+        Selection::InlineFragment(f) => {
+            only_introspection(doc, &f.node.selection_set.node, visiting)
+        }
+        Selection::FragmentSpread(s) => {
+            let name = s.node.fragment_name.node.as_str();
+            // A cycle is no introspection (and the guard refuses it before this).
+            if visiting.contains(&name) {
+                return false;
+            }
+            let Some(fragment) = doc.fragments.get(&s.node.fragment_name.node) else {
+                return false;
+            };
+            visiting.push(name);
+            let only = only_introspection(doc, &fragment.node.selection_set.node, visiting);
+            visiting.pop();
+            only
+        }
+    })
 }
 
 /// Whether async-graphql refused the request before executing it: it did not validate, its

@@ -148,7 +148,18 @@ impl Decoder {
     ) {
         let Some(bytes) = files.get(file) else { return };
         let mut problems = std::mem::take(&mut self.problems);
+        let mut seen = super::duplicates::Seen::default();
         let streamed = super::stream::for_each_record(bytes, |i, item| {
+            // A record written twice is reported once, as what it is, and not decoded again:
+            // a second report of its slug or its credit would only repeat this one.
+            if let Some(first) = seen.earlier(i, &item) {
+                problems.push(super::Problem {
+                    file: file.to_owned(),
+                    path: format!("$[{i}]"),
+                    message: format!("duplicate record: the same as $[{first}]"),
+                });
+                return;
+            }
             if let Some(record) = each(self, &mut problems, &item, format!("$[{i}]")) {
                 self.store.push(record);
                 if let Some(kind) = kind {

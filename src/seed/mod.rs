@@ -2,12 +2,14 @@
 //! Loading reads every file, reports every problem in every file at once, and only then builds
 //! the store, so that nobody fixes a catalogue one error at a time.
 //!
-//! Owns: the file format and its checks (`reader`, `stream`, `decode`, the cross-record checks
-//! here) and the loaders (`load_bundled`, `load_dir`, `load_files`). Imports: `store` only; it
-//! fills a `StoreBuilder` and hands out the finished `Store`.
+//! Owns: the file format and its checks (`reader`, `stream`, `decode`, exact duplicate records
+//! in `duplicates`, the cross-record checks here) and the loaders (`load_bundled`, `load_dir`,
+//! `load_files`). Imports: `store` only; it fills a `StoreBuilder` and hands out the finished
+//! `Store`.
 
 mod dangling;
 mod decode;
+mod duplicates;
 mod reader;
 mod stream;
 
