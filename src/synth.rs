@@ -610,7 +610,7 @@ impl Gen {
                 sb - sb / 2
             ),
         )?;
-        if i % 4 == 0 {
+        if i.is_multiple_of(4) {
             o.raw("neutral", "true")?;
         } else if i % 2 == 1 {
             o.str("home", &ta)?;
