@@ -139,7 +139,10 @@ fn the_base_catalogue_is_valid() {
     )
     .unwrap();
     assert_eq!(store.tracks().len(), 3);
-    assert_eq!(store.albums()[0].total_duration_seconds, 226 + 67 + 720);
+    assert_eq!(
+        store.albums()[0].total_duration_seconds,
+        Some(226 + 67 + 720)
+    );
 }
 
 #[test]

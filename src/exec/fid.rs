@@ -26,6 +26,10 @@ macro_rules! fids {
 }
 
 fids! {
+    Artist = "artist", Draw = "draw", Group = "group", Groups = "groups", Home = "home",
+    Licence = "licence", Members = "members", Neutral = "neutral", Parts = "parts",
+    Score = "score", Season = "season", Seasons = "seasons", Sport = "sport",
+    Version = "version",
     Album = "album", Albums = "albums", AlbumsConnection = "albumsConnection",
     Aliases = "aliases", Amount = "amount", Author = "author", Authored = "authored",
     AuthoredConnection = "authoredConnection", Awards = "awards", Billing = "billing",

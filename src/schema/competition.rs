@@ -6,6 +6,7 @@ use super::connection::connection;
 use super::r#match::{Match, MatchConnection};
 use super::node::entity;
 use super::provenance::Fact;
+use super::season::{Season, seasons};
 use super::source::Source;
 use crate::store::model::{self, Kind};
 use crate::store::query::PageArgs;
@@ -43,6 +44,14 @@ impl<'a> Competition<'a> {
     /// The host city.
     async fn city(&self) -> Option<&str> {
         self.record().city.as_deref()
+    }
+    /// The sport, where the documents say (`Volleyball`).
+    async fn sport(&self) -> Option<&str> {
+        self.record().sport.as_deref()
+    }
+    /// Its seasons or editions, by start.
+    async fn seasons(&self) -> Vec<Season<'a>> {
+        seasons(self.store, &self.record().seasons)
     }
     /// Its matches, by date, all at once.
     #[graphql(

@@ -58,7 +58,16 @@ impl<'a> Person<'a> {
             .or_bad_input()?,
         ))
     }
-    /// The albums the person is credited on, by title, all at once.
+    /// The groups the person is a member of.
+    async fn groups(&self) -> Vec<super::group::Group<'a>> {
+        let s = self.store;
+        self.record()
+            .groups
+            .iter()
+            .map(|g| super::group::Group::new(s, *g))
+            .collect()
+    }
+    /// The albums the person is credited on or is the artist of, by title, all at once.
     #[graphql(
         deprecation = "A composer can be credited on hundreds of albums; page them with `albumsConnection`."
     )]

@@ -109,11 +109,51 @@ impl std::error::Error for Report {}
 
 /// Loads the bundled seed.
 pub fn load_bundled() -> Result<Store, Report> {
+    let manifest = (MANIFEST.to_owned(), BUNDLED_MANIFEST.to_vec());
     load_files(
         BUNDLED
             .iter()
-            .map(|(name, bytes)| (name.to_string(), bytes.to_vec())),
+            .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
+            .chain([manifest]),
     )
+}
+
+/// The optional file that says which version of the seed format a directory is written in.
+pub const MANIFEST: &str = "seed.json";
+
+/// The newest version of the seed format this server reads. Each version reads every seed of
+/// the versions before it unchanged: version 2 only adds optional fields and files.
+pub const FORMAT_VERSION: u32 = 2;
+
+const BUNDLED_MANIFEST: &[u8] = include_bytes!("../../seed/seed.json");
+
+/// Reads `seed.json`: `{"version": N}`, where N is a version this server reads. Without the
+/// file a seed is version 1.
+fn read_manifest(bytes: &[u8]) -> Result<u32, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| syntax_message(&e, bytes))?;
+    let serde_json::Value::Object(map) = &value else {
+        return Err(format!(
+            "expected an object such as {{\"version\": {FORMAT_VERSION}}}, found {}",
+            reader::describe(&value)
+        ));
+    };
+    if let Some(key) = map.keys().find(|k| *k != "version") {
+        return Err(format!("unknown field \"{key}\"; expected one of: version"));
+    }
+    match map.get("version").map(|v| (v, v.as_u64())) {
+        None => Err(format!(
+            "missing required field \"version\": write {{\"version\": {FORMAT_VERSION}}}"
+        )),
+        Some((_, Some(n))) if (1..=u64::from(FORMAT_VERSION)).contains(&n) => Ok(n as u32),
+        Some((_, Some(n))) if n > u64::from(FORMAT_VERSION) => Err(format!(
+            "this seed is written in version {n} of the format; this server reads versions 1 to {FORMAT_VERSION}"
+        )),
+        Some((v, _)) => Err(format!(
+            "expected a version from 1 to {FORMAT_VERSION}, found {}",
+            reader::describe(v)
+        )),
+    }
 }
 
 /// Reads a seed directory: every `.json` file in it (other files and folders are left alone,
@@ -156,6 +196,16 @@ pub fn load_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<
     let mut problems = Vec::new();
     let mut raw: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
     for (name, bytes) in files {
+        if name == MANIFEST {
+            if let Err(message) = read_manifest(&bytes) {
+                problems.push(Problem {
+                    file: name,
+                    path: "$".into(),
+                    message,
+                });
+            }
+            continue;
+        }
         let Some(known) = FILES.iter().copied().find(|f| *f == name) else {
             problems.push(Problem {
                 file: name,
@@ -207,10 +257,13 @@ pub(crate) fn syntax_message(e: &serde_json::Error, bytes: &[u8]) -> String {
 fn check_tracks(d: &decode::Decoder, problems: &mut Vec<Problem>) {
     let mut by_album: BTreeMap<Idx, Vec<(u32, Idx)>> = BTreeMap::new();
     for (i, t) in d.store.records::<Track>().iter().enumerate() {
-        by_album
-            .entry(t.album)
-            .or_default()
-            .push((t.number, i as Idx));
+        // Unnumbered tracks (format 2) are listed after the numbered ones.
+        if let Some(number) = t.number {
+            by_album
+                .entry(t.album)
+                .or_default()
+                .push((number, i as Idx));
+        }
     }
     for (album, mut list) in by_album {
         list.sort_unstable();
@@ -256,10 +309,12 @@ fn check_credits(d: &decode::Decoder, problems: &mut Vec<Problem>) {
         let work = match c.work {
             Work::Film(f) => (0, f),
             Work::Album(a) => (1, a),
+            Work::Track(t) => (2, t),
         };
         let who = match c.performer {
             Performer::Person(p) => (0, p),
             Performer::Team(t) => (1, t),
+            Performer::Group(g) => (2, g),
         };
         let key = (work.0, work.1, who.0, who.1, c.role as u8);
         if let Some(first) = seen.insert(key, i) {

@@ -176,6 +176,35 @@ impl<'v> SeedRecord<'v> {
         None
     }
 
+    /// `true` or `false`.
+    pub fn bool(&self, p: &mut Problems, key: &str) -> Option<bool> {
+        self.typed(p, key, "true or false", |v| v.as_bool())
+    }
+
+    /// An array of whole numbers from 0 up to `u32::MAX` (points per side of a score).
+    pub fn u32s(&self, p: &mut Problems, key: &str) -> Option<Box<[u32]>> {
+        let items = self.items(p, key);
+        let before = p.list.len();
+        let out: Vec<u32> = items
+            .iter()
+            .filter_map(|(path, v)| {
+                let n = v.as_u64().and_then(|n| u32::try_from(n).ok());
+                if n.is_none() {
+                    p.add(
+                        path,
+                        format!(
+                            "expected a whole number from 0 to {}, found {}",
+                            u32::MAX,
+                            describe(v)
+                        ),
+                    );
+                }
+                n
+            })
+            .collect();
+        (self.has(key) && p.list.len() == before).then(|| out.into())
+    }
+
     /// An array's items with their paths; reports a value that is not an array.
     pub fn items(&self, p: &mut Problems, key: &str) -> Vec<(String, &'v Value)> {
         let Some(v) = self.get(key) else {
