@@ -164,6 +164,38 @@ pub fn fanout(store: &Store, on: &str, field: &str) -> Option<usize> {
         ("Team", "coaches") => most(store.teams(), |t| t.coaches.len()),
         ("Team", "films") => most(store.teams(), |t| t.credits.len()),
         ("Track", "depicts") => most(store.tracks(), |t| t.depicts.len()),
+        ("Track", "genres") => most(store.tracks(), |t| t.genres.len()),
+        ("Track", "credits") => most(store.tracks(), |t| t.credits.len()),
+        ("Album", "genres") => most(store.albums(), |a| a.genres.len()),
+        ("Match", "score") => most(store.matches(), |m| m.score.as_ref().map_or(0, |s| s.len())),
+        ("Match", "parts") => most(store.matches(), |m| m.parts.len()),
+        ("MatchPart", "score") => store
+            .matches()
+            .iter()
+            .flat_map(|m| &m.parts)
+            .map(|p| p.score.len())
+            .max()
+            .or(Some(0)),
+        ("Competition", "seasons") => most(store.competitions(), |c| c.seasons.len()),
+        ("Season", "sources") => store
+            .competitions()
+            .iter()
+            .flat_map(|c| &c.seasons)
+            .map(|s| s.sources.len())
+            .max()
+            .or(Some(0)),
+        ("Team", "seasons") => most(store.teams(), |t| t.seasons.len()),
+        ("TeamSeason", "sources") => store
+            .teams()
+            .iter()
+            .flat_map(|t| &t.seasons)
+            .map(|e| e.sources.len())
+            .max()
+            .or(Some(0)),
+        ("Group", "members") => most(store.groups(), |g| g.members.len()),
+        ("Group", "notes") => most(store.groups(), |g| g.notes.len()),
+        ("Group", "albums") => most(store.groups(), |g| g.albums.len()),
+        ("Person", "groups") => most(store.people(), |p| p.groups.len()),
         // `nodes(ids:)` takes at most a page of ids.
         ("Query", "nodes") => Some(MAX_PAGE_SIZE as usize),
         ("Credit" | "CastEdge" | "CreditEdge" | "Coaching", "facts") => {
