@@ -83,9 +83,13 @@ fn bench(c: &mut Criterion) {
         let plan_vars = vars.as_object().cloned().unwrap_or_default();
         c.bench_function(&format!("{name}/plan"), |b| {
             b.iter(|| {
-                plan.execute(&store, &plan_vars)
-                    .map(|v| v.len())
-                    .expect("the plan answers")
+                plan.execute(
+                    &store,
+                    &plan_vars,
+                    leap_graphql::store::query::Budget::unlimited(),
+                )
+                .map(|v| v.len())
+                .expect("the plan answers")
             })
         });
         c.bench_function(&format!("{name}/guard"), |b| {

@@ -172,6 +172,26 @@ where
     }
 }
 
+/// `leap-graphql manifest DIR`: prints Apollo's persisted-query manifest of the `.graphql`
+/// files in `dir`, one operation each, in the order of their names; every problem (a file
+/// that does not parse, holds no operation or several, an anonymous operation, a name used
+/// twice) goes to stderr with its file, and then nothing is printed.
+pub fn manifest(dir: &std::path::Path) -> ExitCode {
+    match manifest_of(dir) {
+        Ok(manifest) => {
+            let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+            let _ = writeln!(std::io::stdout(), "{text}");
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// `leap-graphql reviews export`: every review, one JSON object a line, oldest first.
 pub fn export_reviews(url: &str) -> ExitCode {
     use crate::reviews::sqlite::Holder;
@@ -231,4 +251,87 @@ pub fn backup(url: &str, file: &std::path::Path) -> ExitCode {
         println!("wrote {}", file.display());
         Ok(())
     })
+}
+
+fn manifest_of(dir: &std::path::Path) -> Result<serde_json::Value, Vec<String>> {
+    use crate::engine::trusted::{APOLLO_FORMAT, hex, sha256};
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| vec![format!("{}: cannot read the folder: {e}", dir.display())])?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "graphql") && p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(vec![format!("{}: no .graphql files", dir.display())]);
+    }
+    let mut problems = Vec::new();
+    let mut operations = Vec::new();
+    let mut names: std::collections::BTreeMap<String, String> = Default::default();
+    for path in files {
+        let file = path.display().to_string();
+        let body = match std::fs::read_to_string(&path) {
+            Ok(body) => body,
+            Err(e) => {
+                problems.push(format!("{file}: cannot read it: {e}"));
+                continue;
+            }
+        };
+        let doc = match async_graphql::parser::parse_query(&body) {
+            Ok(doc) => doc,
+            Err(e) => {
+                problems.push(format!("{file}: {e}"));
+                continue;
+            }
+        };
+        let (name, ty) = match &doc.operations {
+            DocumentOperations::Single(op) => (None, op.node.ty),
+            DocumentOperations::Multiple(ops) if ops.len() == 1 => {
+                let Some((name, op)) = ops.iter().next() else {
+                    continue;
+                };
+                (Some(name.to_string()), op.node.ty)
+            }
+            DocumentOperations::Multiple(ops) => {
+                problems.push(format!(
+                    "{file}: holds {} operations; a manifest's entry is one operation",
+                    ops.len()
+                ));
+                continue;
+            }
+        };
+        let Some(name) = name else {
+            problems.push(format!(
+                "{file}: the operation has no name; clients and the metrics know operations by name"
+            ));
+            continue;
+        };
+        if let Some(first) = names.insert(name.clone(), file.clone()) {
+            problems.push(format!(
+                "{file}: the operation name {name} is used by {first} too"
+            ));
+            continue;
+        }
+        let ty = match ty {
+            OperationType::Query => "query",
+            OperationType::Mutation => "mutation",
+            OperationType::Subscription => "subscription",
+        };
+        operations.push(serde_json::json!({
+            "id": hex(&sha256(&body)),
+            "body": body,
+            "name": name,
+            "type": ty,
+        }));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(serde_json::json!({
+        "format": APOLLO_FORMAT,
+        "version": 1,
+        "operations": operations,
+    }))
 }

@@ -27,6 +27,9 @@ pub struct Limits {
     pub max_variables_bytes: usize,
     /// How long one request may run before it is answered with a timeout error.
     pub request_timeout: Duration,
+    /// The largest answer, in bytes of JSON: a larger one is refused whole with
+    /// `RESPONSE_TOO_LARGE`, never cut short. Default: 4 MiB.
+    pub max_response_bytes: usize,
     /// How many GraphQL requests may run at once; more are shed with 503 and Retry-After.
     pub max_concurrent_requests: usize,
     /// The document limits: size, tokens, depth, aliases, cost, ... (see `guard::DocumentLimits`).
@@ -40,6 +43,7 @@ impl Default for Limits {
             max_query_string_bytes: 16 * 1024,
             max_variables_bytes: 16 * 1024,
             request_timeout: Duration::from_secs(5),
+            max_response_bytes: 4 * 1024 * 1024,
             max_concurrent_requests: 256,
             document: DocumentLimits::default(),
         }
@@ -216,6 +220,39 @@ impl Default for Writes {
     }
 }
 
+/// How the engine words its errors.
+#[derive(Clone, Debug)]
+pub struct Errors {
+    /// Whether errors suggest the near names of the schema ("Did you mean \"title\"?") for a
+    /// misspelt field, argument, type, enum value or input field. Default: on. Off where the
+    /// schema is not public (a server that runs trusted documents only), since the hints
+    /// would spell it out name by name. No flag of its own.
+    pub suggestions: bool,
+}
+
+impl Default for Errors {
+    fn default() -> Self {
+        Errors { suggestions: true }
+    }
+}
+
+/// Trusted documents (see `engine::trusted`): the operations the server's clients were built
+/// with, from a manifest file, and whether the server runs nothing else.
+#[derive(Clone, Debug, Default)]
+pub struct Trusted {
+    /// The manifest: Apollo's persisted-query manifest or a flat map from SHA-256 hashes to
+    /// documents. It is watched and reloaded like a seed directory (`Reload`), and on SIGHUP.
+    /// Default: none.
+    pub manifest: Option<PathBuf>,
+    /// Run only the manifest's documents: anything sent as text is refused with
+    /// `TRUSTED_DOCUMENT_REQUIRED`, and automatic persisted queries cannot register new ones.
+    /// Default: off.
+    pub only: bool,
+    /// With `only`: still run documents sent as text that ask only for introspection
+    /// (GraphiQL, schema tooling). Default: off.
+    pub allow_introspection: bool,
+}
+
 /// The whole configuration of a running server.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -229,6 +266,8 @@ pub struct Config {
     pub metrics: Metrics,
     pub connections: Connections,
     pub writes: Writes,
+    pub errors: Errors,
+    pub trusted: Trusted,
 }
 
 impl Default for Config {
@@ -244,6 +283,8 @@ impl Default for Config {
             metrics: Metrics::default(),
             connections: Connections::default(),
             writes: Writes::default(),
+            errors: Errors::default(),
+            trusted: Trusted::default(),
         }
     }
 }

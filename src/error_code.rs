@@ -31,15 +31,26 @@ pub enum ErrorCode {
     Overloaded,
     /// Execution ran over `Limits::request_timeout`.
     Timeout,
+    /// The answer would be larger than `Limits::max_response_bytes`; none of it is sent.
+    ResponseTooLarge,
     /// A panic; the message says nothing more.
     InternalServerError,
     /// async-graphql could not parse the document.
     GraphqlParseFailed,
-    /// The document parsed but did not validate, its variables did not coerce, or the
-    /// operation to run could not be chosen.
+    /// The document parsed but did not validate, or the operation to run could not be
+    /// chosen.
     GraphqlValidationFailed,
+    /// A variable was not provided, was null for a non-null type, or does not fit its
+    /// declared type (the spec's CoerceVariableValues): a request error, before execution.
+    VariableCoercionFailed,
     /// An automatic persisted query's hash that the server does not know (yet).
     PersistedQueryNotFound,
+    /// A server that runs only trusted documents was sent a document's text that is not one
+    /// of them (or asked to register one as an automatic persisted query).
+    TrustedDocumentRequired,
+    /// A `documentId`, or with only trusted documents a `sha256Hash`, that the manifest does
+    /// not have: there is nothing to run, and sending the text would not help.
+    TrustedDocumentNotFound,
 
     // The document guard's refusals (see `guard`), one per limit.
     DocumentTooLarge,
@@ -73,7 +84,7 @@ pub enum ErrorCode {
 pub enum HttpStatus {
     /// Always this status.
     Fixed(u16),
-    /// A document that does not parse or validate: 400 under
+    /// A document that does not parse or validate, or whose variables do not coerce: 400 under
     /// `application/graphql-response+json`, 200 under `application/json`, as the
     /// GraphQL-over-HTTP spec asks for legacy clients.
     ByMediaType,
@@ -94,10 +105,14 @@ impl ErrorCode {
             UriTooLong => "URI_TOO_LONG",
             Overloaded => "OVERLOADED",
             Timeout => "TIMEOUT",
+            ResponseTooLarge => "RESPONSE_TOO_LARGE",
             InternalServerError => "INTERNAL_SERVER_ERROR",
             GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            VariableCoercionFailed => "VARIABLE_COERCION_FAILED",
             PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            TrustedDocumentRequired => "TRUSTED_DOCUMENT_REQUIRED",
+            TrustedDocumentNotFound => "TRUSTED_DOCUMENT_NOT_FOUND",
             DocumentTooLarge => "DOCUMENT_TOO_LARGE",
             TooManyTokens => "TOO_MANY_TOKENS",
             TooDeep => "TOO_DEEP",
@@ -120,10 +135,14 @@ impl ErrorCode {
     pub const fn http_status(self) -> HttpStatus {
         use ErrorCode::*;
         HttpStatus::Fixed(match self {
-            GraphqlParseFailed | GraphqlValidationFailed | PersistedQueryNotFound => {
+            GraphqlParseFailed
+            | GraphqlValidationFailed
+            | VariableCoercionFailed
+            | PersistedQueryNotFound => {
                 return HttpStatus::ByMediaType;
             }
             BadRequest | BatchNotSupported | VariablesTooLarge => 400,
+            TrustedDocumentRequired | TrustedDocumentNotFound => 400,
             UnsupportedMediaType => 415,
             MethodNotAllowed => 405,
             NotAcceptable => 406,
@@ -141,7 +160,9 @@ impl ErrorCode {
             | TooManyFields
             | TooCostly
             | IntrospectionTooDeep
-            | FragmentCycle => 400,
+            | FragmentCycle
+            // The request asked for more than an answer may hold: the client must page.
+            | ResponseTooLarge => 400,
             // A field's error: the request executed, and its answer (with `data`) is a 200.
             BadUserInput | Forbidden => 200,
             RateLimited => 429,

@@ -64,6 +64,10 @@ struct ServeArgs {
     /// How long one request may run, in milliseconds [default: 5000].
     #[arg(long, env = "LEAP_REQUEST_TIMEOUT_MS", value_parser = clap::value_parser!(u64).range(1..))]
     request_timeout_ms: Option<u64>,
+    /// The largest answer in bytes; a larger one is refused whole with RESPONSE_TOO_LARGE
+    /// [default: 4194304].
+    #[arg(long, env = "LEAP_MAX_RESPONSE_BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    max_response_bytes: Option<u64>,
     /// How many GraphQL requests may run at once; more are answered 503 [default: 256].
     #[arg(long, env = "LEAP_MAX_CONCURRENT_REQUESTS", value_parser = clap::value_parser!(u64).range(1..))]
     max_concurrent_requests: Option<u64>,
@@ -104,6 +108,27 @@ struct ServeArgs {
     /// How many subscriptions (WebSocket and SSE) may be open at once [default: 2000].
     #[arg(long, env = "LEAP_MAX_SUBSCRIPTIONS", value_name = "N")]
     max_subscriptions: Option<usize>,
+    /// A manifest of trusted documents (Apollo's persisted-query manifest, or a JSON map from
+    /// SHA-256 hashes to documents), which clients may name by `documentId` or
+    /// `extensions.persistedQuery.sha256Hash`; watched and reloaded like --seed.
+    #[arg(long, env = "LEAP_TRUSTED_DOCUMENTS", value_name = "FILE")]
+    trusted_documents: Option<PathBuf>,
+    /// Run only the manifest's documents: anything else is refused with
+    /// TRUSTED_DOCUMENT_REQUIRED, introspection included.
+    #[arg(
+        long,
+        env = "LEAP_ONLY_TRUSTED_DOCUMENTS",
+        requires = "trusted_documents"
+    )]
+    only_trusted_documents: bool,
+    /// With --only-trusted-documents: still run introspection sent as text (GraphiQL, schema
+    /// tooling).
+    #[arg(
+        long,
+        env = "LEAP_ALLOW_INTROSPECTION",
+        requires = "only_trusted_documents"
+    )]
+    allow_introspection: bool,
 }
 
 impl ServeArgs {
@@ -123,6 +148,9 @@ impl ServeArgs {
         }
         if let Some(ms) = self.request_timeout_ms {
             limits.request_timeout = Duration::from_millis(ms);
+        }
+        if let Some(n) = self.max_response_bytes {
+            limits.max_response_bytes = size(n);
         }
         if let Some(n) = self.max_concurrent_requests {
             limits.max_concurrent_requests = size(n);
@@ -214,6 +242,12 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Write a manifest of trusted documents (Apollo's persisted-query manifest) from a folder
+    /// of .graphql files, one operation each, to stdout.
+    Manifest {
+        /// The folder of .graphql files.
+        dir: PathBuf,
+    },
     /// Validate a seed directory and report every problem; exits 1 if there are any.
     Check {
         /// The seed directory (the bundled seed when absent).
@@ -256,6 +290,7 @@ fn main() -> ExitCode {
         Some(Command::Reviews(ReviewsCommand::Export(db))) => cli::export_reviews(&db.database),
         Some(Command::Reviews(ReviewsCommand::Import(db))) => cli::import_reviews(&db.database),
         Some(Command::Backup { file, database }) => cli::backup(&database.database, &file),
+        Some(Command::Manifest { dir }) => cli::manifest(&dir),
         Some(Command::Generate { dir, films, seed }) => {
             match leap_graphql::synth::generate(&dir, films, seed) {
                 Ok(counts) => {
@@ -319,6 +354,15 @@ fn serve(args: ServeArgs) -> ExitCode {
                 .unwrap_or(defaults.writes.max_subscriptions),
             ..defaults.writes.clone()
         },
+        errors: config::Errors {
+            // Near names would spell out a schema that is not public.
+            suggestions: !args.only_trusted_documents,
+        },
+        trusted: config::Trusted {
+            manifest: args.trusted_documents,
+            only: args.only_trusted_documents,
+            allow_introspection: args.allow_introspection,
+        },
     };
     let _logging = cli::init_logging(config.log_format);
     let store = match cli::load(&config.seed) {
@@ -344,6 +388,10 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
         };
         let state = http::AppState::with_reviews(config.clone(), store, reviews);
+        if let Err(e) = state.load_trusted_documents() {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
         let server = match http::Server::bind(state).await {
             Ok(s) => s,
             Err(e) => {

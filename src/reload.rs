@@ -1,7 +1,9 @@
 //! Live reload of a seed directory: on SIGHUP, or when the watcher sees its `.json` files
 //! change, the catalogue is loaded and validated on a blocking thread and, only if it is
 //! whole, swapped in (see [`Graphs::install`]). A catalogue with problems leaves the old
-//! graph serving and logs every problem with its file and JSON path.
+//! graph serving and logs every problem with its file and JSON path. The trusted documents'
+//! manifest has its own watcher and reload (`manifest`), on the same signal and the same
+//! polling.
 //!
 //! The watcher polls file sizes, modification times and inodes rather than using inotify (the
 //! `notify` crate): a dozen `stat` calls every half second cost nothing, need no dependency,
@@ -23,6 +25,9 @@ use tokio::task::JoinHandle;
 use crate::config;
 use crate::engine::{Engine, Observer};
 use crate::seed::{self, Problem, Report};
+
+mod manifest;
+pub use manifest::{ManifestReloader, load_manifest};
 
 /// Reloads one seed directory into one server. Cheap to clone; every clone drives the same
 /// reloads.
@@ -120,11 +125,24 @@ impl Reloader {
     }
 }
 
-/// Starts what reloads a server: the reload loop, SIGHUP and (if configured) the watcher, or
-/// with no reloader (the bundled seed) only the SIGHUP listener that says there is nothing to
-/// reload. They stop when the returned handle is dropped.
-pub fn start(reloader: Option<Reloader>, hangup: Hangup, config: &config::Reload) -> Running {
-    let mut tasks = vec![tokio::spawn(on_sighup(hangup, reloader.clone()))];
+/// Starts what reloads a server: the reload loops, SIGHUP and (if configured) the watchers,
+/// of the seed directory and of the trusted documents' manifest, each when there is one.
+/// With neither (the bundled seed, no manifest) only the SIGHUP listener runs, to say there
+/// is nothing to reload. They stop when the returned handle is dropped.
+pub fn start(
+    reloader: Option<Reloader>,
+    manifest: Option<ManifestReloader>,
+    hangup: Hangup,
+    config: &config::Reload,
+) -> Running {
+    let mut tasks = vec![tokio::spawn(on_sighup(
+        hangup,
+        reloader.clone(),
+        manifest.clone(),
+    ))];
+    if let Some(manifest) = manifest {
+        tasks.extend(manifest.start(config));
+    }
     let Some(reloader) = reloader else {
         return Running(tasks);
     };
@@ -137,7 +155,21 @@ pub fn start(reloader: Option<Reloader>, hangup: Hangup, config: &config::Reload
         }
     }));
     if let Some(interval) = config.watch_interval {
-        tasks.push(tokio::spawn(watch(reloader, interval, config.debounce)));
+        let baseline = match reloader.inner.baseline.lock() {
+            Ok(mut b) => b.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        let dir = reloader.inner.dir.clone();
+        tasks.push(tokio::spawn(watch(
+            baseline,
+            move || fingerprint(&dir),
+            move || {
+                tracing::info!("the seed directory changed");
+                reloader.trigger();
+            },
+            interval,
+            config.debounce,
+        )));
     }
     Running(tasks)
 }
@@ -177,9 +209,10 @@ impl Hangup {
     }
 }
 
-/// Triggers a reload on each SIGHUP. Without a reloader (the bundled seed) SIGHUP is still
-/// caught, and the log says why nothing happens.
-async fn on_sighup(hangup: Hangup, reloader: Option<Reloader>) {
+/// Triggers a reload of the seed directory and of the manifest on each SIGHUP. Without a
+/// seed directory (the bundled seed) SIGHUP is still caught, and the log says why the seed
+/// does not reload.
+async fn on_sighup(hangup: Hangup, reloader: Option<Reloader>, manifest: Option<ManifestReloader>) {
     #[cfg(unix)]
     {
         let Some(mut signal) = hangup.signal else {
@@ -192,13 +225,17 @@ async fn on_sighup(hangup: Hangup, reloader: Option<Reloader>) {
                     r.trigger();
                 }
                 None => tracing::info!(
-                    "SIGHUP: nothing to reload; the bundled seed is part of the binary (serve --seed DIR to reload)"
+                    "SIGHUP: the bundled seed is part of the binary and does not reload (serve --seed DIR to reload)"
                 ),
+            }
+            if let Some(m) = &manifest {
+                tracing::info!("SIGHUP: reloading the trusted documents' manifest");
+                m.trigger();
             }
         }
     }
     #[cfg(not(unix))]
-    let _ = (hangup, reloader);
+    let _ = (hangup, reloader, manifest);
 }
 
 /// What the watcher compares: each seed file's name, size, modification time and inode (a
@@ -234,43 +271,65 @@ fn fingerprint(dir: &Path) -> Fingerprint {
     Ok(files)
 }
 
-async fn fingerprint_off_thread(dir: &Path) -> Fingerprint {
-    let dir = dir.to_owned();
-    tokio::task::spawn_blocking(move || fingerprint(&dir))
+/// What the watcher compares for one file (the manifest): its size, modification time and
+/// inode, in the same shape as a directory's.
+fn file_fingerprint(path: &Path) -> Fingerprint {
+    let meta = std::fs::metadata(path).map_err(|e| e.kind())?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Ok(vec![(
+        String::new(),
+        meta.len(),
+        meta.modified().ok(),
+        inode,
+    )])
+}
+
+async fn fingerprint_off_thread<F>(fingerprint: &F) -> Fingerprint
+where
+    F: Fn() -> Fingerprint + Clone + Send + 'static,
+{
+    let fingerprint = fingerprint.clone();
+    tokio::task::spawn_blocking(fingerprint)
         .await
         .unwrap_or(Err(std::io::ErrorKind::Other))
 }
 
-/// Polls the directory every `interval`; after a change, waits until it has held still for
-/// `debounce`, then triggers one reload.
-async fn watch(reloader: Reloader, interval: Duration, debounce: Duration) {
-    let dir = reloader.inner.dir.clone();
-    let baseline = match reloader.inner.baseline.lock() {
-        Ok(mut b) => b.take(),
-        Err(poisoned) => poisoned.into_inner().take(),
-    };
+/// Polls `fingerprint` every `interval` (starting from `baseline`, taken before the server
+/// said it was listening, when there is one); after a change, waits until it has held still
+/// for `debounce`, then calls `changed` once.
+async fn watch<F>(
+    baseline: Option<Fingerprint>,
+    fingerprint: F,
+    changed: impl Fn(),
+    interval: Duration,
+    debounce: Duration,
+) where
+    F: Fn() -> Fingerprint + Clone + Send + 'static,
+{
     let mut seen = match baseline {
         Some(b) => b,
-        None => fingerprint_off_thread(&dir).await,
+        None => fingerprint_off_thread(&fingerprint).await,
     };
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let mut now = fingerprint_off_thread(&dir).await;
+        let mut now = fingerprint_off_thread(&fingerprint).await;
         if now == seen {
             continue;
         }
         loop {
             tokio::time::sleep(debounce).await;
-            let again = fingerprint_off_thread(&dir).await;
+            let again = fingerprint_off_thread(&fingerprint).await;
             if again == now {
                 break;
             }
             now = again;
         }
         seen = now;
-        tracing::info!("the seed directory changed");
-        reloader.trigger();
+        changed();
     }
 }

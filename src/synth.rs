@@ -25,6 +25,7 @@ pub struct Counts {
     pub tracks: usize,
     pub credits: usize,
     pub coaching: usize,
+    pub groups: usize,
 }
 
 impl Counts {
@@ -39,6 +40,7 @@ impl Counts {
             + self.albums
             + self.matches
             + self.tracks
+            + self.groups
     }
 
     /// Every record, the links (credits, coaching) included.
@@ -53,7 +55,7 @@ const PEOPLE_PER_FILM: usize = 4;
 const TRACKS_PER_ALBUM: usize = 10;
 /// Entities per film, roughly, for callers who want a catalogue of a given size.
 pub const ENTITIES_PER_FILM: f64 =
-    1.0 + PEOPLE_PER_FILM as f64 + 1.0 + TRACKS_PER_ALBUM as f64 + 0.1 + 0.5 + 0.05 + 0.02;
+    1.0 + PEOPLE_PER_FILM as f64 + 1.0 + TRACKS_PER_ALBUM as f64 + 0.1 + 0.5 + 0.05 + 0.02 + 0.05;
 
 /// Writes a valid catalogue of `films` films, and everything that scales with them, into `dir`.
 pub fn generate(dir: &Path, films: usize, seed: u64) -> io::Result<Counts> {
@@ -70,6 +72,7 @@ pub fn generate(dir: &Path, films: usize, seed: u64) -> io::Result<Counts> {
         matches: (films / 2).max(1),
         sources: (films / 1000).max(3),
         coaching: (films / 10).max(1),
+        groups: (films / 20).max(1),
     };
     let mut counts = Counts {
         films,
@@ -82,10 +85,14 @@ pub fn generate(dir: &Path, films: usize, seed: u64) -> io::Result<Counts> {
         matches: g.matches,
         sources: g.sources,
         coaching: g.coaching,
+        groups: g.groups,
         credits: 0,
     };
+    // The fields of format 2 (results, seasons, groups, artists, track credits) are used.
+    std::fs::write(dir.join("seed.json"), "{\"version\": 2}\n")?;
     g.write(dir, "sources.json", g.sources, Gen::source)?;
     g.write(dir, "people.json", g.people, Gen::person)?;
+    g.write(dir, "groups.json", g.groups, Gen::group)?;
     g.write(dir, "companies.json", g.companies, Gen::company)?;
     g.write(dir, "competitions.json", g.competitions, Gen::competition)?;
     g.write(dir, "teams.json", g.teams, Gen::team)?;
@@ -109,6 +116,7 @@ struct Gen {
     matches: usize,
     sources: usize,
     coaching: usize,
+    groups: usize,
 }
 
 /// One record being written as a JSON object: fields are appended in order, with commas.
@@ -224,6 +232,7 @@ const GENRES: &[&str] = &[
     "Family",
 ];
 const ROLES: &[&str] = &["DIRECTOR", "WRITER", "PRODUCER"];
+const SPORTS: &[&str] = &["Volleyball", "Football"];
 const RELEASES: &[&str] = &["RELEASE", "THEATRICAL", "STREAMING", "PREMIERE"];
 
 /// SplitMix64: a good, tiny mixing function, so each record's choices depend only on the
@@ -315,6 +324,15 @@ impl Gen {
         format!("{}-soundtrack", self.film_slug(i))
     }
 
+    fn group_slug(&self, i: usize) -> String {
+        format!("group-{i}")
+    }
+
+    /// The year of competition `i`, which names its first season too.
+    fn competition_year(&self, i: usize) -> usize {
+        1960 + i % 60
+    }
+
     fn match_slug(&self, i: usize) -> String {
         format!("match-{i}")
     }
@@ -359,7 +377,18 @@ impl Gen {
             pick(NOUNS, self.draw(0, i, 1)),
         );
         o.str("title", &format!("{a} {n} Review, issue {i}"))?;
-        o.str("kind", ["STORE_PAGE", "LIST_ENTRY", "ARTICLE"][i % 3])?;
+        // Every sixth document, from the second, is a data set with its version and licence.
+        let dataset = i % 6 == 1;
+        let kind = if dataset {
+            "DATASET"
+        } else {
+            ["STORE_PAGE", "LIST_ENTRY", "ARTICLE"][i % 3]
+        };
+        o.str("kind", kind)?;
+        if dataset {
+            o.str("version", &format!("1.{i}.0"))?;
+            o.str("licence", "CC0-1.0")?;
+        }
         o.str("publisher", &format!("{n} Press"))?;
         if i % 3 == 2 {
             o.str("section", "Reviews")?;
@@ -390,6 +419,29 @@ impl Gen {
         o.raw("sources", &self.cite(1, i))
     }
 
+    fn group<W: Write>(&self, o: &mut Rec<W>, i: usize) -> io::Result<()> {
+        o.str("slug", &self.group_slug(i))?;
+        let (a, n) = (
+            pick(ADJECTIVES, self.draw(11, i, 0)),
+            pick(NOUNS, self.draw(11, i, 1)),
+        );
+        o.str("name", &format!("The {a} {n}s {i}"))?;
+        let members = [
+            self.person_slug((i * 3) % self.people),
+            self.person_slug((i * 3 + 1) % self.people),
+        ];
+        if members[0] != members[1] {
+            o.strs("members", &[&members[0], &members[1]])?;
+        }
+        let note =
+            serde_json::to_string(&format!("Formed in {}.", pick(CITIES, self.draw(11, i, 2))))?;
+        o.raw(
+            "notes",
+            &format!("[{{\"text\":{note},\"sources\":{}}}]", self.cite(11, i)),
+        )?;
+        o.raw("sources", &self.cite(11, i))
+    }
+
     fn company<W: Write>(&self, o: &mut Rec<W>, i: usize) -> io::Result<()> {
         o.str("slug", &self.company_slug(i))?;
         let n = pick(NOUNS, self.draw(4, i, 0));
@@ -400,12 +452,21 @@ impl Gen {
 
     fn competition<W: Write>(&self, o: &mut Rec<W>, i: usize) -> io::Result<()> {
         o.str("slug", &self.competition_slug(i))?;
-        let year = 1960 + i % 60;
+        let year = self.competition_year(i);
         let city = pick(CITIES, self.draw(5, i, 0));
         o.str("name", &format!("{year} {city} Cup"))?;
         o.str("date", &format!("{year}"))?;
         o.str("city", city)?;
-        o.raw("sources", &self.cite(5, i))
+        o.str("sport", SPORTS[i % 2])?;
+        let src = self.cite(5, i);
+        let season = |y: usize| {
+            format!("{{\"name\":\"{y}\",\"from\":\"{y}-01\",\"to\":\"{y}-12\",\"sources\":{src}}}")
+        };
+        o.raw(
+            "seasons",
+            &format!("[{},{}]", season(year), season(year + 1)),
+        )?;
+        o.raw("sources", &src)
     }
 
     fn team<W: Write>(&self, o: &mut Rec<W>, i: usize) -> io::Result<()> {
@@ -413,6 +474,17 @@ impl Gen {
         o.str("slug", &slug)?;
         o.str("name", &name)?;
         o.strs("aliases", &[&format!("Team {i}")])?;
+        o.str("sport", SPORTS[i % 2])?;
+        let competition = i % self.competitions;
+        o.raw(
+            "seasons",
+            &format!(
+                "[{{\"competition\":\"{}\",\"season\":\"{}\",\"sources\":{}}}]",
+                self.competition_slug(competition),
+                self.competition_year(competition),
+                self.cite(3, i)
+            ),
+        )?;
         o.raw("sources", &self.cite(3, i))
     }
 
@@ -480,6 +552,18 @@ impl Gen {
             ),
         )?;
         o.num("editionSize", 500 + (i as u64 % 10) * 100)?;
+        match i % 3 {
+            0 => o.raw(
+                "artist",
+                &format!("{{\"group\":\"{}\"}}", self.group_slug(i % self.groups)),
+            )?,
+            1 => o.raw(
+                "artist",
+                &format!("{{\"person\":\"{}\"}}", self.person_slug(i % self.people)),
+            )?,
+            _ => {}
+        }
+        o.strs("genres", &["Soundtrack"])?;
         o.raw("sources", &self.cite(7, i))
     }
 
@@ -487,12 +571,17 @@ impl Gen {
         let (a, b) = self.match_teams(i);
         let competition = i % self.competitions;
         o.str("slug", &self.match_slug(i))?;
-        o.str(
-            "title",
-            &format!("{} vs {}", self.team_name(a).0, self.team_name(b).0),
-        )?;
-        o.str("date", &format!("{}", 1960 + competition % 60))?;
+        // Every fifth match has no title, as real results have none: the server labels it.
+        if !i.is_multiple_of(5) {
+            o.str(
+                "title",
+                &format!("{} vs {}", self.team_name(a).0, self.team_name(b).0),
+            )?;
+        }
+        let year = self.competition_year(competition);
+        o.str("date", &format!("{year}"))?;
         o.str("competition", &self.competition_slug(competition))?;
+        o.str("season", &format!("{year}"))?;
         o.str(
             "stage",
             ["Group stage", "Quarterfinal", "Semifinal", "Final"][i % 4],
@@ -500,14 +589,32 @@ impl Gen {
         o.str("city", pick(CITIES, self.draw(6, i, 2)))?;
         let (ta, tb) = (self.team_slug(a), self.team_slug(b));
         o.strs("teams", &[&ta, &tb])?;
-        o.str(
-            "winner",
-            if self.draw(6, i, 3).is_multiple_of(2) {
-                &ta
-            } else {
-                &tb
-            },
+        // One match in seven is a draw; the others have a winner, who scored more.
+        let (sa, sb) = if i % 7 == 3 {
+            o.raw("draw", "true")?;
+            (1, 1)
+        } else {
+            let a_won = self.draw(6, i, 3).is_multiple_of(2);
+            o.str("winner", if a_won { &ta } else { &tb })?;
+            let loser = self.draw(6, i, 5) % 3;
+            if a_won { (3, loser) } else { (loser, 3) }
+        };
+        o.raw("score", &format!("[{sa},{sb}]"))?;
+        o.raw(
+            "parts",
+            &format!(
+                "[{{\"name\":\"1st half\",\"score\":[{},{}]}},{{\"name\":\"2nd half\",\"score\":[{},{}]}}]",
+                sa / 2,
+                sb / 2,
+                sa - sa / 2,
+                sb - sb / 2
+            ),
         )?;
+        if i.is_multiple_of(4) {
+            o.raw("neutral", "true")?;
+        } else if i % 2 == 1 {
+            o.str("home", &ta)?;
+        }
         o.strs(
             "commentators",
             &[&self.person_slug((self.draw(6, i, 4) % self.people as u64) as usize)],
@@ -525,10 +632,16 @@ impl Gen {
         let n = pick(NOUNS, self.draw(8, i, 1));
         o.str("title", &format!("{a} {n}"))?;
         let seconds = 30 + self.draw(8, i, 2) % 400;
-        o.str(
-            "duration",
-            &format!("{:02}:{:02}", seconds / 60, seconds % 60),
-        )?;
+        // The last track of every tenth album has no known duration, nor has its album's total.
+        if !(number == TRACKS_PER_ALBUM && album % 10 == 9) {
+            o.str(
+                "duration",
+                &format!("{:02}:{:02}", seconds / 60, seconds % 60),
+            )?;
+        }
+        if number == 1 {
+            o.strs("genres", &["Score"])?;
+        }
         // The album's film re-stages match i / 2; a track in ten depicts it.
         if number == 5 && album % 2 == 0 && album / 2 < self.matches {
             o.strs("depicts", &[&self.match_slug(album / 2)])?;
@@ -602,6 +715,26 @@ impl Gen {
                 ("album", &album),
                 ("person", &person),
                 "COMPOSER",
+                None,
+                &src,
+            )?;
+            // The first track has its own composer, the second a group performing it.
+            let first = format!("{album}-01");
+            rec(
+                &mut w,
+                ("track", &first),
+                ("person", &person),
+                "COMPOSER",
+                None,
+                &src,
+            )?;
+            let second = format!("{album}-02");
+            let group = self.group_slug(f % self.groups);
+            rec(
+                &mut w,
+                ("track", &second),
+                ("group", &group),
+                "PERFORMER",
                 None,
                 &src,
             )?;

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 /// Each room and the rooms it may import; the order is the map's, from the bottom up.
 const ROOMS: &[(&str, &[&str])] = &[
     ("error_code", &[]),
+    ("suggest", &[]),
+    ("keyed", &[]),
     ("store", &[]),
     ("seed", &["store"]),
     ("synth", &[]),
@@ -19,7 +21,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("config", &["guard"]),
     ("reviews", &["store"]),
     ("schema", &["store", "reviews", "error_code"]),
-    ("exec", &["store"]),
+    ("exec", &["store", "suggest"]),
     (
         "engine",
         &[
@@ -30,10 +32,12 @@ const ROOMS: &[(&str, &[&str])] = &[
             "config",
             "error_code",
             "reviews",
+            "suggest",
+            "keyed",
         ],
     ),
     ("reload", &["engine", "seed", "config"]),
-    ("telemetry", &["config", "store"]),
+    ("telemetry", &["config", "store", "keyed"]),
     (
         "http",
         &[

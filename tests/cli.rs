@@ -100,11 +100,43 @@ fn check_reports_every_problem_and_fails() {
         ),
         "{text}"
     );
+    // No sources.json at all: said as such, once, rather than as a missing source.
     assert!(
-        text.contains("films.json: $[0].sources[0]: no source has the slug \"nope\""),
+        text.contains(
+            "sources.json: $: the file is missing, but other files refer to 1 source in it \
+             (1 reference, the first: films.json $[0].sources[0] names \"nope\")"
+        ),
         "{text}"
     );
     assert!(text.contains("tracks.json: $: invalid JSON"), "{text}");
+
+    // An exact duplicate in a file without slugs (the bundled seed's first coaching stint,
+    // given again at the end) is reported at its position with the first's, and refused.
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed");
+    for name in leap_graphql::seed::FILES {
+        std::fs::copy(seed.join(name), dir.path().join(name)).unwrap();
+    }
+    let path = dir.path().join("coaching.json");
+    let mut coaching: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let list = coaching.as_array_mut().unwrap();
+    let again = list[0].clone();
+    list.push(again);
+    let last = list.len() - 1;
+    std::fs::write(&path, coaching.to_string()).unwrap();
+    let out = bin()
+        .arg("check")
+        .arg("--seed")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.trim_end(),
+        format!("coaching.json: $[{last}]: duplicate record: the same as $[0]\n1 problem")
+    );
 
     let missing = bin()
         .args(["check", "--seed", "/no/such/dir"])

@@ -309,7 +309,7 @@ fn cases() -> Vec<Case> {
             json!({ "query": "query ($s: String) { film(slug: $s) { title } }",
                     "variables": { "s": { "not": "a string" } } }),
             400,
-            "GRAPHQL_VALIDATION_FAILED",
+            "VARIABLE_COERCION_FAILED",
         ),
         // The body itself.
         post_raw(

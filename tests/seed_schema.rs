@@ -104,6 +104,37 @@ const OBJECTS: &[(&str, &str, &str, &[&str])] = &[
     ("tracks.json", r#"{"zzz": 1}"#, "$[0]", &[]),
     ("credits.json", r#"{"zzz": 1}"#, "$[0]", &[]),
     ("coaching.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    ("groups.json", r#"{"zzz": 1}"#, "$[0]", &[]),
+    (
+        "groups.json",
+        r#"{"slug": "g", "name": "G", "notes": [{"zzz": 1}]}"#,
+        "$[0].notes[0]",
+        &["notes"],
+    ),
+    (
+        "competitions.json",
+        r#"{"slug": "c", "name": "C", "seasons": [{"zzz": 1}]}"#,
+        "$[0].seasons[0]",
+        &["seasons"],
+    ),
+    (
+        "teams.json",
+        r#"{"slug": "t", "name": "T", "seasons": [{"zzz": 1}]}"#,
+        "$[0].seasons[0]",
+        &["seasons"],
+    ),
+    (
+        "matches.json",
+        r#"{"slug": "m", "teams": [], "parts": [{"zzz": 1}]}"#,
+        "$[0].parts[0]",
+        &["parts"],
+    ),
+    (
+        "albums.json",
+        r#"{"slug": "a", "title": "A", "artist": {"zzz": 1}}"#,
+        "$[0].artist",
+        &["artist"],
+    ),
     (
         "people.json",
         r#"{"slug": "p", "name": "P", "notes": [{"zzz": 1}]}"#,

@@ -54,9 +54,11 @@ fn generated_catalogues_load_and_match_their_counts() {
 fn every_table_scales_with_the_films() {
     let dir = tempfile::tempdir().unwrap();
     let counts = synth::generate(dir.path(), 1000, 3).unwrap();
-    // So that 100 000 films make about a million people and credits, and a million tracks.
+    // So that 100 000 films make about a million people and credits, and a million tracks:
+    // four people and eleven credits a film (nine on the film and its album, two on tracks).
     assert_eq!(counts.tracks, 10_000);
-    assert_eq!(counts.people + counts.credits, 13_000);
+    assert_eq!(counts.people + counts.credits, 15_000);
+    assert_eq!(counts.groups, 50);
     assert_eq!(counts.teams, 100);
     assert_eq!(counts.matches, 500);
     assert_eq!(counts.companies, 50);

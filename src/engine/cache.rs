@@ -5,11 +5,15 @@
 //! every entry stale at once. Also the document cache: parsed documents, the guard's verdict
 //! on them and their plans.
 //!
-//! May import: `exec` (a document's plan). Keyed on bytes and generations, not on the
-//! store, and it makes no compressed copy itself: HTTP hands it the function that does.
+//! Both tables hash their keys, which come from requests, with the process's secret seed
+//! (`crate::keyed`), so that nobody can compute keys that collide.
+//!
+//! May import: `exec` (a document's plan), `keyed`. Keyed on bytes and generations, not on
+//! the store, and it makes no compressed copy itself: HTTP hands it the function that does.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use async_graphql::parser::types::ExecutableDocument;
@@ -17,6 +21,7 @@ use axum::body::Bytes;
 use rustc_hash::FxBuildHasher;
 
 use crate::exec::{Plan, Unsupported};
+use crate::keyed::Keyed;
 
 /// A content coding the cache keeps copies in. The HTTP boundary chooses it from the
 /// request's `Accept-Encoding` and knows how to make it; the cache only keeps one copy per
@@ -145,7 +150,7 @@ pub fn etag(body: &[u8]) -> Bytes {
 
 struct Tables {
     generation: u64,
-    maps: [HashMap<Bytes, Entry, FxBuildHasher>; 4],
+    maps: [HashMap<Bytes, Entry, Keyed>; 4],
     bytes: usize,
     entries: usize,
     /// For each work whose reviews an answer read, the keys of those answers: a write to the
@@ -361,7 +366,7 @@ fn evict(t: &mut Tables, count: usize) {
 /// parsed document costs far less than parsing it again (names are shared). Documents do
 /// not depend on the graph, so a reload keeps them.
 pub struct DocumentCache {
-    docs: RwLock<HashMap<Arc<str>, Arc<Document>, FxBuildHasher>>,
+    docs: RwLock<HashMap<Arc<str>, Arc<Document>, Keyed>>,
     max_entries: usize,
 }
 
@@ -373,10 +378,12 @@ pub struct Document {
 }
 
 /// The guard's verdict on a document that passed it without reading a variable, for one
-/// operation name: whether it measured the document (see `guard::Stats::parsed`).
+/// operation name: whether it measured the document (see `guard::Stats::parsed`), and the
+/// graph generation it holds for (the cost counts lists by their size on that graph).
 struct KeptVerdict {
     operation_name: Option<Box<str>>,
     measured: bool,
+    generation: AtomicU64,
 }
 
 /// The plan of one operation of a document, or why it has none.
@@ -388,18 +395,24 @@ struct Planned {
 impl Document {
     /// Whether the guard has passed this document for `operation_name` on its own, and if
     /// so whether it measured it.
-    pub fn guard_passed(&self, operation_name: Option<&str>) -> Option<bool> {
+    pub fn guard_passed(&self, operation_name: Option<&str>, generation: u64) -> Option<bool> {
         let g = self.guard.get()?;
-        (g.operation_name.as_deref() == operation_name).then_some(g.measured)
+        (g.operation_name.as_deref() == operation_name
+            && g.generation.load(Ordering::Relaxed) == generation)
+            .then_some(g.measured)
     }
 
     /// Records that the guard passed the document for `operation_name` without reading any
-    /// variable, so that its verdict holds for every request with it.
-    pub fn passed_guard(&self, operation_name: Option<&str>, measured: bool) {
-        self.guard.get_or_init(|| KeptVerdict {
+    /// variable, so that its verdict holds for every request with it on graph `generation`.
+    pub fn passed_guard(&self, operation_name: Option<&str>, measured: bool, generation: u64) {
+        let g = self.guard.get_or_init(|| KeptVerdict {
             operation_name: operation_name.map(Box::from),
             measured,
+            generation: AtomicU64::new(generation),
         });
+        if g.operation_name.as_deref() == operation_name {
+            g.generation.store(generation, Ordering::Relaxed);
+        }
     }
 
     /// The plan for `operation_name`, if the document has been validated and has one.

@@ -1,10 +1,12 @@
-//! The graph being served, its generation and whether the server is ready: what a reload
-//! swaps and `/readyz` reads. Imports only the store and the engine's [`Observer`].
+//! The graph being served, its generation, the guard's bounds measured on it, and whether
+//! the server is ready: what a reload swaps and `/readyz` reads. Imports the store, the
+//! guard's [`Bounds`] and the engine's [`Observer`].
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::observer::Observer;
+use crate::guard::Bounds;
 use crate::store::Store;
 
 /// One graph as served, with its generation.
@@ -17,6 +19,9 @@ use crate::store::Store;
 pub struct Graph {
     pub store: Arc<Store>,
     pub generation: u64,
+    /// What each field of the schema can give on this graph, for the guard's cost estimate
+    /// (see `engine::bounds`): measured with the graph, swapped with it.
+    pub bounds: Arc<Bounds>,
 }
 
 /// The current graph. A request takes its own [`Graph`] when it starts and keeps it, so that a
@@ -35,6 +40,7 @@ impl Graphs {
             current: RwLock::new(Graph {
                 store: Arc::new(Store::default()),
                 generation: 0,
+                bounds: Arc::new(Bounds::new()),
             }),
             ready: AtomicBool::new(false),
         }
@@ -62,6 +68,8 @@ impl Graphs {
     /// Returns the new generation and the old graph (for the caller to drop off the request
     /// path). The observer hears of the new graph before any request can run on it.
     pub fn install(&self, store: Store, observer: &dyn Observer) -> (u64, Arc<Store>) {
+        // Measured before the lock: it reads every list of the graph once.
+        let bounds = Arc::new(super::bounds::measure(&store));
         let store = Arc::new(store);
         let mut current = match self.current.write() {
             Ok(g) => g,
@@ -69,7 +77,14 @@ impl Graphs {
         };
         let generation = current.generation + 1;
         observer.graph_installed(&store, generation);
-        let old = std::mem::replace(&mut *current, Graph { store, generation });
+        let old = std::mem::replace(
+            &mut *current,
+            Graph {
+                store,
+                generation,
+                bounds,
+            },
+        );
         drop(current);
         self.ready.store(true, Ordering::Release);
         (generation, old.store)

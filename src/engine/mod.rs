@@ -5,9 +5,9 @@
 //!
 //! It owns what runs a request: the current graph and its generation ([`graph`]), the
 //! response cache (consulted on the raw bytes, before any JSON is parsed), the document and
-//! plan cache, automatic persisted queries, the concurrency permits and the timeout, the
-//! document guard, and both executors: the plan executor (`crate::exec`) and async-graphql
-//! (`crate::schema`).
+//! plan cache, trusted documents and automatic persisted queries, the concurrency permits and
+//! the timeout, the document guard, and both executors: the plan executor (`crate::exec`) and
+//! async-graphql (`crate::schema`).
 //!
 //! Writes go through it too: a mutation is limited per client address (`writes`), run once
 //! and never kept, and a kept answer that read a work's reviews is dropped when they change
@@ -19,19 +19,29 @@
 //! in, and the status of a refusal from its [`ErrorCode`].
 //!
 //! Its files, each importing only those after it: this one (the entry point and the hit
-//! path); `run` (the miss path); `request` (the request handed in, and reading its
-//! parameters); `persisted`; `graph`; `outcome`; `observer`; `cache` (both caches).
+//! path); `run` (the miss path); `variables` (coercing them before execution, and the
+//! validation-only run); `messages` and `syntax` (the words of validation and parse errors);
+//! `request` (the request handed in, and reading its parameters); `persisted`; `trusted`;
+//! `graph`; `outcome`; `observer`; `cache` (both caches).
+//!
+//! Whether the server runs only trusted documents is decided here, once, from the config
+//! (`config::Trusted`), into the [`trusted::Policy`] that `request` applies.
 //!
 //! [`ErrorCode`]: crate::error_code::ErrorCode
 
+pub mod bounds;
 pub mod cache;
 pub mod graph;
+mod messages;
 mod observer;
 mod outcome;
 pub mod persisted;
 mod request;
 mod run;
 mod subscribe;
+mod syntax;
+pub mod trusted;
+mod variables;
 mod writes;
 
 use std::sync::Arc;
@@ -49,12 +59,14 @@ use persisted::PersistedQueries;
 pub use request::{Caller, Media, Raw, Request, Transport};
 use run::Executors;
 pub use subscribe::{Event, Events, Subscriptions};
+use trusted::{Manifest, Policy, Trusted};
 
 /// See the module's comment.
 pub struct Engine {
     /// What runs a request that missed the response cache, and that cache itself.
     executors: Executors,
     persisted: PersistedQueries,
+    trusted: Trusted,
     graphs: Graphs,
     subscriptions: Subscriptions,
     admin_token: Option<String>,
@@ -84,12 +96,18 @@ impl Engine {
                 fast_schema: crate::schema::build_without_null_propagation(),
                 documents: DocumentCache::new(config.caches.documents),
                 responses,
+                checker: crate::schema::build_with(variables::StopBeforeExecution),
                 permits: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
                 limits: config.limits.clone(),
+                suggestions: config.errors.suggestions,
                 reviews,
                 writes: writes::WriteLimit::new(config.writes.max_writes_per_minute),
             },
             persisted: PersistedQueries::new(config.caches.persisted_queries),
+            trusted: Trusted::new(Policy {
+                only: config.trusted.only,
+                allow_introspection: config.trusted.allow_introspection,
+            }),
             graphs: Graphs::new(),
             subscriptions: Subscriptions::new(config.writes.max_subscriptions),
             admin_token: config.writes.admin_token.clone(),
@@ -117,6 +135,18 @@ impl Engine {
         self.graphs.install(store, observer)
     }
 
+    /// Swaps in a manifest of trusted documents; the response cache's answers made under the
+    /// old one go stale at once (so that, with only trusted documents, a document the new
+    /// manifest no longer has is not served from the cache). Returns its generation.
+    pub fn install_manifest(&self, manifest: Manifest) -> u64 {
+        self.trusted.install(manifest)
+    }
+
+    /// The trusted documents: the current manifest and the policy.
+    pub fn trusted(&self) -> &Trusted {
+        &self.trusted
+    }
+
     /// The response cache, for tests and metrics to read its size.
     pub fn responses(&self) -> &ResponseCache {
         &self.executors.responses
@@ -139,8 +169,11 @@ impl Engine {
     pub async fn execute<O: Observer>(&self, request: Request<'_>, observer: &O) -> Outcome {
         let transport = request.raw.transport();
         let shape = Shape::of(transport, request.media);
+        // The manifest's generation is read before the graph's and the manifest itself below,
+        // so an answer is never kept under a newer generation than the one it was made under.
+        let manifest_generation = self.trusted.generation();
         if let Some(hit) = self.executors.responses.get(
-            self.graphs.generation(),
+            cache_generation(self.graphs.generation(), manifest_generation),
             shape,
             request.raw.bytes(),
             request.coding,
@@ -156,7 +189,13 @@ impl Engine {
             };
         }
         observer.cache(CacheName::Response, false);
-        let params = match request::read(request.raw, &self.persisted, &self.executors.limits) {
+        let manifest = self.trusted.manifest();
+        let documents = request::Documents {
+            persisted: &self.persisted,
+            manifest: manifest.as_deref(),
+            policy: self.trusted.policy,
+        };
+        let params = match request::read(request.raw, &documents, &self.executors.limits) {
             Ok(params) => params,
             Err(refusal) => {
                 return Outcome {
@@ -169,14 +208,16 @@ impl Engine {
         observer.operation(operation.as_ref());
         // The graph the request runs on, whose generation its answer is kept under: a reload
         // since the lookup above only means that answer is for the newer graph.
+        let graph = self.graphs.current();
         let job = run::Job {
             request: params,
             transport,
-            graph: self.graphs.current(),
             key: run::CacheKey {
+                generation: cache_generation(graph.generation, manifest_generation),
                 shape,
                 bytes: request.raw.owned(),
             },
+            graph,
             operation: operation.clone(),
             addr: request.caller.addr,
             admin: request.caller.bearer.is_some()
@@ -190,6 +231,13 @@ impl Engine {
         let answer = Box::pin(self.executors.run(job, observer)).await;
         Outcome { answer, operation }
     }
+}
+
+/// The generation the response cache's entries are kept under: the graph's and the
+/// manifest's, each only ever growing, so that a new value of either moves it on.
+#[inline]
+fn cache_generation(graph: u64, manifest: u64) -> u64 {
+    (graph << 32) | (manifest & 0xffff_ffff)
 }
 
 impl Shape {

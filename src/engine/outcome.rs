@@ -61,3 +61,19 @@ impl Refusal {
 pub(super) fn error(message: impl Into<String>, code: ErrorCode) -> Value {
     json!({ "message": message.into(), "extensions": { "code": code.as_str() } })
 }
+
+/// An error object with the places in the document it points at.
+pub(super) fn located(message: String, at: &[async_graphql::Pos], code: ErrorCode) -> Value {
+    if at.is_empty() {
+        return error(message, code);
+    }
+    let locations: Vec<Value> = at
+        .iter()
+        .map(|p| json!({ "line": p.line, "column": p.column }))
+        .collect();
+    json!({
+        "message": message,
+        "locations": locations,
+        "extensions": { "code": code.as_str() },
+    })
+}

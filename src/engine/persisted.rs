@@ -1,14 +1,17 @@
 //! Automatic persisted queries, by Apollo's protocol: a client sends only the SHA-256 of its
 //! document (`extensions.persistedQuery.sha256Hash`); the first time, the server answers
 //! `PERSISTED_QUERY_NOT_FOUND` and the client sends the document with its hash, which the
-//! server checks and keeps. Bounded, so that unknown hashes cannot grow it without limit.
-//! Imports nothing of ours.
+//! server checks and keeps. Bounded, so that unknown hashes cannot grow it without limit,
+//! and hashed with the process's secret seed. Imports `keyed` and, of the engine, the hashes
+//! of `trusted`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
+
+use super::trusted::{parse_hash, sha256};
+use crate::keyed::Keyed;
 
 /// Why a persisted-query request cannot be served.
 #[derive(Debug, PartialEq, Eq)]
@@ -22,32 +25,24 @@ pub enum Unresolved {
 }
 
 pub struct PersistedQueries {
-    documents: RwLock<HashMap<[u8; 32], Arc<str>>>,
+    documents: RwLock<HashMap<[u8; 32], Arc<str>, Keyed>>,
     max_entries: usize,
 }
 
 impl PersistedQueries {
     pub fn new(max_entries: usize) -> PersistedQueries {
         PersistedQueries {
-            documents: RwLock::new(HashMap::new()),
+            documents: RwLock::new(HashMap::default()),
             max_entries,
         }
     }
 
-    /// Resolves the document of a request: `query` as sent, or the persisted one its
-    /// extensions name. `Ok(None)` when the request has neither.
-    pub fn resolve(
-        &self,
-        query: Option<String>,
-        extensions: Option<&Map<String, Value>>,
-    ) -> Result<Option<String>, Unresolved> {
-        let Some(ext) = extensions.and_then(|e| e.get("persistedQuery")) else {
-            return Ok(query);
-        };
-        let hash = parse(ext)?;
+    /// The document of an automatic persisted query: `query` when sent with its hash (which
+    /// it must match; it is then kept), or the one kept before under `hash`.
+    pub fn resolve(&self, query: Option<String>, hash: [u8; 32]) -> Result<String, Unresolved> {
         match query {
             Some(q) => {
-                if Sha256::digest(q.as_bytes()).as_slice() != hash {
+                if sha256(&q) != hash {
                     return Err(Unresolved::Mismatch);
                 }
                 if let Ok(mut docs) = self.documents.write() {
@@ -59,19 +54,20 @@ impl PersistedQueries {
                     }
                     docs.insert(hash, Arc::from(q.as_str()));
                 }
-                Ok(Some(q))
+                Ok(q)
             }
             None => {
                 let docs = self.documents.read().map_err(|_| Unresolved::NotFound)?;
                 docs.get(&hash)
-                    .map(|d| Some(d.to_string()))
+                    .map(|d| d.to_string())
                     .ok_or(Unresolved::NotFound)
             }
         }
     }
 }
 
-fn parse(ext: &Value) -> Result<[u8; 32], Unresolved> {
+/// The hash of a `persistedQuery` extension (`{"version": 1, "sha256Hash": "…"}`).
+pub fn parse(ext: &Value) -> Result<[u8; 32], Unresolved> {
     let version = ext.get("version").and_then(Value::as_i64);
     if version != Some(1) {
         return Err(Unresolved::Malformed("`persistedQuery.version` must be 1"));
@@ -82,69 +78,40 @@ fn parse(ext: &Value) -> Result<[u8; 32], Unresolved> {
         .ok_or(Unresolved::Malformed(
             "`persistedQuery.sha256Hash` must be a string",
         ))?;
-    let bytes = hex.as_bytes();
-    if bytes.len() != 64 {
-        return Err(Unresolved::Malformed(
-            "`persistedQuery.sha256Hash` must be 64 hex digits",
-        ));
-    }
-    let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks_exact(2).enumerate() {
-        let digit = |b: u8| (b as char).to_digit(16);
-        match (digit(pair[0]), digit(pair[1])) {
-            (Some(h), Some(l)) => out[i] = (h * 16 + l) as u8,
-            _ => {
-                return Err(Unresolved::Malformed(
-                    "`persistedQuery.sha256Hash` must be 64 hex digits",
-                ));
-            }
-        }
-    }
-    Ok(out)
+    parse_hash(hex).ok_or(Unresolved::Malformed(
+        "`persistedQuery.sha256Hash` must be 64 hex digits",
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::trusted::hex;
     use serde_json::json;
 
-    fn ext(hash: &str) -> Map<String, Value> {
-        json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
-            .as_object()
-            .cloned()
-            .unwrap()
+    fn hash_of(ext: &str) -> Result<[u8; 32], Unresolved> {
+        parse(&json!({ "version": 1, "sha256Hash": ext }))
     }
 
     #[test]
     fn registers_then_serves_by_hash() {
         let apq = PersistedQueries::new(2);
         let q = "{ __typename }";
-        let hash = format!("{:x}", Sha256::digest(q.as_bytes()));
+        let hash = hash_of(&hex(&sha256(q))).unwrap();
+        assert_eq!(apq.resolve(None, hash), Err(Unresolved::NotFound));
+        assert_eq!(apq.resolve(Some(q.into()), hash), Ok(q.into()));
+        assert_eq!(apq.resolve(None, hash), Ok(q.into()));
         assert_eq!(
-            apq.resolve(None, Some(&ext(&hash))),
-            Err(Unresolved::NotFound)
-        );
-        assert_eq!(
-            apq.resolve(Some(q.into()), Some(&ext(&hash))),
-            Ok(Some(q.into()))
-        );
-        assert_eq!(apq.resolve(None, Some(&ext(&hash))), Ok(Some(q.into())));
-        assert_eq!(
-            apq.resolve(Some("{ x }".into()), Some(&ext(&hash))),
+            apq.resolve(Some("{ x }".into()), hash),
             Err(Unresolved::Mismatch)
         );
+        assert!(matches!(hash_of("zz"), Err(Unresolved::Malformed(_))));
         assert!(matches!(
-            apq.resolve(None, Some(&ext("zz"))),
+            parse(&json!({ "version": 2, "sha256Hash": hex(&hash) })),
             Err(Unresolved::Malformed(_))
         ));
-        assert_eq!(
-            apq.resolve(Some(q.into()), None),
-            Ok(Some(q.into())),
-            "no extension, no persistence"
-        );
         for other in ["{ a }", "{ b }", "{ c }"] {
-            let h = format!("{:x}", Sha256::digest(other.as_bytes()));
-            apq.resolve(Some(other.into()), Some(&ext(&h))).unwrap();
+            apq.resolve(Some(other.into()), sha256(other)).unwrap();
         }
         assert!(apq.documents.read().unwrap().len() <= 2, "bounded");
     }

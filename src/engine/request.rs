@@ -1,15 +1,17 @@
 //! Reading a request's parameters out of its raw bytes, by the GraphQL-over-HTTP spec: a
 //! `POST` body is one JSON object, a `GET` query string holds each parameter at most once with
 //! `variables` and `extensions` as JSON text; then the same checks for both, and the document
-//! of an automatic persisted query. Runs only on a response-cache miss. Also the request as
-//! the transport hands it in ([`Request`]).
+//! to run: the one sent, a trusted document named by its hash, or an automatic persisted
+//! query. Runs only on a response-cache miss. Also the request as the transport hands it in
+//! ([`Request`]).
 
 use axum::body::Bytes;
 use serde_json::{Map, Value};
 
 use super::cache::Coding;
 use super::outcome::Refusal;
-use super::persisted::{PersistedQueries, Unresolved};
+use super::persisted::{self, PersistedQueries, Unresolved};
+use super::trusted::{Manifest, Policy, parse_document_id, sha256};
 use crate::config::Limits;
 use crate::error_code::ErrorCode;
 
@@ -85,19 +87,30 @@ pub(super) struct GraphqlRequest {
     pub query: String,
     pub operation_name: Option<String>,
     pub variables: Map<String, Value>,
+    /// The document was sent as text to a server that runs only trusted documents and
+    /// allows introspection: it may run only if it asks for nothing else.
+    pub introspection_only: bool,
+}
+
+/// Where a request's document may come from: the trusted documents' manifest, automatic
+/// persisted queries, or the request itself, as the policy allows.
+pub(super) struct Documents<'a> {
+    pub persisted: &'a PersistedQueries,
+    pub manifest: Option<&'a Manifest>,
+    pub policy: Policy,
 }
 
 /// Reads the request out of its raw bytes.
 pub(super) fn read(
     raw: Raw<'_>,
-    persisted: &PersistedQueries,
+    documents: &Documents<'_>,
     limits: &Limits,
 ) -> Result<GraphqlRequest, Refusal> {
     let params = match raw {
         Raw::Body(bytes) => post_params(bytes)?,
         Raw::QueryString(query) => get_params(query)?,
     };
-    request_from_params(params, persisted, limits)
+    request_from_params(params, documents, limits)
 }
 
 /// Parses a `POST`'s body: UTF-8 JSON, and one request object.
@@ -129,7 +142,7 @@ fn get_params(raw: &str) -> Result<Map<String, Value>, Refusal> {
         let value = match name.as_str() {
             // An empty form field means the parameter was left out.
             _ if text.is_empty() => continue,
-            "query" | "operationName" => Value::String(text),
+            "query" | "operationName" | "documentId" => Value::String(text),
             "variables" | "extensions" => serde_json::from_str(&text)
                 .map_err(|_| Refusal::bad_request(format!("`{name}` must be URL-encoded JSON")))?,
             // Other parameters (cache busters and the like) are not ours to judge.
@@ -147,17 +160,22 @@ fn get_params(raw: &str) -> Result<Map<String, Value>, Refusal> {
 }
 
 /// Checks the request parameters (the same for `GET` and `POST`): `query` a non-empty string,
-/// `operationName` a string or null, `variables` and `extensions` objects or null, and
-/// `variables` within its size limit. Other members are ignored, as the spec allows.
+/// `documentId` and `operationName` strings or null, `variables` and `extensions` objects or
+/// null, and `variables` within its size limit. Other members are ignored, as the spec allows.
 fn request_from_params(
     mut params: Map<String, Value>,
-    persisted: &PersistedQueries,
+    documents: &Documents<'_>,
     limits: &Limits,
 ) -> Result<GraphqlRequest, Refusal> {
     let query = match params.remove("query") {
         Some(Value::String(q)) if !q.is_empty() => Some(q),
         Some(Value::String(_)) | Some(Value::Null) | None => None,
         Some(_) => return Err(Refusal::bad_request("`query` must be a string")),
+    };
+    let document_id = match params.remove("documentId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(id),
+        Some(_) => return Err(Refusal::bad_request("`documentId` must be a string")),
     };
     let operation_name = match params.remove("operationName") {
         None | Some(Value::Null) => None,
@@ -174,7 +192,7 @@ fn request_from_params(
         Some(Value::Object(e)) => Some(e),
         Some(_) => return Err(Refusal::bad_request("`extensions` must be an object")),
     };
-    let query = persisted_document(persisted, query, extensions.as_ref())?;
+    let (query, introspection_only) = document(documents, query, document_id, extensions.as_ref())?;
     let max = limits.max_variables_bytes;
     if json_len(&variables) > max {
         return Err(Refusal::new(
@@ -186,27 +204,97 @@ fn request_from_params(
         query,
         operation_name,
         variables,
+        introspection_only,
     })
 }
 
-/// The document to run: the one sent, or the automatic persisted query its extensions name.
-fn persisted_document(
-    persisted: &PersistedQueries,
+/// The document to run, and whether it may run only if it is introspection: a trusted
+/// document named by `documentId` or by `persistedQuery.sha256Hash`, an automatic persisted
+/// query, or the text sent, as the policy allows.
+fn document(
+    documents: &Documents<'_>,
     query: Option<String>,
+    document_id: Option<String>,
     extensions: Option<&Map<String, Value>>,
-) -> Result<String, Refusal> {
-    match persisted.resolve(query, extensions) {
-        Ok(Some(q)) => Ok(q),
-        Ok(None) => Err(Refusal::bad_request("the request has no `query`")),
+) -> Result<(String, bool), Refusal> {
+    let trusted = |hash: &[u8; 32]| documents.manifest.and_then(|m| m.get(hash));
+    let policy = documents.policy;
+    if let Some(id) = document_id {
+        if query.is_some() {
+            return Err(Refusal::bad_request(
+                "send either `query` or `documentId`, not both",
+            ));
+        }
+        let hash = parse_document_id(&id).ok_or_else(|| {
+            Refusal::bad_request(
+                "`documentId` must be a SHA-256 hash: 64 hex digits, bare or after `sha256:`",
+            )
+        })?;
+        return match trusted(&hash) {
+            Some(doc) => Ok((doc.to_string(), false)),
+            None => Err(not_trusted("no trusted document has this `documentId`")),
+        };
+    }
+    if let Some(ext) = extensions.and_then(|e| e.get("persistedQuery")) {
+        let hash = persisted::parse(ext).map_err(unresolved)?;
+        if let Some(doc) = trusted(&hash) {
+            if query.as_deref().is_some_and(|q| sha256(q) != hash) {
+                return Err(unresolved(Unresolved::Mismatch));
+            }
+            return Ok((doc.to_string(), false));
+        }
+        if policy.only {
+            return Err(match query {
+                Some(_) => text_refused(
+                    "automatic persisted queries cannot register documents: this server runs \
+                     only the trusted documents of its manifest",
+                ),
+                None => not_trusted("no trusted document has this `sha256Hash`"),
+            });
+        }
+        return documents
+            .persisted
+            .resolve(query, hash)
+            .map(|q| (q, false))
+            .map_err(unresolved);
+    }
+    let Some(query) = query else {
+        return Err(Refusal::bad_request(
+            "the request has no `query` (nor `documentId`)",
+        ));
+    };
+    if !policy.only || trusted(&sha256(&query)).is_some() {
+        return Ok((query, false));
+    }
+    if policy.allow_introspection {
+        return Ok((query, true));
+    }
+    Err(text_refused(TRUSTED_ONLY))
+}
+
+/// What a server that runs only trusted documents says to a document sent as text.
+pub(super) const TRUSTED_ONLY: &str = "this server runs only trusted documents: send the \
+    document's hash as `documentId` or `extensions.persistedQuery.sha256Hash`, not its text";
+
+fn text_refused(message: &str) -> Refusal {
+    Refusal::new(ErrorCode::TrustedDocumentRequired, message)
+}
+
+fn not_trusted(message: &str) -> Refusal {
+    Refusal::new(ErrorCode::TrustedDocumentNotFound, message)
+}
+
+/// An automatic persisted query that cannot be served.
+fn unresolved(why: Unresolved) -> Refusal {
+    match why {
         // Apollo's clients look for this message and code, then send the document.
-        Err(Unresolved::NotFound) => Err(Refusal::new(
-            ErrorCode::PersistedQueryNotFound,
-            "PersistedQueryNotFound",
-        )),
-        Err(Unresolved::Malformed(why)) => Err(Refusal::bad_request(why)),
-        Err(Unresolved::Mismatch) => Err(Refusal::bad_request(
-            "the document does not hash to `persistedQuery.sha256Hash`",
-        )),
+        Unresolved::NotFound => {
+            Refusal::new(ErrorCode::PersistedQueryNotFound, "PersistedQueryNotFound")
+        }
+        Unresolved::Malformed(why) => Refusal::bad_request(why),
+        Unresolved::Mismatch => {
+            Refusal::bad_request("the document does not hash to `persistedQuery.sha256Hash`")
+        }
     }
 }
 

@@ -3,23 +3,32 @@
 //! async-graphql under the timeout, and keep a clean answer for next time.
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
 use axum::body::Bytes;
 use serde_json::{Map, Value, json};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::cache::Document;
 use super::cache::{Cached, Coding, DocumentCache, ResponseCache, Shape, etag};
 use super::graph::Graph;
+use super::messages;
 use super::observer::{CacheName, Observer};
-use super::outcome::{Answer, Refusal, error};
-use super::request::{GraphqlRequest, Transport};
+use super::outcome::{Answer, Refusal, error, located};
+use super::request::{GraphqlRequest, TRUSTED_ONLY, Transport};
+use super::syntax;
+use super::variables;
 use super::writes::WriteLimit;
 use crate::config::Limits;
 use crate::error_code::ErrorCode;
+use crate::exec::Stop;
 use crate::guard;
 use crate::reviews::{Reads, Reviews};
-use crate::schema::{Admin, LeapSchema};
+use crate::schema::{Admin, LeapSchema, budget};
+use crate::store::query::Budget;
 
 /// What runs a request that missed the response cache, and that cache (which keeps its
 /// clean answer).
@@ -34,17 +43,24 @@ pub(super) struct Executors {
     pub documents: DocumentCache,
     /// Clean answers of the current generation, served again as they are.
     pub responses: Arc<ResponseCache>,
+    /// The schema that validates and stops (see `variables`): a document whose variables do
+    /// not coerce is validated on it first, as the spec orders the two.
+    pub checker: LeapSchema,
     /// Requests running at once; past them a request is shed.
     pub permits: Arc<Semaphore>,
     pub limits: Limits,
+    /// Whether errors suggest the schema's near names (`config::Errors::suggestions`).
+    pub suggestions: bool,
     /// The reviews every request may read, and mutations write.
     pub reviews: Arc<Reviews>,
     /// Mutations per client address.
     pub writes: WriteLimit,
 }
 
-/// A request as the response cache knows it: its shape and its exact bytes.
+/// A request as the response cache knows it: the generation of the graph and manifest it
+/// ran under, its shape and its exact bytes.
 pub(super) struct CacheKey {
+    pub generation: u64,
     pub shape: Shape,
     pub bytes: Bytes,
 }
@@ -91,10 +107,16 @@ struct Extra {
 }
 
 impl Operation {
-    fn request(self, store: Arc<crate::store::Store>, extra: &Extra) -> async_graphql::Request {
+    fn request(
+        self,
+        store: Arc<crate::store::Store>,
+        budget: Budget,
+        extra: &Extra,
+    ) -> async_graphql::Request {
         let mut request = async_graphql::Request::new(self.query)
             .variables(self.variables)
             .data(store)
+            .data(budget)
             .data(extra.reviews.clone())
             .data(Admin(extra.admin));
         if let Some(reads) = &extra.reads {
@@ -123,21 +145,33 @@ impl Executors {
             Ok(p) => p,
             Err(e) => return Answer::Refused(e),
         };
+        // What the answer may take, checked by both executors as they write it.
+        let budget = Budget {
+            max_bytes: self.limits.max_response_bytes,
+            deadline: Instant::now() + self.limits.request_timeout,
+        };
         let document = self.documents.get(&request.query);
         let operation_name = request.operation_name.as_deref();
+        if request.introspection_only
+            && let Some(d) = &document
+            && !is_introspection(&d.doc, operation_name)
+        {
+            return Answer::Refused(trusted_only());
+        }
         // A document the guard has passed on its own (no limit read a variable) passes again.
+        // The verdict is the graph's: the cost counts its lists by their largest size on it.
         let passed = document
             .as_ref()
-            .and_then(|d| d.guard_passed(operation_name));
+            .and_then(|d| d.guard_passed(operation_name, graph.generation));
         let (measured, by_document) = match passed {
             Some(measured) => (measured, true),
-            None => match self.check_document(&request) {
+            None => match self.check_document(&request, &graph.bounds) {
                 Ok(verdict) => (verdict.stats.parsed, !verdict.read_variables),
                 Err(e) => return Answer::Refused(e),
             },
         };
         if by_document && let Some(d) = &document {
-            d.passed_guard(operation_name, measured);
+            d.passed_guard(operation_name, measured, graph.generation);
         }
         // The fast path: a document async-graphql has validated before has a plan, which
         // writes the answer straight from the store. It answers only requests that succeed;
@@ -146,17 +180,77 @@ impl Executors {
             .as_ref()
             .and_then(|d| d.plan(request.operation_name.as_deref()))
         {
-            match plan.execute(&graph.store, &request.variables) {
+            match plan.execute(&graph.store, &request.variables, budget) {
                 Ok(mut body) => {
                     observer.cache(CacheName::Plan, true);
                     // Kept in the response cache: no spare capacity.
                     body.shrink_to_fit();
-                    return self.keep(Bytes::from(body), operation, &graph, key, transport);
+                    return self.keep(Bytes::from(body), operation, key, transport);
                 }
-                Err(crate::exec::Bail) => observer.cache(CacheName::Plan, false),
+                Err(Stop::Bail) => observer.cache(CacheName::Plan, false),
+                Err(Stop::TooLarge) => return too_large(self.limits.max_response_bytes),
+                Err(Stop::Late) => return timed_out(),
             }
         }
         observer.cache(CacheName::Document, document.is_some());
+        // Parsed here, once: async-graphql executes the parsed document it is handed, and the
+        // parser's own verdict is what tells a parse error from a validation error (the guard
+        // is deliberately more lenient than the grammar, so its word cannot).
+        let parsed = match &document {
+            Some(_) => None,
+            None => match async_graphql::parser::parse_query(&request.query) {
+                Ok(doc) => Some(doc),
+                Err(e) => {
+                    let (message, locations) = syntax::message(&request.query, &e);
+                    let error = located(message, &locations, ErrorCode::GraphqlParseFailed);
+                    return rejected(ErrorCode::GraphqlParseFailed, vec![error]);
+                }
+            },
+        };
+        // The guard found a syntax error that async-graphql's parser does not: it reads a
+        // keyword run into a name (`queryX {`, `truex: 1`) as two tokens, where the spec
+        // reads one name. The guard is never stricter than the spec, so the document is not
+        // GraphQL; and the guard has not measured it, so it must not run.
+        if !measured {
+            let error = error(
+                "Syntax Error: the document does not follow the GraphQL grammar (a keyword \
+                 such as `query`, `fragment` or `true` may be run into the name after it).",
+                ErrorCode::GraphqlParseFailed,
+            );
+            return rejected(ErrorCode::GraphqlParseFailed, vec![error]);
+        }
+        let request_introspection_only = request.introspection_only;
+        let document = match (parsed, document) {
+            (Some(doc), _) => self.documents.insert(&request.query, doc),
+            (None, Some(d)) => d,
+            (None, None) => return Answer::Refused(internal()),
+        };
+        let operation_name = request.operation_name.clone();
+        // A document sent as text to a server that runs only trusted documents may ask for
+        // introspection and nothing else (checked once parsed, after the guard measured it).
+        if request_introspection_only && !is_introspection(&document.doc, operation_name.as_deref())
+        {
+            return Answer::Refused(trusted_only());
+        }
+        // GET must be safe: caches and prefetchers replay it.
+        if transport == Transport::Get && is_mutation(&document.doc, operation_name.as_deref()) {
+            return Answer::Refused(Refusal::new(
+                ErrorCode::MethodNotAllowed,
+                "only queries may be sent with GET; send mutations with POST",
+            ));
+        }
+        // The spec's CoerceVariableValues, before anything executes: a variable that does not
+        // coerce is a request error that names it (once the document is known to validate).
+        if let Err(errors) = variables::coerce(
+            &document.doc,
+            operation_name.as_deref(),
+            &request.variables,
+            self.suggestions,
+        ) {
+            return self
+                .refuse_variables(&request, &graph, &document, errors)
+                .await;
+        }
         let variables = async_graphql::Variables::from_json(Value::Object(request.variables));
         let retry = Operation {
             query: request.query,
@@ -168,92 +262,67 @@ impl Executors {
             reads: Some(Arc::default()),
             admin,
         };
-        let mut gql = retry.clone().request(graph.store.clone(), &extra);
-        if let Some(d) = &document {
-            gql.set_parsed_query(d.doc.clone());
-        }
-        // Parsed here, once: async-graphql executes the parsed document it is handed, and the
-        // parser's own verdict is what tells a parse error from a validation error (the guard
-        // is deliberately more lenient than the grammar, so its word cannot).
-        let operation_name = gql.operation_name.clone();
-        let parsed = match gql.parsed_query() {
-            Err(e) => {
-                let error = error_object(&e, Some(ErrorCode::GraphqlParseFailed));
-                return rejected(ErrorCode::GraphqlParseFailed, vec![error]);
-            }
-            // The guard found a syntax error that async-graphql's parser does not: it reads a
-            // keyword run into a name (`queryX {`, `truex: 1`) as two tokens, where the spec
-            // reads one name. The guard is never stricter than the spec, so the document is
-            // not GraphQL; and the guard has not measured it, so it must not run.
-            Ok(_) if !measured => {
-                let error = error(
-                    "Syntax Error: the document does not follow the GraphQL grammar (a keyword \
-                     such as `query`, `fragment` or `true` may be run into the name after it)",
-                    ErrorCode::GraphqlParseFailed,
-                );
-                return rejected(ErrorCode::GraphqlParseFailed, vec![error]);
-            }
-            // GET must be safe: caches and prefetchers replay it.
-            Ok(doc)
-                if transport == Transport::Get && is_mutation(doc, operation_name.as_deref()) =>
-            {
-                return Answer::Refused(Refusal::new(
-                    ErrorCode::MethodNotAllowed,
-                    "only queries may be sent with GET; send mutations with POST",
+        match operation_type(&document.doc, operation_name.as_deref()) {
+            Some(OperationType::Subscription) => {
+                return Answer::Refused(Refusal::bad_request(
+                    "subscriptions are served over WebSocket (graphql-transport-ws) or as \
+                     server-sent events (Accept: text/event-stream)",
                 ));
             }
-            Ok(doc) => {
-                match operation_type(doc, operation_name.as_deref()) {
-                    Some(OperationType::Subscription) => {
-                        return Answer::Refused(Refusal::bad_request(
-                            "subscriptions are served over WebSocket (graphql-transport-ws) \
-                             or as server-sent events (Accept: text/event-stream)",
-                        ));
-                    }
-                    Some(OperationType::Mutation) => {
-                        return self.write(retry, graph, extra, addr, operation).await;
-                    }
-                    _ => {}
-                }
-                document.is_none().then(|| doc.clone())
+            Some(OperationType::Mutation) => {
+                return self
+                    .write(retry, graph, extra, addr, operation, budget)
+                    .await;
             }
-        };
-        let document = match parsed {
-            Some(doc) => Some(self.documents.insert(&gql.query, doc)),
-            None => document,
-        };
+            _ => {}
+        }
+        let mut gql = retry.clone().request(graph.store.clone(), budget, &extra);
+        gql.set_parsed_query(document.doc.clone());
         let run = async {
             let response = self.fast_schema.execute(gql).await;
-            if response.errors.is_empty() {
+            // Without errors, or out of budget (which running again would not change).
+            if response.errors.is_empty() || budget::stopped(&response).is_some() {
                 return response;
             }
             // Errors: run again with null propagation, for the shape the spec gives them.
             self.schema
-                .execute(retry.request(graph.store.clone(), &extra))
+                .execute(retry.clone().request(graph.store.clone(), budget, &extra))
                 .await
         };
+        // The timer stops a request that waits; one that works without waiting is stopped
+        // by the budget's deadline, field by field.
         let response = match tokio::time::timeout(self.limits.request_timeout, run).await {
             Ok(response) => response,
-            Err(_) => {
-                return Answer::Refused(Refusal::new(
-                    ErrorCode::Timeout,
-                    "the request took too long",
-                ));
-            }
+            Err(_) => return timed_out(),
         };
+        if let Some(code) = budget::stopped(&response) {
+            // It ran out of budget while executing, so it validated: it may have a plan,
+            // which keeps the same budget.
+            document.validated(operation_name.as_deref());
+            return match code {
+                ErrorCode::ResponseTooLarge => too_large(self.limits.max_response_bytes),
+                _ => timed_out(),
+            };
+        }
         // The document validated (a request error is the only sign it did not), so it may
         // have a plan from now on.
-        if !is_request_error(&response)
-            && let Some(d) = &document
-        {
-            d.validated(operation_name.as_deref());
+        if !is_request_error(&response) {
+            document.validated(operation_name.as_deref());
         }
+        let max = self.limits.max_response_bytes;
         if !response.errors.is_empty() {
-            return with_errors(response);
+            let cx = messages::Context {
+                doc: Some(&document.doc),
+                variables: &retry.variables,
+                suggestions: self.suggestions,
+            };
+            return with_errors(response, &cx, max);
         }
-        let body = success_body(&response.data);
+        let Some(body) = success_body(&response.data, max) else {
+            return too_large(max);
+        };
         let read = extra.reads.map(|r| r.take()).unwrap_or_default();
-        self.keep_reading(body, operation, &graph, key, transport, &read)
+        self.keep_reading(body, operation, key, transport, &read)
     }
 
     /// Runs a mutation: within the client's write limit, once (never again for the shape
@@ -266,6 +335,7 @@ impl Executors {
         extra: Extra,
         addr: Option<std::net::IpAddr>,
         name: Option<Arc<str>>,
+        budget: Budget,
     ) -> Answer {
         if let Err(seconds) = self.writes.take(addr) {
             let mut refusal = Refusal::new(
@@ -279,9 +349,11 @@ impl Executors {
             reads: None,
             ..extra
         };
-        let run = self
-            .schema
-            .execute(operation.request(graph.store.clone(), &extra));
+        let run = self.schema.execute(operation.clone().request(
+            graph.store.clone(),
+            budget,
+            &extra,
+        ));
         let response = match tokio::time::timeout(self.limits.request_timeout, run).await {
             Ok(response) => response,
             Err(_) => {
@@ -291,15 +363,63 @@ impl Executors {
                 ));
             }
         };
+        let max = self.limits.max_response_bytes;
         if !response.errors.is_empty() {
-            return with_errors(response);
+            let cx = messages::Context {
+                doc: None,
+                variables: &operation.variables,
+                suggestions: self.suggestions,
+            };
+            return with_errors(response, &cx, max);
         }
+        let Some(body) = success_body(&response.data, max) else {
+            return too_large(max);
+        };
         Answer::Clean(Cached {
-            body: success_body(&response.data),
+            body,
             etag: Bytes::new(),
             operation: name,
             coding: Coding::Identity,
         })
+    }
+
+    /// Refuses a request whose variables do not coerce, with their errors; or with the
+    /// document's validation errors, which come first, unless it is known to validate.
+    async fn refuse_variables(
+        &self,
+        request: &GraphqlRequest,
+        graph: &Graph,
+        document: &Document,
+        errors: Vec<Value>,
+    ) -> Answer {
+        let operation_name = request.operation_name.as_deref();
+        if document.plan(operation_name).is_none() {
+            let mut check =
+                async_graphql::Request::new(request.query.as_str()).data(graph.store.clone());
+            check.operation_name = request.operation_name.clone();
+            check.set_parsed_query(document.doc.clone());
+            let run = self.checker.execute(check);
+            let response = match tokio::time::timeout(self.limits.request_timeout, run).await {
+                Ok(response) => response,
+                Err(_) => {
+                    return Answer::Refused(Refusal::new(
+                        ErrorCode::Timeout,
+                        "the request took too long",
+                    ));
+                }
+            };
+            if !response.errors.is_empty() {
+                let none = async_graphql::Variables::default();
+                let cx = messages::Context {
+                    doc: Some(&document.doc),
+                    variables: &none,
+                    suggestions: self.suggestions,
+                };
+                return with_errors(response, &cx, self.limits.max_response_bytes);
+            }
+            document.validated(operation_name);
+        }
+        rejected(ErrorCode::VariableCoercionFailed, errors)
     }
 
     /// Keeps a clean answer, from either executor, for next time (it depends only on the
@@ -308,11 +428,10 @@ impl Executors {
         &self,
         body: Bytes,
         operation: Option<Arc<str>>,
-        graph: &Graph,
         key: CacheKey,
         transport: Transport,
     ) -> Answer {
-        self.keep_reading(body, operation, graph, key, transport, &[])
+        self.keep_reading(body, operation, key, transport, &[])
     }
 
     /// [`Executors::keep`] for an answer that read the reviews of `read` works: kept only
@@ -321,7 +440,6 @@ impl Executors {
         &self,
         body: Bytes,
         operation: Option<Arc<str>>,
-        graph: &Graph,
         key: CacheKey,
         transport: Transport,
         read: &[(Arc<str>, u64)],
@@ -339,7 +457,7 @@ impl Executors {
             coding: Coding::Identity,
         };
         self.responses.insert_reading(
-            graph.generation,
+            key.generation,
             key.shape,
             key.bytes,
             cached.clone(),
@@ -363,17 +481,28 @@ impl Executors {
     /// Runs the linear-time guard, before async-graphql parses or validates anything (its own
     /// validation can be made to take seconds first). `Stats::parsed` says whether the guard
     /// measured the document; one it could not parse carries only its document-level counts.
-    fn check_document(&self, request: &GraphqlRequest) -> Result<GuardVerdict, Refusal> {
+    fn check_document(
+        &self,
+        request: &GraphqlRequest,
+        bounds: &guard::Bounds,
+    ) -> Result<GuardVerdict, Refusal> {
         let read = std::cell::Cell::new(false);
         let variable = |name: &str| {
             read.set(true);
-            request.variables.get(name).and_then(Value::as_i64)
+            // Only a valid `Int`: anything else is refused when the variables are coerced,
+            // and counts as the default page size here.
+            request
+                .variables
+                .get(name)
+                .and_then(Value::as_i64)
+                .filter(|n| i32::try_from(*n).is_ok())
         };
-        let stats = guard::check(
+        let stats = guard::check_with(
             &request.query,
             request.operation_name.as_deref(),
             &variable,
             &self.limits.document,
+            bounds,
         )
         .map_err(|r| Refusal::new(r.code, r.message))?;
         Ok(GuardVerdict {
@@ -384,18 +513,66 @@ impl Executors {
 }
 
 /// `{"data": …}`, serialised straight from async-graphql's value (no detour through a
-/// serde_json tree).
-fn success_body(data: &async_graphql::Value) -> Bytes {
-    let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(b"{\"data\":");
-    if serde_json::to_writer(&mut out, data).is_err() {
-        out.truncate(8);
-        out.extend_from_slice(b"null");
+/// serde_json tree); `None` once it grows past `max` bytes, where writing stops.
+fn success_body(data: &async_graphql::Value, max: usize) -> Option<Bytes> {
+    let mut out = Capped {
+        out: Vec::with_capacity(512),
+        max,
+    };
+    out.out.extend_from_slice(b"{\"data\":");
+    if let Err(e) = serde_json::to_writer(&mut out, data) {
+        if e.is_io() {
+            return None;
+        }
+        out.out.truncate(8);
+        out.out.extend_from_slice(b"null");
     }
-    out.push(b'}');
+    out.out.push(b'}');
+    let mut out = out.out;
+    if out.len() > max {
+        return None;
+    }
     // Kept in the response cache: no spare capacity.
     out.shrink_to_fit();
-    Bytes::from(out)
+    Some(Bytes::from(out))
+}
+
+/// A buffer that refuses to grow past `max` bytes: the answer is checked as it is written,
+/// so an answer over the cap is never held whole.
+struct Capped {
+    out: Vec<u8>,
+    max: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.out.len() + buf.len() > self.max {
+            return Err(std::io::Error::other("over the byte cap"));
+        }
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The refusal of an answer over the byte cap: no `data`, only the error.
+fn too_large(max: usize) -> Answer {
+    Answer::Refused(Refusal::new(
+        ErrorCode::ResponseTooLarge,
+        format!(
+            "the answer would be larger than {max} bytes; select fewer fields or page the \
+             lists with their connections (first/after)"
+        ),
+    ))
+}
+
+fn timed_out() -> Answer {
+    Answer::Refused(Refusal::new(
+        ErrorCode::Timeout,
+        "the request took too long",
+    ))
 }
 
 /// The type of the operation that would run, if one can be chosen.
@@ -424,6 +601,61 @@ fn is_mutation(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
             None => false,
         },
     }
+}
+
+/// The refusal of a document sent as text to a server that runs only trusted documents.
+fn trusted_only() -> Refusal {
+    Refusal::new(ErrorCode::TrustedDocumentRequired, TRUSTED_ONLY)
+}
+
+/// Whether the operation that would run asks only for introspection: every field at its root
+/// (through fragments) is `__schema`, `__type` or `__typename`.
+fn is_introspection(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    let operation = match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
+            Some(op) => op,
+            None => return false,
+        },
+        // One named operation, run without `operationName`.
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
+            Some(op) => op,
+            None => return false,
+        },
+        (DocumentOperations::Multiple(_), None) => return false,
+    };
+    operation.node.ty == OperationType::Query
+        && only_introspection(doc, &operation.node.selection_set.node, &mut Vec::new())
+}
+
+fn only_introspection<'d>(
+    doc: &'d ExecutableDocument,
+    set: &'d SelectionSet,
+    visiting: &mut Vec<&'d str>,
+) -> bool {
+    set.items.iter().all(|item| match &item.node {
+        Selection::Field(f) => matches!(
+            f.node.name.node.as_str(),
+            "__schema" | "__type" | "__typename"
+        ),
+        Selection::InlineFragment(f) => {
+            only_introspection(doc, &f.node.selection_set.node, visiting)
+        }
+        Selection::FragmentSpread(s) => {
+            let name = s.node.fragment_name.node.as_str();
+            // A cycle is no introspection (and the guard refuses it before this).
+            if visiting.contains(&name) {
+                return false;
+            }
+            let Some(fragment) = doc.fragments.get(&s.node.fragment_name.node) else {
+                return false;
+            };
+            visiting.push(name);
+            let only = only_introspection(doc, &fragment.node.selection_set.node, visiting);
+            visiting.pop();
+            only
+        }
+    })
 }
 
 /// Whether async-graphql refused the request before executing it: it did not validate, its
@@ -459,14 +691,34 @@ fn rejected(code: ErrorCode, errors: Vec<Value>) -> Answer {
     })
 }
 
-/// Turns async-graphql's response with errors into ours: a request error has no `data` and a
-/// code on every error; anything that executed has `data` and its errors.
-fn with_errors(response: async_graphql::Response) -> Answer {
+/// The refusal of a request that should never get one.
+fn internal() -> Refusal {
+    Refusal::new(ErrorCode::InternalServerError, "internal error")
+}
+
+/// Turns async-graphql's response with errors into ours: a request error has no `data`, a
+/// code on every error, its message in our words and each error once (async-graphql's
+/// validation walks a document twice, and some rules report on both walks); anything that
+/// executed has `data` and its errors.
+fn with_errors(
+    response: async_graphql::Response,
+    cx: &messages::Context<'_>,
+    max: usize,
+) -> Answer {
     if is_request_error(&response) {
+        let mut seen = std::collections::HashSet::new();
         let errors = response
             .errors
             .iter()
-            .map(|e| error_object(e, Some(ErrorCode::GraphqlValidationFailed)))
+            .filter(|e| seen.insert((e.message.as_str(), e.locations.clone())))
+            .map(|e| {
+                let message = messages::reword(&e.message, &e.locations, cx);
+                let mut v = error_object(e, Some(ErrorCode::GraphqlValidationFailed));
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("message".into(), Value::String(message));
+                }
+                v
+            })
             .collect();
         return rejected(ErrorCode::GraphqlValidationFailed, errors);
     }
@@ -481,5 +733,9 @@ fn with_errors(response: async_graphql::Response) -> Answer {
         .map(|e| error_object(e, None))
         .collect();
     body.insert("errors".into(), Value::Array(errors));
-    Answer::WithErrors(Bytes::from(Value::Object(body).to_string()))
+    let body = Value::Object(body).to_string();
+    if body.len() > max {
+        return too_large(max);
+    }
+    Answer::WithErrors(Bytes::from(body))
 }

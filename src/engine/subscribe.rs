@@ -70,7 +70,21 @@ impl Engine {
     /// `extensions`) asks for. Refused like a request would be (bad JSON, the guard's limits),
     /// and also when it is not a subscription or every place is taken.
     pub fn subscribe(&self, params: &Bytes) -> Result<Events, Refusal> {
-        let request = request::read(Raw::Body(params), &self.persisted, &self.executors.limits)?;
+        let manifest = self.trusted.manifest();
+        let documents = request::Documents {
+            persisted: &self.persisted,
+            manifest: manifest.as_deref(),
+            policy: self.trusted.policy,
+        };
+        let request = request::read(Raw::Body(params), &documents, &self.executors.limits)?;
+        // Text that only introspection may be (a server that runs only trusted documents and
+        // allows introspection): a subscription never is.
+        if request.introspection_only {
+            return Err(Refusal::new(
+                crate::error_code::ErrorCode::TrustedDocumentRequired,
+                request::TRUSTED_ONLY,
+            ));
+        }
         let variable = |name: &str| request.variables.get(name).and_then(Value::as_i64);
         guard::check(
             &request.query,

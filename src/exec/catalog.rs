@@ -35,7 +35,7 @@ pub struct InputField {
 }
 
 pub struct Catalog {
-    types: HashMap<String, Named>,
+    pub(super) types: HashMap<String, Named>,
     /// The arguments of each field of each object and interface, with their types.
     arguments: HashMap<String, HashMap<String, HashMap<String, Type>>>,
 }
@@ -176,6 +176,22 @@ impl Catalog {
         }
     }
 
+    /// Every field of every object and interface: the type it is on, its name, its type,
+    /// and whether it pages (takes `first`).
+    pub fn output_fields(&self) -> Vec<(&str, &str, &Type, bool)> {
+        let mut out = Vec::new();
+        for (name, t) in &self.types {
+            if let Named::Object { fields, .. } | Named::Interface { fields, .. } = t {
+                for (field, ty) in fields {
+                    let paged = self.argument(name, field, "first").is_some();
+                    out.push((&**name, &**field, ty, paged));
+                }
+            }
+        }
+        out.sort_unstable_by_key(|(on, field, _, _)| (*on, *field));
+        out
+    }
+
     /// Every object type, with its fields (for the coverage test).
     pub fn object_fields(&self) -> Vec<(&str, Vec<&str>)> {
         let mut out: Vec<(&str, Vec<&str>)> = self
@@ -195,54 +211,51 @@ impl Catalog {
     }
 
     /// Whether `value` is a valid input for `ty`. Stricter, where it differs at all, than the
-    /// rules async-graphql validates by: a value refused here only sends the request to the
-    /// general executor, which then gives the exact answer; a value let through that
-    /// async-graphql would refuse would be a wrong answer.
+    /// rules async-graphql validates by: a value refused here is a request error (see
+    /// `coerce`), and a value let through that async-graphql would refuse would be a wrong
+    /// answer.
     pub fn accepts(&self, ty: &Type, value: &Value) -> bool {
-        if let Value::Null = value {
-            return ty.nullable;
-        }
-        match &ty.base {
-            BaseType::List(item) => match value {
-                Value::List(items) => items.iter().all(|v| self.accepts(item, v)),
-                // A single value stands for a list of one (input coercion of lists).
-                v => self.accepts(item, v),
-            },
-            BaseType::Named(name) => self.accepts_named(name, value),
+        self.check(ty, value, false).is_ok()
+    }
+
+    /// The names of the fields of the object or interface `ty`, for suggestions.
+    pub fn field_names(&self, ty: &str) -> Vec<&str> {
+        match self.types.get(ty) {
+            Some(Named::Object { fields, .. } | Named::Interface { fields, .. }) => {
+                fields.keys().map(|k| &**k).collect()
+            }
+            _ => Vec::new(),
         }
     }
 
-    fn accepts_named(&self, name: &str, value: &Value) -> bool {
-        match (name, value) {
-            ("String", Value::String(_)) => true,
-            ("Boolean", Value::Boolean(_)) => true,
-            ("Int", Value::Number(n)) => n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
-            ("Float", Value::Number(_)) => true,
-            ("ID", Value::String(_)) => true,
-            // async-graphql's `ID` takes an integer only as an `i64`.
-            ("ID", Value::Number(n)) => n.is_i64(),
-            ("String" | "Boolean" | "Int" | "Float" | "ID", _) => false,
-            _ => match self.types.get(name) {
-                Some(Named::Enum(values)) => match value {
-                    Value::Enum(v) => values.contains(v.as_str()),
-                    Value::String(v) => values.contains(v.as_str()),
-                    _ => false,
-                },
-                Some(Named::Input(fields)) => {
-                    let Value::Object(given) = value else {
-                        return false;
-                    };
-                    given
-                        .keys()
-                        .all(|k| fields.iter().any(|f| f.name == k.as_str()))
-                        && fields.iter().all(|f| match given.get(f.name.as_str()) {
-                            Some(v) => self.accepts(&f.ty, v),
-                            None => f.ty.nullable || f.has_default,
-                        })
-                }
-                _ => false,
-            },
+    /// The names of the arguments of `field` on `ty`, for suggestions.
+    pub fn argument_names(&self, ty: &str, field: &str) -> Vec<&str> {
+        self.arguments
+            .get(ty)
+            .and_then(|f| f.get(field))
+            .map(|args| args.keys().map(|k| &**k).collect())
+            .unwrap_or_default()
+    }
+
+    /// The names of the values of the enum `ty`, for suggestions.
+    pub fn enum_values(&self, ty: &str) -> Vec<&str> {
+        match self.types.get(ty) {
+            Some(Named::Enum(values)) => values.iter().map(|v| &**v).collect(),
+            _ => Vec::new(),
         }
+    }
+
+    /// The names of the fields of the input object `ty`, for suggestions.
+    pub fn input_field_names(&self, ty: &str) -> Vec<&str> {
+        match self.types.get(ty) {
+            Some(Named::Input(fields)) => fields.iter().map(|f| &*f.name).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every named type, for suggestions.
+    pub fn type_names(&self) -> Vec<&str> {
+        self.types.keys().map(|k| &**k).collect()
     }
 }
 

@@ -34,6 +34,9 @@ pub enum Obj<'s> {
     Statement(&'s model::Text),
     Fact(&'s model::Fact),
     Money(&'s crate::store::values::Money),
+    Season(&'s model::Season),
+    TeamSeason(&'s model::Entry),
+    MatchPart(&'s model::MatchPart),
     Conn(Box<Conn<'s>>),
     Edge(Edge),
     PageInfo(Box<Conn<'s>>),
@@ -131,6 +134,9 @@ impl<'s> Obj<'s> {
             Obj::Statement(_) => "Statement",
             Obj::Fact(_) => "Fact",
             Obj::Money(_) => "Money",
+            Obj::Season(_) => "Season",
+            Obj::TeamSeason(_) => "TeamSeason",
+            Obj::MatchPart(_) => "MatchPart",
             Obj::Conn(c) => c.kind.names().0,
             Obj::Edge(e) => e.kind.names().1,
             Obj::PageInfo(_) => "PageInfo",
@@ -206,6 +212,24 @@ impl<'s> Obj<'s> {
                 Fid::Currency => Val::Str(&m.currency),
                 _ => return Err(Bail),
             }),
+            Obj::Season(x) => Ok(match f.fid {
+                Fid::Name => Val::Str(&x.name),
+                Fid::From => date(x.from),
+                Fid::To => date(x.to),
+                Fid::Sources => sources(&x.sources),
+                _ => return Err(Bail),
+            }),
+            Obj::TeamSeason(e) => Ok(match f.fid {
+                Fid::Competition => one(Kind::Competition, Some(e.competition)),
+                Fid::Season => season(s, Some(e.competition), e.season),
+                Fid::Sources => sources(&e.sources),
+                _ => return Err(Bail),
+            }),
+            Obj::MatchPart(x) => Ok(match f.fid {
+                Fid::Name => Val::Str(&x.name),
+                Fid::Score => ints(&x.score),
+                _ => return Err(Bail),
+            }),
             Obj::Conn(c) => conn(s, c, f.fid),
             Obj::Edge(e) => edge(s, *e, f.fid),
             Obj::PageInfo(c) => page_info(s, c, f.fid),
@@ -235,6 +259,19 @@ fn nodes(kind: Kind, list: &[Idx]) -> Val<'static> {
 
 fn one(kind: Kind, idx: Option<Idx>) -> Val<'static> {
     idx.map_or(Val::Null, |idx| Val::Obj(Obj::Node(NodeRef { kind, idx })))
+}
+
+fn ints(list: &[u32]) -> Val<'static> {
+    Val::List(list.iter().map(|n| Val::Int(i64::from(*n))).collect())
+}
+
+/// Season `season` of competition `competition`, as `Match.season` and `TeamSeason.season`.
+fn season(s: &Store, competition: Option<Idx>, season: Option<Idx>) -> Val<'_> {
+    competition
+        .and_then(|c| s.competitions().get(c as usize))
+        .zip(season)
+        .and_then(|(c, i)| c.seasons.get(i as usize))
+        .map_or(Val::Null, |x| Val::Obj(Obj::Season(x)))
 }
 
 fn sources(list: &[Idx]) -> Val<'static> {
@@ -273,6 +310,16 @@ fn paged<'s>(
     page(kind, paginate(cx.store, list, order, false, &args))
 }
 
+/// A list of one kind of entity in its label order (albums by title, sources by title).
+fn paged_label<'s>(cx: &Cx<'s>, f: &Field, kind: Kind, list: &[Idx]) -> FieldResult<'s> {
+    paged(cx, f, ConnKind::Of(kind), list, Order::Label(kind))
+}
+
+/// A list of matches in date order.
+fn paged_by_date<'s>(cx: &Cx<'s>, f: &Field, list: &[Idx]) -> FieldResult<'s> {
+    paged(cx, f, ConnKind::Of(Kind::Match), list, Order::MatchDate)
+}
+
 fn performer(p: Performer) -> Val<'static> {
     Val::Obj(Obj::Node(Store::performer_node(p)))
 }
@@ -293,7 +340,7 @@ fn people_in(s: &Store, credits: &[Idx], role: model::Role) -> Vec<Val<'static>>
                 kind: Kind::Person,
                 idx,
             }))),
-            Performer::Team(_) => None,
+            Performer::Team(_) | Performer::Group(_) => None,
         })
         .collect()
 }
@@ -332,6 +379,11 @@ fn query<'s>(cx: &Cx<'s>, f: &Field) -> FieldResult<'s> {
         Fid::Company => lookup(Kind::Company),
         Fid::Competition => lookup(Kind::Competition),
         Fid::Source => lookup(Kind::Source),
+        Fid::Group => lookup(Kind::Group),
+        Fid::Groups => page(
+            ConnKind::Of(Kind::Group),
+            q::label_page(s, Kind::Group, &cx.page_args(f)?),
+        ),
         Fid::Films => {
             let args = cx.page_args(f)?;
             let page_of = q::films_page(s, &args, cx.film_filter(f)?, cx.film_order(f)?);
@@ -403,10 +455,11 @@ fn node<'s>(s: &'s Store, n: NodeRef, cx: &Cx<'s>, f: &Field) -> FieldResult<'s>
         Kind::Person => person(cx, &s.people()[i], f),
         Kind::Team => team(cx, &s.teams()[i], f),
         Kind::Match => match_(s, &s.matches()[i], f.fid),
+        Kind::Group => group(cx, &s.groups()[i], f),
         Kind::Album => album(cx, &s.albums()[i], f),
         Kind::Track => track(&s.tracks()[i], f.fid),
-        Kind::Company => company(&s.companies()[i], f.fid),
-        Kind::Competition => competition(&s.competitions()[i], f.fid),
+        Kind::Company => company(cx, &s.companies()[i], f),
+        Kind::Competition => competition(cx, &s.competitions()[i], f),
         Kind::Source => source(cx, &s.sources()[i], f),
         // A kind added to the table without a fast path here bails, and async-graphql
         // answers for it: adding a kind needs no change in the plan executor.
@@ -443,15 +496,7 @@ fn film<'s>(cx: &Cx<'s>, r: &'s model::Film, f: &Field) -> FieldResult<'s> {
         Fid::Cast => return paged(cx, f, ConnKind::Cast, &r.cast, Order::Cast),
         Fid::Soundtrack => one(Kind::Album, r.albums.first().copied()),
         Fid::Albums => nodes(Kind::Album, &r.albums),
-        Fid::Matches => {
-            return paged(
-                cx,
-                f,
-                ConnKind::Of(Kind::Match),
-                &r.matches,
-                Order::MatchDate,
-            );
-        }
+        Fid::Matches => return paged_by_date(cx, f, &r.matches),
         _ => return Err(Bail),
     })
 }
@@ -472,6 +517,10 @@ fn person<'s>(cx: &Cx<'s>, r: &'s model::Person, f: &Field) -> FieldResult<'s> {
         ),
         Fid::Commentated => nodes(Kind::Match, &r.commentated),
         Fid::Authored => nodes(Kind::Source, &r.authored),
+        Fid::AlbumsConnection => return paged_label(cx, f, Kind::Album, &r.albums),
+        Fid::CommentatedConnection => return paged_by_date(cx, f, &r.commentated),
+        Fid::AuthoredConnection => return paged_label(cx, f, Kind::Source, &r.authored),
+        Fid::Groups => nodes(Kind::Group, &r.groups),
         _ => return Err(Bail),
     })
 }
@@ -481,6 +530,13 @@ fn team<'s>(cx: &Cx<'s>, r: &'s model::Team, f: &Field) -> FieldResult<'s> {
     Ok(match f.fid {
         Fid::Name => Val::Str(&r.name),
         Fid::Aliases => strs(&r.aliases),
+        Fid::Sport => opt_str(&r.sport),
+        Fid::Seasons => Val::List(
+            r.seasons
+                .iter()
+                .map(|e| Val::Obj(Obj::TeamSeason(e)))
+                .collect(),
+        ),
         Fid::Notes => statements(&r.notes),
         Fid::Coaches => Val::List(
             r.coaches
@@ -488,15 +544,7 @@ fn team<'s>(cx: &Cx<'s>, r: &'s model::Team, f: &Field) -> FieldResult<'s> {
                 .map(|c| Val::Obj(Obj::Coaching(*c)))
                 .collect(),
         ),
-        Fid::Matches => {
-            return paged(
-                cx,
-                f,
-                ConnKind::Of(Kind::Match),
-                &r.matches,
-                Order::MatchDate,
-            );
-        }
+        Fid::Matches => return paged_by_date(cx, f, &r.matches),
         Fid::Films => Val::List(
             r.credits
                 .iter()
@@ -505,7 +553,7 @@ fn team<'s>(cx: &Cx<'s>, r: &'s model::Team, f: &Field) -> FieldResult<'s> {
                         kind: Kind::Film,
                         idx,
                     }))),
-                    Work::Album(_) => None,
+                    Work::Album(_) | Work::Track(_) => None,
                 })
                 .collect(),
         ),
@@ -531,6 +579,20 @@ fn match_<'s>(s: &'s Store, r: &'s model::Match, fid: Fid) -> FieldResult<'s> {
         Fid::Films => nodes(Kind::Film, &r.films),
         Fid::Tracks => nodes(Kind::Track, &r.tracks),
         Fid::Notes => statements(&r.notes),
+        Fid::Season => season(s, r.competition, r.season),
+        Fid::Score => r.score.as_deref().map_or(Val::Null, ints),
+        Fid::Parts => Val::List(
+            r.parts
+                .iter()
+                .map(|x| Val::Obj(Obj::MatchPart(x)))
+                .collect(),
+        ),
+        Fid::Draw => r
+            .draw
+            .or(r.winner.map(|_| false))
+            .map_or(Val::Null, Val::Bool),
+        Fid::Home => one(Kind::Team, r.home),
+        Fid::Neutral => r.neutral.map_or(Val::Null, Val::Bool),
         _ => return Err(Bail),
     })
 }
@@ -539,6 +601,8 @@ fn album<'s>(cx: &Cx<'s>, r: &'s model::Album, f: &Field) -> FieldResult<'s> {
     let s = cx.store;
     Ok(match f.fid {
         Fid::Title => Val::Str(&r.title),
+        Fid::Artist => r.artist.map_or(Val::Null, performer),
+        Fid::Genres => strs(&r.genres),
         Fid::Composer => people_in(s, &r.credits, model::Role::Composer)
             .into_iter()
             .next()
@@ -560,9 +624,10 @@ fn album<'s>(cx: &Cx<'s>, r: &'s model::Album, f: &Field) -> FieldResult<'s> {
             .map_or(Val::Null, |m| Val::Obj(Obj::Money(m))),
         Fid::EditionSize => opt_int(r.edition_size),
         Fid::Numbering => opt_str(&r.numbering),
-        Fid::TotalDurationSeconds => {
-            Val::Int(i64::try_from(r.total_duration_seconds).map_err(|_| Bail)?)
-        }
+        Fid::TotalDurationSeconds => match r.total_duration_seconds {
+            Some(total) => Val::Int(i64::try_from(total).map_err(|_| Bail)?),
+            None => Val::Null,
+        },
         Fid::Film => one(Kind::Film, r.film),
         Fid::Tracks => {
             return paged(
@@ -580,33 +645,47 @@ fn album<'s>(cx: &Cx<'s>, r: &'s model::Album, f: &Field) -> FieldResult<'s> {
 
 fn track(r: &model::Track, fid: Fid) -> FieldResult<'_> {
     Ok(match fid {
-        Fid::Number => Val::Int(i64::from(r.number)),
+        Fid::Number => opt_int(r.number),
         Fid::Title => Val::Str(&r.title),
-        Fid::Duration => Val::Str(&r.duration.text),
-        Fid::DurationSeconds => Val::Int(i64::from(r.duration.seconds)),
+        Fid::Duration => r.duration.as_ref().map_or(Val::Null, |d| Val::Str(&d.text)),
+        Fid::DurationSeconds => opt_int(r.duration.as_ref().map(|d| d.seconds)),
+        Fid::Genres => strs(&r.genres),
+        Fid::Credits => Val::List(
+            r.credits
+                .iter()
+                .map(|c| Val::Obj(Obj::Credit(*c)))
+                .collect(),
+        ),
         Fid::Album => one(Kind::Album, Some(r.album)),
         Fid::Depicts => nodes(Kind::Match, &r.depicts),
         _ => return Err(Bail),
     })
 }
 
-fn company(r: &model::Company, fid: Fid) -> FieldResult<'_> {
-    Ok(match fid {
+fn company<'s>(cx: &Cx<'s>, r: &'s model::Company, f: &Field) -> FieldResult<'s> {
+    let films = |list: &[Idx]| paged(cx, f, ConnKind::Of(Kind::Film), list, Order::FilmYear);
+    Ok(match f.fid {
         Fid::Name => Val::Str(&r.name),
         Fid::Productions => nodes(Kind::Film, &r.produced),
         Fid::Streams => nodes(Kind::Film, &r.streams),
         Fid::Albums => nodes(Kind::Album, &r.labelled),
+        Fid::ProductionsConnection => return films(&r.produced),
+        Fid::StreamsConnection => return films(&r.streams),
+        Fid::AlbumsConnection => return paged_label(cx, f, Kind::Album, &r.labelled),
         _ => return Err(Bail),
     })
 }
 
-fn competition(r: &model::Competition, fid: Fid) -> FieldResult<'_> {
-    Ok(match fid {
+fn competition<'s>(cx: &Cx<'s>, r: &'s model::Competition, f: &Field) -> FieldResult<'s> {
+    Ok(match f.fid {
         Fid::Name => Val::Str(&r.name),
         Fid::Date => date(r.date),
         Fid::Year => opt_int(r.date.map(|d| d.year)),
         Fid::City => opt_str(&r.city),
+        Fid::Sport => opt_str(&r.sport),
+        Fid::Seasons => Val::List(r.seasons.iter().map(|x| Val::Obj(Obj::Season(x))).collect()),
         Fid::Matches => nodes(Kind::Match, &r.matches),
+        Fid::MatchesConnection => return paged_by_date(cx, f, &r.matches),
         _ => return Err(Bail),
     })
 }
@@ -620,6 +699,8 @@ fn source<'s>(cx: &Cx<'s>, r: &'s model::Source, f: &Field) -> FieldResult<'s> {
         Fid::Author => one(Kind::Person, r.author),
         Fid::File => opt_str(&r.file),
         Fid::Url => opt_str(&r.url),
+        Fid::Version => opt_str(&r.version),
+        Fid::Licence => opt_str(&r.licence),
         Fid::Supports => {
             let args = cx.page_args(f)?;
             let list: Vec<Supported> = r.supports.iter().copied().map(Supported).collect();
@@ -629,6 +710,19 @@ fn source<'s>(cx: &Cx<'s>, r: &'s model::Source, f: &Field) -> FieldResult<'s> {
                 page: Page::Supported(paged),
             })))
         }
+        _ => return Err(Bail),
+    })
+}
+
+fn group<'s>(cx: &Cx<'s>, r: &'s model::Group, f: &Field) -> FieldResult<'s> {
+    Ok(match f.fid {
+        Fid::Name => Val::Str(&r.name),
+        Fid::Members => nodes(Kind::Person, &r.members),
+        Fid::Albums => nodes(Kind::Album, &r.albums),
+        Fid::Credits => {
+            return paged(cx, f, ConnKind::Credit, &r.credits, Order::PersonCredits);
+        }
+        Fid::Notes => statements(&r.notes),
         _ => return Err(Bail),
     })
 }

@@ -38,7 +38,13 @@
 //!   single objects bounded by the schema, so they are free. The stock
 //!   GraphiQL query reaches 3 (`types > fields > args`).
 //! - Cost is the GitHub-style node estimate: each field costs the product of
-//!   the page sizes (`first`/`last`) of itself and its ancestors. A literal
+//!   the sizes of itself and its ancestors. A field's size comes from the
+//!   [`Bounds`] table, read by the type the field is on: one for a single
+//!   value, the page size for a connection (`first`/`last`, or the default
+//!   page of [`DEFAULT_PAGE_SIZE`] when neither is given), and for a plain
+//!   list the largest such list in the graph, measured at load. A field the
+//!   table does not know counts its `first`/`last` alone (one when absent),
+//!   as every field does under [`check`], which has no table. A literal
 //!   integer is taken as given; a variable uses the supplied value, else its
 //!   declared integer default or [`DEFAULT_PAGE_SIZE`], whichever is larger;
 //!   anything else (null, a float, a missing variable) counts as
@@ -56,13 +62,19 @@
 
 use std::collections::HashMap;
 
+mod bounds;
 mod lexer;
+use bounds::Bound;
+pub use bounds::{Bounds, Size};
 use lexer::{Kind, LexEnd, Token};
 
 use crate::error_code::ErrorCode;
 
-/// Page size assumed for a `first`/`last` argument whose value is unknown.
+/// Page size assumed for a `first`/`last` argument whose value is unknown, and for a
+/// connection given neither (the paginator's default page).
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// The largest page a connection gives.
+pub const MAX_PAGE_SIZE: u64 = 100;
 /// Hard cap on nested selection sets, independent of `DocumentLimits::max_depth`.
 pub const MAX_SELECTION_NESTING: usize = 128;
 /// Hard cap on nested list/object values and list types.
@@ -157,7 +169,8 @@ fn to_usize(v: u64) -> usize {
     usize::try_from(v).unwrap_or(usize::MAX)
 }
 
-/// Measures `document` and refuses it when any limit is exceeded.
+/// Measures `document` and refuses it when any limit is exceeded, costing
+/// every field by its `first`/`last` alone (see [`check_with`]).
 ///
 /// `variables` returns the integer value of a request variable, or `None`
 /// when it is absent, null or not an integer.
@@ -166,6 +179,19 @@ pub fn check(
     operation_name: Option<&str>,
     variables: &dyn Fn(&str) -> Option<i64>,
     limits: &DocumentLimits,
+) -> Result<Stats, Rejection> {
+    static NO_BOUNDS: std::sync::LazyLock<Bounds> = std::sync::LazyLock::new(Bounds::new);
+    check_with(document, operation_name, variables, limits, &NO_BOUNDS)
+}
+
+/// Measures `document` and refuses it when any limit is exceeded, costing
+/// each field by its real bound in `bounds` (see the module's opening comment).
+pub fn check_with(
+    document: &str,
+    operation_name: Option<&str>,
+    variables: &dyn Fn(&str) -> Option<i64>,
+    limits: &DocumentLimits,
+    bounds: &Bounds,
 ) -> Result<Stats, Rejection> {
     let chars = count_chars(document, limits.max_document_chars)?;
     let mut tokens = Vec::with_capacity(limits.max_tokens.min(document.len() / 2 + 1));
@@ -213,6 +239,7 @@ pub fn check(
         operation_name,
         variables,
         limits,
+        bounds,
         &mut stats,
     )?;
     stats.parsed = true;
@@ -269,12 +296,14 @@ enum FieldClass {
 #[derive(Clone, Copy, Debug)]
 enum NodeKind<'a> {
     Field {
+        name: &'a str,
         first: PageArg<'a>,
         last: PageArg<'a>,
         class: FieldClass,
     },
     Spread(&'a str),
-    Inline,
+    /// An inline fragment, with its type condition if it has one.
+    Inline(Option<&'a str>),
 }
 
 /// A selection, stored in pre-order with a parent index so that analysis is
@@ -291,6 +320,8 @@ const NO_PARENT: usize = usize::MAX;
 struct Definition<'a> {
     name: Option<&'a str>,
     is_fragment: bool,
+    /// The type its selections are on: the root type, or the fragment's type condition.
+    on: &'a str,
     start: usize,
     end: usize,
     /// Integer defaults of the operation's variables.
@@ -398,13 +429,19 @@ impl<'a> Parser<'a, '_> {
         let mut def = Definition {
             name: None,
             is_fragment: false,
+            on: "Query",
             start,
             end: start,
             defaults: Vec::new(),
         };
         if !self.at_punct(b'{') {
             match self.expect_name()? {
-                "query" | "mutation" | "subscription" => {
+                keyword @ ("query" | "mutation" | "subscription") => {
+                    def.on = match keyword {
+                        "query" => "Query",
+                        "mutation" => "Mutation",
+                        _ => "Subscription",
+                    };
                     def.name = self.at_name();
                     if def.name.is_some() {
                         self.pos += 1;
@@ -420,7 +457,7 @@ impl<'a> Parser<'a, '_> {
                     if name == "on" || self.expect_name()? != "on" {
                         return Err(Stop::Syntax);
                     }
-                    self.expect_name()?;
+                    def.on = self.expect_name()?;
                     def.name = Some(name);
                     def.is_fragment = true;
                 }
@@ -572,15 +609,17 @@ impl<'a> Parser<'a, '_> {
                         self.parse_directives()?;
                     }
                     on => {
-                        if on.is_some() {
+                        let condition = if on.is_some() {
                             self.pos += 1;
-                            self.expect_name()?;
-                        }
+                            Some(self.expect_name()?)
+                        } else {
+                            None
+                        };
                         self.parse_directives()?;
                         let idx = self.nodes.len();
                         self.nodes.push(Node {
                             parent,
-                            kind: NodeKind::Inline,
+                            kind: NodeKind::Inline(condition),
                         });
                         self.parse_selection_set(idx, nesting + 1, depth, in_intro, in_op)?;
                     }
@@ -609,7 +648,12 @@ impl<'a> Parser<'a, '_> {
             let idx = self.nodes.len();
             self.nodes.push(Node {
                 parent,
-                kind: NodeKind::Field { first, last, class },
+                kind: NodeKind::Field {
+                    name,
+                    first,
+                    last,
+                    class,
+                },
             });
             let (depth, child_intro) = if in_intro {
                 (depth, true)
@@ -668,6 +712,8 @@ struct Ctx {
     /// `Some(list levels)` once below `__schema`/`__type`.
     intro_out: Option<u64>,
     intro_in: u64,
+    /// The type the node's selections are on, where the bounds table knows it.
+    ty: Option<u32>,
 }
 
 const ROOT_CTX: Ctx = Ctx {
@@ -676,6 +722,7 @@ const ROOT_CTX: Ctx = Ctx {
     top: true,
     intro_out: None,
     intro_in: 0,
+    ty: None,
 };
 
 /// Turns page-size arguments into multipliers, asking the caller once per
@@ -720,24 +767,52 @@ fn analyse_def<'a>(
     groups: &HashMap<&'a str, usize>,
     memo: &[Agg],
     pages: &mut Pages<'a, '_>,
+    bounds: &Bounds,
     ctx: &mut Vec<Ctx>,
 ) -> Agg {
     ctx.clear();
     let mut agg = Agg::default();
+    let root = Ctx {
+        ty: bounds.type_named(def.on),
+        ..ROOT_CTX
+    };
     for node in nodes.get(def.start..def.end).unwrap_or(&[]) {
         // Parents precede children, so the parent's context is already known.
         let p = if node.parent == NO_PARENT {
-            ROOT_CTX
+            root
         } else {
             node.parent
                 .checked_sub(def.start)
                 .and_then(|i| ctx.get(i))
                 .copied()
-                .unwrap_or(ROOT_CTX)
+                .unwrap_or(root)
         };
         let here = match node.kind {
-            NodeKind::Field { first, last, class } => {
-                let own = pages.multiplier(first).max(pages.multiplier(last));
+            NodeKind::Field {
+                name,
+                first,
+                last,
+                class,
+            } => {
+                let bound = bounds.field(p.ty, name);
+                let own = match (bound, first, last) {
+                    (
+                        Some(Bound {
+                            size: Size::List(n),
+                            ..
+                        }),
+                        _,
+                        _,
+                    ) => n.max(1),
+                    (
+                        Some(Bound {
+                            size: Size::Page, ..
+                        }),
+                        PageArg::Absent,
+                        PageArg::Absent,
+                    ) => DEFAULT_PAGE_SIZE,
+                    _ => pages.multiplier(first).max(pages.multiplier(last)),
+                };
                 let mult = p.mult.saturating_mul(own);
                 let list = u64::from(class == FieldClass::IntroList);
                 let (depth, intro_out) = match p.intro_out {
@@ -760,9 +835,13 @@ fn analyse_def<'a>(
                     top: false,
                     intro_out,
                     intro_in,
+                    ty: bound.and_then(|b| b.ty),
                 }
             }
-            NodeKind::Inline => p,
+            NodeKind::Inline(condition) => Ctx {
+                ty: condition.map_or(p.ty, |c| bounds.type_named(c)),
+                ..p
+            },
             NodeKind::Spread(name) => {
                 // Unknown fragments count as nothing; async-graphql reports them.
                 if let Some(f) = groups.get(name).and_then(|&g| memo.get(g)) {
@@ -796,6 +875,7 @@ fn analyse<'a>(
     operation_name: Option<&str>,
     variables: &dyn Fn(&str) -> Option<i64>,
     limits: &DocumentLimits,
+    bounds: &Bounds,
     stats: &mut Stats,
 ) -> Result<(), Rejection> {
     // Fragments sharing a name (invalid, but async-graphql still validates
@@ -888,7 +968,7 @@ fn analyse<'a>(
                 colour[g] = BLACK;
                 let mut total = Agg::default();
                 for d in group_defs.get(g).map_or(&[][..], |(_, m)| m) {
-                    let a = analyse_def(nodes, d, &groups, &memo, &mut pages, &mut ctx);
+                    let a = analyse_def(nodes, d, &groups, &memo, &mut pages, bounds, &mut ctx);
                     total = Agg {
                         depth: total.depth.max(a.depth),
                         fields: total.fields.saturating_add(a.fields),
@@ -906,7 +986,7 @@ fn analyse<'a>(
     let max_fields = limits.max_expanded_fields as u64;
     let mut run = Agg::default();
     for op in defs.iter().filter(|d| !d.is_fragment) {
-        let a = analyse_def(nodes, op, &groups, &memo, &mut pages, &mut ctx);
+        let a = analyse_def(nodes, op, &groups, &memo, &mut pages, bounds, &mut ctx);
         if is_measured(op) {
             run = Agg {
                 depth: run.depth.max(a.depth),

@@ -41,7 +41,7 @@ use tower_http::compression::predicate::{And, NotForContentType, Predicate, Size
 use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
 use crate::config::SeedSource;
-use crate::reload::{self, Hangup, Reloader};
+use crate::reload::{self, Hangup, ManifestReloader, Reloader};
 use crate::telemetry::metrics;
 use crate::telemetry::request_id::X_REQUEST_ID;
 
@@ -252,6 +252,7 @@ pub struct Server {
     service: App,
     state: AppState,
     reloader: Option<Reloader>,
+    manifest: Option<ManifestReloader>,
     hangup: Hangup,
     stop: StopSignal,
 }
@@ -322,11 +323,18 @@ impl Server {
             )),
             SeedSource::Bundled => None,
         };
+        let manifest = state
+            .config
+            .trusted
+            .manifest
+            .as_ref()
+            .map(|path| ManifestReloader::new(state.engine.clone(), path.clone()));
         Ok(Server {
             listener,
             service: app(state.clone()),
             state,
             reloader,
+            manifest,
             hangup: Hangup::catch(),
             stop: StopSignal::catch(),
         })
@@ -342,10 +350,21 @@ impl Server {
         self.reloader.clone()
     }
 
+    /// What reloads this server's trusted documents (none without a manifest); tests use it
+    /// to reload without waiting for the watcher.
+    pub fn manifest_reloader(&self) -> Option<ManifestReloader> {
+        self.manifest.clone()
+    }
+
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish. Reloads on SIGHUP
-    /// and when the seed directory changes, until then.
+    /// and when the seed directory or the manifest changes, until then.
     pub async fn run(self) -> std::io::Result<()> {
-        let _reloading = reload::start(self.reloader, self.hangup, &self.state.config.reload);
+        let _reloading = reload::start(
+            self.reloader,
+            self.manifest,
+            self.hangup,
+            &self.state.config.reload,
+        );
         let engine = self.state.engine.clone();
         let stop = self.stop;
         let connections = &self.state.config.connections;

@@ -3,7 +3,8 @@
 //! [`RequestObserver`], and [`Metrics`] itself for what happens outside any request (a graph
 //! installed, a reload).
 //!
-//! May import: `engine`, `config`, the store's type, `telemetry` and, of `http`, `coding`.
+//! May import: `engine`, `config`, the store's type, `telemetry`, `reload` (to read the
+//! manifest) and, of `http`, `coding`.
 
 use std::sync::Arc;
 
@@ -53,6 +54,19 @@ impl AppState {
             metrics,
             config: Arc::new(config),
         }))
+    }
+
+    /// Loads the trusted documents' manifest the configuration names, if any, into the
+    /// engine: at start, before the server listens, so that a bad manifest stops it there.
+    /// Returns how many documents it holds.
+    pub fn load_trusted_documents(&self) -> Result<usize, String> {
+        let Some(path) = &self.config.trusted.manifest else {
+            return Ok(0);
+        };
+        let manifest = crate::reload::load_manifest(path)?;
+        let documents = manifest.len();
+        self.engine.install_manifest(manifest);
+        Ok(documents)
     }
 
     /// Swaps in a new graph, counted in the metrics (see [`Graphs::install`]).

@@ -102,16 +102,16 @@ fn subject(store: &Store, id: &str, errors: &mut Vec<UserError>) {
         errors.push(UserError::new(
             "subject",
             code,
-            "the subject must be the id of a film or an album",
+            "the subject must be the id of a film, an album or a track",
         ));
         return;
     };
-    if !matches!(kind, Kind::Film | Kind::Album) {
+    if !matches!(kind, Kind::Film | Kind::Album | Kind::Track) {
         errors.push(UserError::new(
             "subject",
             codes::WRONG_KIND,
             format!(
-                "the subject is a {}; reviews are of films and albums",
+                "the subject is a {}; reviews are of works: films, albums and tracks",
                 kind.name()
             ),
         ));

@@ -6,7 +6,7 @@ use super::company::Company;
 use super::connection::{OrBadInput, connection};
 use super::credit::Credit;
 use super::film::Film;
-use super::node::entity;
+use super::node::{Performer as PerformerNode, entity};
 use super::person::Person;
 use super::provenance::{Fact, Money, Statement, statements};
 use super::source::Source;
@@ -27,7 +27,7 @@ impl<'a> Album<'a> {
             .filter(|c| c.role == Role::Composer)
             .filter_map(|c| match c.performer {
                 Performer::Person(p) => Some(Person::new(s, p)),
-                Performer::Team(_) => None,
+                Performer::Team(_) | Performer::Group(_) => None,
             })
             .collect()
     }
@@ -69,6 +69,16 @@ impl<'a> Album<'a> {
         ctx: &async_graphql::Context<'_>,
     ) -> async_graphql::Result<super::review::ReviewSummary> {
         super::review::summary_of(ctx, self.global_id().0)
+    }
+    /// Who the album is by: a person or a group, where the documents say.
+    async fn artist(&self) -> Option<PerformerNode<'a>> {
+        self.record()
+            .artist
+            .map(|p| PerformerNode::new(self.store, p))
+    }
+    /// The genres, where the documents give them.
+    async fn genres(&self) -> Vec<&str> {
+        self.record().genres.iter().map(|g| &**g).collect()
     }
     /// The composer: the first of `composers`.
     async fn composer(&self) -> Option<Person<'a>> {
@@ -114,8 +124,8 @@ impl<'a> Album<'a> {
     async fn numbering(&self) -> Option<&str> {
         self.record().numbering.as_deref()
     }
-    /// The running time of all its tracks, in seconds.
-    async fn total_duration_seconds(&self) -> u64 {
+    /// The running time of all its tracks, in seconds; null when a track's is unknown.
+    async fn total_duration_seconds(&self) -> Option<u64> {
         self.record().total_duration_seconds
     }
     /// The film the album is from.

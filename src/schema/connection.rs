@@ -50,6 +50,21 @@ macro_rules! connection {
         #[doc = concat!("A page of ", $what, ", by the Relay cursor spec, with the total count.")]
         pub struct $conn<'a>(pub $crate::store::query::Paged<'a, $item>);
 
+        impl<'a> $conn<'a> {
+            /// A page of `list`, which the store keeps sorted by `order`, through the one
+            /// paginator; a refusal becomes `BAD_USER_INPUT`.
+            #[allow(dead_code)]
+            pub(crate) fn page(
+                store: &'a $crate::store::Store,
+                list: &[$item],
+                order: $crate::store::orders::Order,
+                args: &$crate::store::query::PageArgs,
+            ) -> async_graphql::Result<$conn<'a>> {
+                let page = $crate::store::query::paginate(store, list, order, false, args);
+                Ok($conn($crate::schema::connection::OrBadInput::or_bad_input(page)?))
+            }
+        }
+
         #[doc = concat!("A page of ", $what, ", by the Relay cursor spec, with the total count.")]
         #[async_graphql::Object]
         impl<'a> $conn<'a> {

@@ -27,6 +27,14 @@ pub enum Role {
     Editor,
     /// Wrote the album's liner notes.
     LinerNotes,
+    /// Played or sang on the recording.
+    Performer,
+    /// Wrote the words.
+    Lyricist,
+    /// Arranged the music.
+    Arranger,
+    /// Conducted the recording.
+    Conductor,
 }
 
 fn credit(store: &Store, idx: Idx) -> &model::Credit {

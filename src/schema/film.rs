@@ -27,7 +27,7 @@ impl<'a> Film<'a> {
             .filter(|c| c.role == role)
             .filter_map(|c| match c.performer {
                 model::Performer::Person(p) => Some(Person::new(s, p)),
-                model::Performer::Team(_) => None,
+                model::Performer::Team(_) | model::Performer::Group(_) => None,
             })
             .collect()
     }

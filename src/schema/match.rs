@@ -3,17 +3,18 @@
 use async_graphql::{ID, Object, Result};
 
 use super::competition::Competition;
-use super::connection::{OrBadInput, connection};
+use super::connection::connection;
 use super::film::Film;
 use super::node::entity;
 use super::person::Person;
 use super::provenance::{Fact, Statement, statements};
+use super::season::Season;
 use super::source::Source;
 use super::team::Team;
 use super::track::Track;
 use crate::store::model::{self, Kind};
 use crate::store::orders::Order;
-use crate::store::query::{PageArgs, paginate};
+use crate::store::query::PageArgs;
 
 entity!(Match, matches, model::Match, Kind::Match);
 
@@ -28,7 +29,9 @@ impl<'a> Match<'a> {
     pub async fn slug(&self) -> &str {
         &self.record().meta.slug
     }
-    /// A title made from the teams and the occasion (`facts` shows it is editorial).
+    /// The title the documents or the editors give; where there is none, a label the server
+    /// makes from the teams and the date (then `facts` has no `title`, and search does not
+    /// look at it).
     pub async fn title(&self) -> &str {
         &self.record().title
     }
@@ -76,6 +79,37 @@ impl<'a> Match<'a> {
     async fn winner(&self) -> Option<Team<'a>> {
         self.record().winner.map(|t| Team::new(self.store, t))
     }
+    /// The season of the competition it belongs to.
+    async fn season(&self) -> Option<Season<'a>> {
+        let r = self.record();
+        let c = &self.store.competitions()[r.competition? as usize];
+        c.seasons.get(r.season? as usize).map(|season| Season {
+            store: self.store,
+            season,
+        })
+    }
+    /// Points per side (goals, sets won), in the order of `teams`, where the documents say.
+    async fn score(&self) -> Option<Vec<u32>> {
+        self.record().score.as_deref().map(<[u32]>::to_vec)
+    }
+    /// The parts of the result where the sport has them (sets with their points, halves).
+    async fn parts(&self) -> Vec<MatchPart<'a>> {
+        self.record().parts.iter().map(MatchPart).collect()
+    }
+    /// Whether it ended in a draw: as the documents say, or false when they name a winner;
+    /// null when the result is unknown.
+    async fn draw(&self) -> Option<bool> {
+        let r = self.record();
+        r.draw.or(r.winner.map(|_| false))
+    }
+    /// The team that played at home, where the documents say.
+    async fn home(&self) -> Option<Team<'a>> {
+        self.record().home.map(|t| Team::new(self.store, t))
+    }
+    /// Whether it was played on neutral ground, where the documents say.
+    async fn neutral(&self) -> Option<bool> {
+        self.record().neutral
+    }
     /// The commentators of the broadcast.
     async fn commentators(&self) -> Vec<Person<'a>> {
         self.record()
@@ -114,6 +148,22 @@ impl<'a> Match<'a> {
     }
 }
 
+/// One part of a match's result (a set, a half), with the points each side scored in it.
+pub struct MatchPart<'a>(&'a model::MatchPart);
+
+/// One part of a match's result (a set, a half), with the points each side scored in it.
+#[Object]
+impl<'a> MatchPart<'a> {
+    /// What the part is called (`1st set`, `2nd half`).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Points per side, in the order of the match's `teams`.
+    async fn score(&self) -> Vec<u32> {
+        self.0.score.to_vec()
+    }
+}
+
 connection!(
     MatchConnection,
     MatchEdge,
@@ -124,13 +174,13 @@ connection!(
 );
 
 impl<'a> MatchConnection<'a> {
-    /// A page of `matches` in date order: what a film's and a team's `matches` list.
+    /// A page of `matches` in date order: what a film's, a team's, a competition's and a
+    /// commentator's matches list.
     pub(crate) fn by_date(
         store: &'a crate::store::Store,
         matches: &'a [crate::store::model::Idx],
         args: &PageArgs,
     ) -> Result<MatchConnection<'a>> {
-        let page = paginate(store, matches, Order::MatchDate, false, args).or_bad_input()?;
-        Ok(MatchConnection(page))
+        MatchConnection::page(store, matches, Order::MatchDate, args)
     }
 }

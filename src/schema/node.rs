@@ -7,6 +7,7 @@ use super::album::Album;
 use super::company::Company;
 use super::competition::Competition;
 use super::film::Film;
+use super::group::Group;
 use super::r#match::Match;
 use super::person::Person;
 use super::review::{Review, ReviewConnection, ReviewSummary};
@@ -67,6 +68,7 @@ pub enum Node<'a> {
     Competition(Competition<'a>),
     Source(Source<'a>),
     Review(Review),
+    Group(Group<'a>),
 }
 
 impl<'a> Node<'a> {
@@ -82,11 +84,12 @@ impl<'a> Node<'a> {
             Kind::Company => Node::Company(Company::new(store, i)),
             Kind::Competition => Node::Competition(Competition::new(store, i)),
             Kind::Source => Node::Source(Source::new(store, i)),
+            Kind::Group => Node::Group(Group::new(store, i)),
         }
     }
 }
 
-/// Someone who can be credited in a cast: a person, or a team that plays itself.
+/// Someone who can be credited: a person, a group, or a team that plays itself.
 // Each `field(...)` names a different field; clippy reads the repeated keys as duplicates.
 #[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
@@ -102,6 +105,7 @@ impl<'a> Node<'a> {
 pub enum Performer<'a> {
     Person(Person<'a>),
     Team(Team<'a>),
+    Group(Group<'a>),
 }
 
 impl<'a> Performer<'a> {
@@ -109,11 +113,12 @@ impl<'a> Performer<'a> {
         match p {
             P::Person(i) => Performer::Person(Person::new(store, i)),
             P::Team(i) => Performer::Team(Team::new(store, i)),
+            P::Group(i) => Performer::Group(Group::new(store, i)),
         }
     }
 }
 
-/// Something people are credited on: a film or an album.
+/// Something people are credited on: a film, an album or a track.
 #[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
 #[graphql(
@@ -142,6 +147,7 @@ impl<'a> Performer<'a> {
 pub enum Work<'a> {
     Film(Film<'a>),
     Album(Album<'a>),
+    Track(Track<'a>),
 }
 
 impl<'a> Work<'a> {
@@ -149,6 +155,7 @@ impl<'a> Work<'a> {
         match w {
             W::Film(i) => Work::Film(Film::new(store, i)),
             W::Album(i) => Work::Album(Album::new(store, i)),
+            W::Track(i) => Work::Track(Track::new(store, i)),
         }
     }
 }

@@ -2,14 +2,14 @@
 
 use async_graphql::{ID, Object, Result};
 
-use super::album::Album;
+use super::album::{Album, AlbumConnection};
 use super::coaching::Coaching;
 use super::connection::{OrBadInput, connection};
 use super::credit::CreditConnection;
-use super::r#match::Match;
+use super::r#match::{Match, MatchConnection};
 use super::node::entity;
 use super::provenance::{Fact, Statement, statements};
-use super::source::Source;
+use super::source::{Source, SourceConnection};
 use crate::store::model::{self, Kind};
 use crate::store::orders::Order;
 use crate::store::query::{PageArgs, paginate};
@@ -58,7 +58,19 @@ impl<'a> Person<'a> {
             .or_bad_input()?,
         ))
     }
-    /// The albums the person is credited on.
+    /// The groups the person is a member of.
+    async fn groups(&self) -> Vec<super::group::Group<'a>> {
+        let s = self.store;
+        self.record()
+            .groups
+            .iter()
+            .map(|g| super::group::Group::new(s, *g))
+            .collect()
+    }
+    /// The albums the person is credited on or is the artist of, by title, all at once.
+    #[graphql(
+        deprecation = "A composer can be credited on hundreds of albums; page them with `albumsConnection`."
+    )]
     async fn albums(&self) -> Vec<Album<'a>> {
         self.record()
             .albums
@@ -74,7 +86,10 @@ impl<'a> Person<'a> {
             .map(|c| Coaching::new(self.store, *c))
             .collect()
     }
-    /// The matches the person commentated, by date.
+    /// The matches the person commentated, by date, all at once.
+    #[graphql(
+        deprecation = "A commentator can call thousands of matches; page them with `commentatedConnection`."
+    )]
     async fn commentated(&self) -> Vec<Match<'a>> {
         self.record()
             .commentated
@@ -82,13 +97,60 @@ impl<'a> Person<'a> {
             .map(|m| Match::new(self.store, *m))
             .collect()
     }
-    /// The source documents the person wrote.
+    /// The source documents the person wrote, by title, all at once.
+    #[graphql(
+        deprecation = "An author can write many of the sources; page them with `authoredConnection`."
+    )]
     async fn authored(&self) -> Vec<Source<'a>> {
         self.record()
             .authored
             .iter()
             .map(|s| Source::new(self.store, *s))
             .collect()
+    }
+    /// The albums the person is credited on, by title, a page at a time.
+    async fn albums_connection(
+        &self,
+        #[graphql(
+            desc = "Return the first n albums (0 to 100; 20 when neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the albums after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n albums (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the albums before this cursor.")] before: Option<String>,
+    ) -> Result<AlbumConnection<'a>> {
+        let args = PageArgs::new(first, after, last, before);
+        let order = Order::Label(Kind::Album);
+        AlbumConnection::page(self.store, &self.record().albums, order, &args)
+    }
+    /// The matches the person commentated, by date, a page at a time.
+    async fn commentated_connection(
+        &self,
+        #[graphql(
+            desc = "Return the first n matches (0 to 100; 20 when neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the matches after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n matches (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the matches before this cursor.")] before: Option<String>,
+    ) -> Result<MatchConnection<'a>> {
+        let args = PageArgs::new(first, after, last, before);
+        MatchConnection::by_date(self.store, &self.record().commentated, &args)
+    }
+    /// The source documents the person wrote, by title, a page at a time.
+    async fn authored_connection(
+        &self,
+        #[graphql(
+            desc = "Return the first n sources (0 to 100; 20 when neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the sources after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n sources (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the sources before this cursor.")] before: Option<String>,
+    ) -> Result<SourceConnection<'a>> {
+        let args = PageArgs::new(first, after, last, before);
+        let order = Order::Label(Kind::Source);
+        SourceConnection::page(self.store, &self.record().authored, order, &args)
     }
     /// The documents this person's facts come from.
     async fn sources(&self) -> Vec<Source<'a>> {

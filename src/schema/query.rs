@@ -9,6 +9,7 @@ use super::company::{Company, CompanyConnection};
 use super::competition::{Competition, CompetitionConnection};
 use super::connection::OrBadInput;
 use super::film::{Film, FilmConnection};
+use super::group::{Group, GroupConnection};
 use super::r#match::{Match, MatchConnection};
 use super::node::Node;
 use super::person::{Person, PersonConnection};
@@ -253,6 +254,8 @@ pub enum NodeType {
     Competition,
     /// Source documents.
     Source,
+    /// Groups: bands, orchestras, ensembles.
+    Group,
 }
 
 /// The node a global id names: an entity of the catalogue, or a review.
@@ -395,6 +398,17 @@ impl Query {
     ) -> Result<Option<Competition<'a>>> {
         let s = store(ctx)?;
         Ok(lookup(s, Kind::Competition, id, slug)?.map(|i| Competition::new(s, i)))
+    }
+
+    /// A group by `id` or `slug` (exactly one).
+    async fn group<'a>(
+        &self,
+        ctx: &Context<'a>,
+        #[graphql(desc = "The group's global id.")] id: Option<ID>,
+        #[graphql(desc = "The group's slug.")] slug: Option<String>,
+    ) -> Result<Option<Group<'a>>> {
+        let s = store(ctx)?;
+        Ok(lookup(s, Kind::Group, id, slug)?.map(|i| Group::new(s, i)))
     }
 
     /// A source document by `id` or `slug` (exactly one).
@@ -565,6 +579,25 @@ impl Query {
         let args = PageArgs::new(first, after, last, before);
         Ok(CompetitionConnection(
             q::label_page(s, Kind::Competition, &args).or_bad_input()?,
+        ))
+    }
+
+    /// Every group, by name.
+    async fn groups<'a>(
+        &self,
+        ctx: &Context<'a>,
+        #[graphql(
+            desc = "Return the first n groups (0 to 100; 20 when neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the groups after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n groups (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the groups before this cursor.")] before: Option<String>,
+    ) -> Result<GroupConnection<'a>> {
+        let s = store(ctx)?;
+        let args = PageArgs::new(first, after, last, before);
+        Ok(GroupConnection(
+            q::label_page(s, Kind::Group, &args).or_bad_input()?,
         ))
     }
 

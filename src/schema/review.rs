@@ -98,13 +98,14 @@ impl Review {
     }
 }
 
-/// The work a global id names, if it is a film or an album of this catalogue.
+/// The work a global id names, if it is a film, an album or a track of this catalogue.
 fn work_of<'a>(store: &'a Store, id: &str) -> Option<Work<'a>> {
     let (kind, slug) = ids::decode(id)?;
     let idx = store.find(kind, &slug)?;
     match kind {
         Kind::Film => Some(Work::new(store, W::Film(idx))),
         Kind::Album => Some(Work::new(store, W::Album(idx))),
+        Kind::Track => Some(Work::new(store, W::Track(idx))),
         _ => None,
     }
 }

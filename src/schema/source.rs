@@ -23,6 +23,8 @@ pub enum SourceKind {
     ListEntry,
     /// An article.
     Article,
+    /// A published data set (a table of films, results or recordings).
+    Dataset,
 }
 
 /// A source document: where the facts of the graph come from.
@@ -63,6 +65,14 @@ impl<'a> Source<'a> {
     /// Its address on the web, where known.
     async fn url(&self) -> Option<&str> {
         self.record().url.as_deref()
+    }
+    /// The release of a data set the facts were taken from (`2.1.0`).
+    async fn version(&self) -> Option<&str> {
+        self.record().version.as_deref()
+    }
+    /// The licence it is published under (`CC0-1.0`).
+    async fn licence(&self) -> Option<&str> {
+        self.record().licence.as_deref()
     }
     /// Every entity whose facts this document supports, by type and slug.
     async fn supports(

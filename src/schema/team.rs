@@ -8,6 +8,7 @@ use super::film::Film;
 use super::r#match::MatchConnection;
 use super::node::entity;
 use super::provenance::{Fact, Statement, statements};
+use super::season::TeamSeason;
 use super::source::Source;
 use crate::store::model::{self, Kind, Work};
 use crate::store::query::PageArgs;
@@ -32,6 +33,19 @@ impl<'a> Team<'a> {
     /// Other names the documents use for the team.
     async fn aliases(&self) -> Vec<&str> {
         self.record().aliases.iter().map(|a| &**a).collect()
+    }
+    /// The sport it plays, where the documents say (`Volleyball`).
+    async fn sport(&self) -> Option<&str> {
+        self.record().sport.as_deref()
+    }
+    /// The competitions it plays in, season by season.
+    async fn seasons(&self) -> Vec<TeamSeason<'a>> {
+        let store = self.store;
+        self.record()
+            .seasons
+            .iter()
+            .map(|entry| TeamSeason { store, entry })
+            .collect()
     }
     /// What the documents say about the team.
     async fn notes(&self) -> Vec<Statement<'a>> {
@@ -66,7 +80,7 @@ impl<'a> Team<'a> {
             .iter()
             .filter_map(|c| match self.store.credits()[*c as usize].work {
                 Work::Film(f) => Some(Film::new(self.store, f)),
-                Work::Album(_) => None,
+                Work::Album(_) | Work::Track(_) => None,
             })
             .collect()
     }

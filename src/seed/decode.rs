@@ -2,6 +2,7 @@
 //! recording the provenance of every fact. Files are read in dependency order, so that a
 //! reference always points into a table that is already complete.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -29,6 +30,7 @@ macro_rules! seed_files {
 seed_files! {
     "sources.json",
     "people.json",
+    "groups.json",
     "companies.json",
     "competitions.json",
     "teams.json",
@@ -52,6 +54,8 @@ pub struct Decoder {
     /// Albums with a track that was refused: a gap in their numbering is that track's, and
     /// has already been reported as what is really wrong with it.
     pub refused_tracks: BTreeSet<Idx>,
+    /// References that named nothing, reported once each after every file is read.
+    dangling: RefCell<super::dangling::Dangling>,
 }
 
 /// The fields of each record that are facts and so need a source (or an editorial note).
@@ -64,9 +68,10 @@ const FILM_FACTS: &[&str] = &[
     "platforms",
 ];
 const PERSON_FACTS: &[&str] = &["name"];
-const TEAM_FACTS: &[&str] = &["name", "aliases"];
+const TEAM_FACTS: &[&str] = &["name", "aliases", "sport"];
+const GROUP_FACTS: &[&str] = &["name", "members"];
 const COMPANY_FACTS: &[&str] = &["name"];
-const COMPETITION_FACTS: &[&str] = &["name", "date", "city"];
+const COMPETITION_FACTS: &[&str] = &["name", "date", "city", "sport"];
 const MATCH_FACTS: &[&str] = &[
     "title",
     "date",
@@ -78,6 +83,12 @@ const MATCH_FACTS: &[&str] = &[
     "winner",
     "commentators",
     "films",
+    "season",
+    "score",
+    "parts",
+    "draw",
+    "home",
+    "neutral",
 ];
 const ALBUM_FACTS: &[&str] = &[
     "title",
@@ -89,13 +100,17 @@ const ALBUM_FACTS: &[&str] = &[
     "price",
     "editionSize",
     "numbering",
+    "artist",
+    "genres",
 ];
-const TRACK_FACTS: &[&str] = &["album", "number", "title", "duration", "depicts"];
+const TRACK_FACTS: &[&str] = &["album", "number", "title", "duration", "depicts", "genres"];
 const CREDIT_FACTS: &[&str] = &[
     "film",
     "album",
+    "track",
     "person",
     "team",
+    "group",
     "role",
     "character",
     "billing",
@@ -109,6 +124,8 @@ const SOURCE_FACTS: &[&str] = &[
     "author",
     "file",
     "url",
+    "version",
+    "licence",
 ];
 
 /// The provenance fields every record may carry.
@@ -129,6 +146,7 @@ impl Decoder {
             pending_authors: Vec::new(),
             positions: BTreeMap::new(),
             refused_tracks: BTreeSet::new(),
+            dangling: RefCell::default(),
         }
     }
 
@@ -144,12 +162,30 @@ impl Decoder {
     ) {
         let Some(bytes) = files.get(file) else { return };
         let mut problems = std::mem::take(&mut self.problems);
+        let mut seen = super::duplicates::Seen::default();
         let streamed = super::stream::for_each_record(bytes, |i, item| {
+            // A record written twice is reported once, as what it is, and not decoded again:
+            // a second report of its slug or its credit would only repeat this one.
+            if let Some(first) = seen.earlier(i, &item) {
+                problems.push(super::Problem {
+                    file: file.to_owned(),
+                    path: format!("$[{i}]"),
+                    message: format!("duplicate record: the same as $[{first}]"),
+                });
+                return;
+            }
             if let Some(record) = each(self, &mut problems, &item, format!("$[{i}]")) {
                 self.store.push(record);
                 if let Some(kind) = kind {
                     self.positions.entry(kind).or_default().push(i);
                 }
+            } else if let (Some(kind), Some(slug)) =
+                (kind, item.get("slug").and_then(Value::as_str))
+            {
+                // References to it will not resolve; they are summarised, not repeated.
+                self.dangling
+                    .get_mut()
+                    .refused(kind, slug, format!("$[{i}]"));
             }
         });
         if let Err(e) = streamed {
@@ -196,6 +232,7 @@ impl Decoder {
         self.file(files, "sources.json", Some(Kind::Source), Self::source);
         self.file(files, "people.json", Some(Kind::Person), Self::person);
         self.resolve_authors();
+        self.file(files, "groups.json", Some(Kind::Group), Self::group);
         self.file(files, "companies.json", Some(Kind::Company), Self::company);
         self.file(
             files,
@@ -210,6 +247,8 @@ impl Decoder {
         self.file(files, "tracks.json", Some(Kind::Track), Self::track);
         self.file(files, "credits.json", None, Self::credit);
         self.file(files, "coaching.json", None, Self::coaching);
+        let present = |kind: Kind| files.contains_key(kind.seed_file());
+        self.dangling.take().report(present, &mut self.problems);
     }
 
     fn resolve_authors(&mut self) {
@@ -220,11 +259,10 @@ impl Decoder {
                         s.author = Some(person);
                     }
                 }
-                None => self.problems.push(super::Problem {
-                    file: "sources.json".into(),
-                    path,
-                    message: format!("no person has the slug \"{slug}\" (people.json)"),
-                }),
+                None => self
+                    .dangling
+                    .get_mut()
+                    .refer(Kind::Person, &slug, "sources.json", &path),
             }
         }
     }
@@ -233,8 +271,7 @@ impl Decoder {
     fn reference(&self, p: &mut Problems, kind: Kind, path: &str, slug: &str) -> Option<Idx> {
         let found = self.store.find(kind, slug);
         if found.is_none() {
-            let (noun, file) = (kind.noun(), kind.seed_file());
-            p.add(path, format!("no {noun} has the slug \"{slug}\" ({file})"));
+            self.dangling.borrow_mut().refer(kind, slug, p.file, path);
         }
         found
     }
@@ -325,13 +362,16 @@ impl Decoder {
         let mut union = record_sources.clone();
         for field in facts.iter().copied().filter(|f| o.has(f)) {
             let note = editorial.remove(field);
-            let sources = match cite.remove(field) {
+            let cited = cite.remove(field);
+            // A field whose `cite` did not resolve has been reported already.
+            let was_cited = cited.is_some();
+            let sources = match cited {
                 Some(list) => list,
                 None if note.is_some() => Vec::new(),
                 None => record_sources.clone(),
             };
             // A record whose `sources` did not resolve has been reported already.
-            if sources.is_empty() && note.is_none() && !o.has("sources") {
+            if sources.is_empty() && note.is_none() && !o.has("sources") && !was_cited {
                 p.add(
                     &o.at(field),
                     "this fact has no source: list the record's \"sources\", cite the field in \"cite\", or explain it in \"editorial\"",
@@ -426,7 +466,12 @@ impl Decoder {
         }
         sources.sort_unstable();
         sources.dedup();
-        if sources.is_empty() && !o.has("sources") && !facts.iter().any(|f| f.editorial.is_some()) {
+        // A record whose `cite` names only sources that did not resolve has been reported.
+        if sources.is_empty()
+            && !o.has("sources")
+            && !o.has("cite")
+            && !facts.iter().any(|f| f.editorial.is_some())
+        {
             p.add(&o.path, "the record cites no source at all");
         }
         Meta {
@@ -458,7 +503,9 @@ impl Decoder {
         }
         let kind = o.parsed(p, "kind", |s| {
             SourceKind::from_code(s).ok_or_else(|| {
-                format!("\"{s}\" is not a kind of source: STORE_PAGE, LIST_ENTRY or ARTICLE")
+                format!(
+                    "\"{s}\" is not a kind of source: STORE_PAGE, LIST_ENTRY, ARTICLE or DATASET"
+                )
             })
         });
         // A document is the source of its own facts; the slug is its own, so the facts name it.
@@ -506,6 +553,8 @@ impl Decoder {
             author: None,
             file: o.text(p, "file"),
             url: o.text(p, "url"),
+            version: o.text(p, "version"),
+            licence: o.text(p, "licence"),
             supports: Vec::new(),
         })
     }
@@ -538,6 +587,7 @@ impl Decoder {
             coaching: Vec::new(),
             commentated: Vec::new(),
             authored: Vec::new(),
+            groups: Vec::new(),
         })
     }
 
@@ -582,16 +632,20 @@ impl Decoder {
             p,
             v,
             path,
-            &fields(&["slug"], COMPETITION_FACTS),
+            &fields(&["slug", "seasons"], COMPETITION_FACTS),
             &["slug", "name"],
         )?;
-        let meta = self.meta(p, &o, COMPETITION_FACTS, &[]);
+        let seasons = self.seasons(p, &o);
+        let season_sources: Vec<&[Idx]> = seasons.iter().map(|s| s.sources.as_slice()).collect();
+        let meta = self.meta(p, &o, COMPETITION_FACTS, &season_sources);
         let date = o.parsed(p, "date", PartialDate::parse);
         Some(Competition {
             meta,
             name: o.text(p, "name")?,
             date,
             city: o.text(p, "city"),
+            sport: o.text(p, "sport"),
+            seasons,
             matches: Vec::new(),
         })
     }
@@ -605,11 +659,14 @@ impl Decoder {
             p,
             v,
             path,
-            &fields(&["slug", "notes"], TEAM_FACTS),
+            &fields(&["slug", "notes", "seasons"], TEAM_FACTS),
             &["slug", "name"],
         )?;
         let notes = self.texts(p, &o, "notes");
-        let meta = self.meta(p, &o, TEAM_FACTS, &text_sources(&notes));
+        let seasons = self.entries(p, &o);
+        let mut item_sources = text_sources(&notes);
+        item_sources.extend(seasons.iter().map(|e| e.sources.as_slice()));
+        let meta = self.meta(p, &o, TEAM_FACTS, &item_sources);
         let aliases = o
             .strings(p, "aliases")
             .into_iter()
@@ -619,7 +676,9 @@ impl Decoder {
             meta,
             name: o.text(p, "name")?,
             aliases,
+            sport: o.text(p, "sport"),
             notes,
+            seasons,
             matches: Vec::new(),
             coaches: Vec::new(),
             credits: Vec::new(),
@@ -642,11 +701,7 @@ impl Decoder {
         item_sources.extend(releases.iter().map(|r| r.sources.as_slice()));
         item_sources.extend(awards.iter().map(|a| a.sources.as_slice()));
         let meta = self.meta(p, &o, FILM_FACTS, &item_sources);
-        let genres = o
-            .strings(p, "genres")
-            .into_iter()
-            .map(|(_, s)| s.into())
-            .collect();
+        let genres = texts_of(p, &o, "genres");
         Some(Film {
             meta,
             title: o.text(p, "title")?,
@@ -762,9 +817,12 @@ impl Decoder {
                 currency: currency?,
             })
         });
+        let artist = self.performer_ref(p, &o, "artist");
         Some(Album {
             meta,
             title: o.text(p, "title")?,
+            artist,
+            genres: texts_of(p, &o, "genres"),
             film: self.one_ref(p, &o, "film", Kind::Film),
             label: self.one_ref(p, &o, "label", Kind::Company),
             format: o.text(p, "format"),
@@ -776,7 +834,7 @@ impl Decoder {
             notes,
             tracks: Vec::new(),
             credits: Vec::new(),
-            total_duration_seconds: 0,
+            total_duration_seconds: Some(0),
         })
     }
 
@@ -790,7 +848,7 @@ impl Decoder {
             v,
             path,
             &fields(&["slug", "notes"], MATCH_FACTS),
-            &["slug", "title", "teams"],
+            &["slug", "teams"],
         )?;
         let notes = self.texts(p, &o, "notes");
         let meta = self.meta(p, &o, MATCH_FACTS, &text_sources(&notes));
@@ -814,16 +872,31 @@ impl Decoder {
                 ),
             );
         }
+        let date = o.parsed(p, "date", PartialDate::parse);
+        let competition = self.one_ref(p, &o, "competition", Kind::Competition);
+        let result = self.result(p, &o, &teams, winner);
+        let season = self.find_season(p, &o, competition);
+        let (title, made_title) = match o.get("title") {
+            Some(_) => (o.text(p, "title")?, false),
+            None => (self.match_label(&teams, date), true),
+        };
         Some(Match {
             meta,
-            title: o.text(p, "title")?,
-            date: o.parsed(p, "date", PartialDate::parse),
+            title,
+            made_title,
+            date,
             kind: o.text(p, "kind"),
-            competition: self.one_ref(p, &o, "competition", Kind::Competition),
+            competition,
             stage: o.text(p, "stage"),
             city: o.text(p, "city"),
             teams,
             winner,
+            season,
+            score: result.score,
+            parts: result.parts,
+            draw: result.draw,
+            home: result.home,
+            neutral: result.neutral,
             commentators: self.refs(p, &o, "commentators", Kind::Person),
             films: self.refs(p, &o, "films", Kind::Film),
             notes,
@@ -841,18 +914,28 @@ impl Decoder {
             v,
             path,
             &fields(&["slug"], TRACK_FACTS),
-            &["slug", "album", "number", "title", "duration"],
+            &["slug", "album", "title"],
         )?;
         let meta = self.meta(p, &o, TRACK_FACTS, &[]);
         let album = self.one_ref(p, &o, "album", Kind::Album)?;
         let track = (|| {
+            let number = match o.get("number") {
+                Some(_) => Some(o.u32(p, "number", 1)?),
+                None => None,
+            };
+            let duration = match o.get("duration") {
+                Some(_) => Some(o.parsed(p, "duration", Duration::parse)?),
+                None => None,
+            };
             Some(Track {
                 meta,
                 album,
-                number: o.u32(p, "number", 1)?,
+                number,
                 title: o.text(p, "title")?,
-                duration: o.parsed(p, "duration", Duration::parse)?,
+                duration,
+                genres: texts_of(p, &o, "genres"),
                 depicts: self.refs(p, &o, "depicts", Kind::Match),
+                credits: Vec::new(),
             })
         })();
         if track.is_none() {
@@ -877,30 +960,34 @@ impl Decoder {
         let role = o.parsed(p, "role", |s| {
             Role::from_code(s).ok_or_else(|| {
                 format!(
-                    "\"{s}\" is not a role: DIRECTOR, WRITER, PRODUCER, CAST, COMPOSER, EDITOR or LINER_NOTES"
+                    "\"{s}\" is not a role: DIRECTOR, WRITER, PRODUCER, CAST, COMPOSER, EDITOR, LINER_NOTES, PERFORMER, LYRICIST, ARRANGER or CONDUCTOR"
                 )
             })
         });
-        let work = match (o.has("film"), o.has("album")) {
-            (true, false) => self.one_ref(p, &o, "film", Kind::Film).map(Work::Film),
-            (false, true) => self.one_ref(p, &o, "album", Kind::Album).map(Work::Album),
+        let work = match (o.has("film"), o.has("album"), o.has("track")) {
+            (true, false, false) => self.one_ref(p, &o, "film", Kind::Film).map(Work::Film),
+            (false, true, false) => self.one_ref(p, &o, "album", Kind::Album).map(Work::Album),
+            (false, false, true) => self.one_ref(p, &o, "track", Kind::Track).map(Work::Track),
             _ => {
                 p.add(
                     &o.path,
-                    "a credit names exactly one of \"film\" and \"album\"",
+                    "a credit names exactly one of \"film\", \"album\" and \"track\"",
                 );
                 None
             }
         };
-        let performer = match (o.has("person"), o.has("team")) {
-            (true, false) => self
+        let performer = match (o.has("person"), o.has("team"), o.has("group")) {
+            (true, false, false) => self
                 .one_ref(p, &o, "person", Kind::Person)
                 .map(Performer::Person),
-            (false, true) => self.one_ref(p, &o, "team", Kind::Team).map(Performer::Team),
+            (false, true, false) => self.one_ref(p, &o, "team", Kind::Team).map(Performer::Team),
+            (false, false, true) => self
+                .one_ref(p, &o, "group", Kind::Group)
+                .map(Performer::Group),
             _ => {
                 p.add(
                     &o.path,
-                    "a credit names exactly one of \"person\" and \"team\"",
+                    "a credit names exactly one of \"person\", \"team\" and \"group\"",
                 );
                 None
             }
@@ -913,7 +1000,9 @@ impl Decoder {
                 }
             }
         }
-        if sources.is_empty() && !facts.iter().any(|f| f.editorial.is_some()) {
+        // Sources named but not resolved have been reported (once) already.
+        let named = o.has("sources") || o.has("cite");
+        if sources.is_empty() && !named && !facts.iter().any(|f| f.editorial.is_some()) {
             p.add(&o.path, "the credit cites no source at all");
         }
         Some(Credit {
@@ -967,7 +1056,9 @@ impl Decoder {
                 );
             }
         }
-        if sources.is_empty() && !facts.iter().any(|f| f.editorial.is_some()) {
+        // Sources named but not resolved have been reported (once) already.
+        let named = o.has("sources") || o.has("cite");
+        if sources.is_empty() && !named && !facts.iter().any(|f| f.editorial.is_some()) {
             p.add(&o.path, "the coaching cites no source at all");
         }
         Some(Coaching {
@@ -985,4 +1076,260 @@ impl Decoder {
 
 fn text_sources(texts: &[Text]) -> Vec<&[Idx]> {
     texts.iter().map(|t| t.sources.as_slice()).collect()
+}
+
+/// What a match's result is made of, read together so that the parts can be checked against
+/// each other and against the teams.
+struct MatchResult {
+    score: Option<Box<[u32]>>,
+    parts: Vec<MatchPart>,
+    draw: Option<bool>,
+    home: Option<Idx>,
+    neutral: Option<bool>,
+}
+
+/// The decoders of format 2's records and values: groups, seasons, results, and references
+/// that may name more than one kind.
+impl Decoder {
+    fn group(&mut self, list: &mut Vec<super::Problem>, v: &Value, path: String) -> Option<Group> {
+        let p = &mut Problems {
+            file: "groups.json",
+            list,
+        };
+        let o = SeedRecord::open(
+            p,
+            v,
+            path,
+            &fields(&["slug", "notes"], GROUP_FACTS),
+            &["slug", "name"],
+        )?;
+        let notes = self.texts(p, &o, "notes");
+        let meta = self.meta(p, &o, GROUP_FACTS, &text_sources(&notes));
+        Some(Group {
+            meta,
+            name: o.text(p, "name")?,
+            members: self.refs(p, &o, "members", Kind::Person),
+            notes,
+            credits: Vec::new(),
+            albums: Vec::new(),
+        })
+    }
+
+    /// A reference that may name several kinds, written `{"person": "slug"}` or
+    /// `{"group": "slug"}`, since slugs are unique only within a kind.
+    fn performer_ref(&self, p: &mut Problems, o: &SeedRecord, key: &str) -> Option<Performer> {
+        let v = o.get(key)?;
+        let kinds = ["person", "group"];
+        let r = SeedRecord::open(p, v, o.at(key), &kinds, &[])?;
+        match (r.has("person"), r.has("group")) {
+            (true, false) => r
+                .str(p, "person")
+                .and_then(|s| self.reference(p, Kind::Person, &r.at("person"), s))
+                .map(Performer::Person),
+            (false, true) => r
+                .str(p, "group")
+                .and_then(|s| self.reference(p, Kind::Group, &r.at("group"), s))
+                .map(Performer::Group),
+            _ => {
+                p.add(
+                    &r.path,
+                    "name exactly one performer: {\"person\": \"slug\"} or {\"group\": \"slug\"}",
+                );
+                None
+            }
+        }
+    }
+
+    /// A competition's seasons, by start (unknown last) and then in the seed's order.
+    fn seasons(&self, p: &mut Problems, o: &SeedRecord) -> Vec<Season> {
+        let mut out: Vec<Season> = Vec::new();
+        for (path, v) in o.items(p, "seasons") {
+            let own = ["name", "from", "to", "sources", "editorial"];
+            let Some(r) = SeedRecord::open(p, v, path, &own, &["name"]) else {
+                continue;
+            };
+            let (sources, editorial) = self.item_provenance(p, &r);
+            let from = r.parsed(p, "from", PartialDate::parse);
+            let to = r.parsed(p, "to", PartialDate::parse);
+            if let (Some(f), Some(t)) = (from, to)
+                && t < f
+                && !f.contains(&t)
+            {
+                p.add(
+                    &r.at("to"),
+                    format!("the season ends ({t}) before it starts ({f})"),
+                );
+            }
+            let Some(name) = r.text(p, "name") else {
+                continue;
+            };
+            if out.iter().any(|s| s.name == name) {
+                p.add(
+                    &r.at("name"),
+                    format!("the season \"{name}\" is listed twice"),
+                );
+                continue;
+            }
+            out.push(Season {
+                name,
+                from,
+                to,
+                sources,
+                editorial,
+            });
+        }
+        out.sort_by_key(|s| s.from.map_or(u32::MAX, |d| d.sort_key()));
+        out
+    }
+
+    /// The season named by `o.season` among a competition's seasons.
+    fn find_season(
+        &self,
+        p: &mut Problems,
+        o: &SeedRecord,
+        competition: Option<Idx>,
+    ) -> Option<Idx> {
+        let name = o.str(p, "season")?;
+        let Some(c) = competition else {
+            if !o.has("competition") {
+                p.add(
+                    &o.at("season"),
+                    "a season belongs to a \"competition\"; name it too",
+                );
+            }
+            return None;
+        };
+        let record = self.store.records::<Competition>().get(c as usize)?;
+        let found = record.seasons.iter().position(|s| &*s.name == name);
+        if found.is_none() {
+            p.add(
+                &o.at("season"),
+                format!(
+                    "the competition \"{}\" has no season \"{name}\" (competitions.json)",
+                    record.meta.slug
+                ),
+            );
+        }
+        found.map(|i| i as Idx)
+    }
+
+    /// A team's competitions, season by season.
+    fn entries(&self, p: &mut Problems, o: &SeedRecord) -> Vec<Entry> {
+        o.items(p, "seasons")
+            .into_iter()
+            .filter_map(|(path, v)| {
+                let own = ["competition", "season", "sources", "editorial"];
+                let r = SeedRecord::open(p, v, path, &own, &["competition"])?;
+                let (sources, editorial) = self.item_provenance(p, &r);
+                let competition = self.one_ref(p, &r, "competition", Kind::Competition);
+                let season = self.find_season(p, &r, competition);
+                Some(Entry {
+                    competition: competition?,
+                    season,
+                    sources,
+                    editorial,
+                })
+            })
+            .collect()
+    }
+
+    /// A match's score, its parts, draw, home side and venue, checked against its teams.
+    fn result(
+        &self,
+        p: &mut Problems,
+        o: &SeedRecord,
+        teams: &[Idx],
+        winner: Option<Idx>,
+    ) -> MatchResult {
+        let sides = teams.len();
+        let per_side = |p: &mut Problems, at: &str, score: &[u32]| {
+            if sides >= 2 && score.len() != sides {
+                p.add(
+                    at,
+                    format!(
+                        "a score gives one number per team, in the order of \"teams\": expected {sides}, found {}",
+                        score.len()
+                    ),
+                );
+            }
+        };
+        let score = o.u32s(p, "score");
+        if let Some(s) = &score {
+            per_side(p, &o.at("score"), s);
+        }
+        let parts = o
+            .items(p, "parts")
+            .into_iter()
+            .filter_map(|(path, v)| {
+                let r = SeedRecord::open(p, v, path, &["name", "score"], &["name", "score"])?;
+                let score = r.u32s(p, "score")?;
+                per_side(p, &r.at("score"), &score);
+                Some(MatchPart {
+                    name: r.text(p, "name")?,
+                    score,
+                })
+            })
+            .collect();
+        let draw = o.bool(p, "draw");
+        if draw == Some(true) {
+            if winner.is_some() {
+                p.add(&o.at("draw"), "a match with a \"winner\" is not a draw");
+            }
+            if let Some(s) = &score
+                && s.windows(2).any(|w| w[0] != w[1])
+            {
+                p.add(&o.at("draw"), "a draw has the same score on every side");
+            }
+        }
+        let home = self.one_ref(p, o, "home", Kind::Team);
+        if let Some(h) = home
+            && !teams.is_empty()
+            && !teams.contains(&h)
+        {
+            p.add(
+                &o.at("home"),
+                "the home team is not one of the match's teams",
+            );
+        }
+        let neutral = o.bool(p, "neutral");
+        if home.is_some() && neutral == Some(true) {
+            p.add(
+                &o.at("neutral"),
+                "a match on neutral ground has no home team",
+            );
+        }
+        MatchResult {
+            score,
+            parts,
+            draw,
+            home,
+            neutral,
+        }
+    }
+
+    /// The label of a match the seed gives no title: its teams and date (`Herons vs Gulls,
+    /// 1998-06-12`). It is not a fact, and search leaves it out.
+    fn match_label(&self, teams: &[Idx], date: Option<PartialDate>) -> Box<str> {
+        let names: Vec<&str> = teams
+            .iter()
+            .filter_map(|t| self.store.records::<Team>().get(*t as usize))
+            .map(|t| &*t.name)
+            .collect();
+        let mut label = names.join(" vs ");
+        if let Some(d) = date {
+            label.push_str(&format!(", {d}"));
+        }
+        if label.is_empty() {
+            label.push_str("Match");
+        }
+        label.into()
+    }
+}
+
+/// An array of non-empty strings (genres).
+fn texts_of(p: &mut Problems, o: &SeedRecord, key: &str) -> Vec<Box<str>> {
+    o.strings(p, key)
+        .into_iter()
+        .map(|(_, s)| s.into())
+        .collect()
 }

@@ -2,11 +2,14 @@
 //! Loading reads every file, reports every problem in every file at once, and only then builds
 //! the store, so that nobody fixes a catalogue one error at a time.
 //!
-//! Owns: the file format and its checks (`reader`, `stream`, `decode`, the cross-record checks
-//! here) and the loaders (`load_bundled`, `load_dir`, `load_files`). Imports: `store` only; it
-//! fills a `StoreBuilder` and hands out the finished `Store`.
+//! Owns: the file format and its checks (`reader`, `stream`, `decode`, exact duplicate records
+//! in `duplicates`, the cross-record checks here) and the loaders (`load_bundled`, `load_dir`,
+//! `load_files`). Imports: `store` only; it fills a `StoreBuilder` and hands out the finished
+//! `Store`.
 
+mod dangling;
 mod decode;
+mod duplicates;
 mod reader;
 mod stream;
 
@@ -40,13 +43,65 @@ pub struct Report {
     pub problems: Vec<Problem>,
 }
 
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// How many problems of one kind a report lists before it only counts the rest.
+pub const LINES_PER_KIND: usize = 10;
+
+impl Problem {
+    /// What kind of problem this is: its file and its message with the particulars (quoted
+    /// text, numbers) left out, so that `no team has the slug "a"` and `… "b"` are one kind.
+    pub fn kind(&self) -> String {
+        let mut kind = format!("{}: ", self.file);
+        let mut quoted = false;
+        for c in self.message.chars() {
+            match c {
+                '"' => {
+                    quoted = !quoted;
+                    if quoted {
+                        kind.push_str("\"…\"");
+                    }
+                }
+                _ if quoted => {}
+                '0'..='9' => {
+                    if !kind.ends_with('#') {
+                        kind.push('#');
+                    }
+                }
+                c => kind.push(c),
+            }
+        }
+        kind
+    }
+}
+
+impl Report {
+    /// The report for people: every problem, but at most `per_kind` of each kind (see
+    /// [`Problem::kind`]), then a count of the rest of each kind, then the total.
+    pub fn summary(&self, per_kind: usize) -> String {
+        use std::fmt::Write;
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut out = String::new();
         for p in &self.problems {
-            writeln!(f, "{p}")?;
+            let count = seen.entry(p.kind()).or_default();
+            *count += 1;
+            if *count <= per_kind {
+                let _ = writeln!(out, "{p}");
+            }
+        }
+        for (kind, count) in &seen {
+            if *count > per_kind {
+                let rest = count - per_kind;
+                let _ = writeln!(out, "… and {rest} more like: {kind}");
+            }
         }
         let n = self.problems.len();
-        write!(f, "{n} problem{}", if n == 1 { "" } else { "s" })
+        let _ = write!(out, "{n} problem{}", if n == 1 { "" } else { "s" });
+        out
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary(LINES_PER_KIND))
     }
 }
 
@@ -54,11 +109,51 @@ impl std::error::Error for Report {}
 
 /// Loads the bundled seed.
 pub fn load_bundled() -> Result<Store, Report> {
+    let manifest = (MANIFEST.to_owned(), BUNDLED_MANIFEST.to_vec());
     load_files(
         BUNDLED
             .iter()
-            .map(|(name, bytes)| (name.to_string(), bytes.to_vec())),
+            .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
+            .chain([manifest]),
     )
+}
+
+/// The optional file that says which version of the seed format a directory is written in.
+pub const MANIFEST: &str = "seed.json";
+
+/// The newest version of the seed format this server reads. Each version reads every seed of
+/// the versions before it unchanged: version 2 only adds optional fields and files.
+pub const FORMAT_VERSION: u32 = 2;
+
+const BUNDLED_MANIFEST: &[u8] = include_bytes!("../../seed/seed.json");
+
+/// Reads `seed.json`: `{"version": N}`, where N is a version this server reads. Without the
+/// file a seed is version 1.
+fn read_manifest(bytes: &[u8]) -> Result<u32, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| syntax_message(&e, bytes))?;
+    let serde_json::Value::Object(map) = &value else {
+        return Err(format!(
+            "expected an object such as {{\"version\": {FORMAT_VERSION}}}, found {}",
+            reader::describe(&value)
+        ));
+    };
+    if let Some(key) = map.keys().find(|k| *k != "version") {
+        return Err(format!("unknown field \"{key}\"; expected one of: version"));
+    }
+    match map.get("version").map(|v| (v, v.as_u64())) {
+        None => Err(format!(
+            "missing required field \"version\": write {{\"version\": {FORMAT_VERSION}}}"
+        )),
+        Some((_, Some(n))) if (1..=u64::from(FORMAT_VERSION)).contains(&n) => Ok(n as u32),
+        Some((_, Some(n))) if n > u64::from(FORMAT_VERSION) => Err(format!(
+            "this seed is written in version {n} of the format; this server reads versions 1 to {FORMAT_VERSION}"
+        )),
+        Some((v, _)) => Err(format!(
+            "expected a version from 1 to {FORMAT_VERSION}, found {}",
+            reader::describe(v)
+        )),
+    }
 }
 
 /// Reads a seed directory: every `.json` file in it (other files and folders are left alone,
@@ -101,6 +196,16 @@ pub fn load_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<
     let mut problems = Vec::new();
     let mut raw: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
     for (name, bytes) in files {
+        if name == MANIFEST {
+            if let Err(message) = read_manifest(&bytes) {
+                problems.push(Problem {
+                    file: name,
+                    path: "$".into(),
+                    message,
+                });
+            }
+            continue;
+        }
         let Some(known) = FILES.iter().copied().find(|f| *f == name) else {
             problems.push(Problem {
                 file: name,
@@ -152,10 +257,13 @@ pub(crate) fn syntax_message(e: &serde_json::Error, bytes: &[u8]) -> String {
 fn check_tracks(d: &decode::Decoder, problems: &mut Vec<Problem>) {
     let mut by_album: BTreeMap<Idx, Vec<(u32, Idx)>> = BTreeMap::new();
     for (i, t) in d.store.records::<Track>().iter().enumerate() {
-        by_album
-            .entry(t.album)
-            .or_default()
-            .push((t.number, i as Idx));
+        // Unnumbered tracks (format 2) are listed after the numbered ones.
+        if let Some(number) = t.number {
+            by_album
+                .entry(t.album)
+                .or_default()
+                .push((number, i as Idx));
+        }
     }
     for (album, mut list) in by_album {
         list.sort_unstable();
@@ -201,10 +309,12 @@ fn check_credits(d: &decode::Decoder, problems: &mut Vec<Problem>) {
         let work = match c.work {
             Work::Film(f) => (0, f),
             Work::Album(a) => (1, a),
+            Work::Track(t) => (2, t),
         };
         let who = match c.performer {
             Performer::Person(p) => (0, p),
             Performer::Team(t) => (1, t),
+            Performer::Group(g) => (2, g),
         };
         let key = (work.0, work.1, who.0, who.1, c.role as u8);
         if let Some(first) = seen.insert(key, i) {

@@ -112,9 +112,14 @@ impl<'v> SeedRecord<'v> {
         let v = self.get(key)?;
         let out = f(v);
         if out.is_none() {
+            let (want, hint) = match form(key) {
+                Some(form) if want == "a string" => (form, hint(key, v)),
+                _ => (want, None),
+            };
+            let hint = hint.map_or(String::new(), |h| format!("; {h}"));
             p.add(
                 &self.at(key),
-                format!("expected {want}, found {}", describe(v)),
+                format!("expected {want}, found {}{hint}", describe(v)),
             );
         }
         out
@@ -171,6 +176,35 @@ impl<'v> SeedRecord<'v> {
         None
     }
 
+    /// `true` or `false`.
+    pub fn bool(&self, p: &mut Problems, key: &str) -> Option<bool> {
+        self.typed(p, key, "true or false", |v| v.as_bool())
+    }
+
+    /// An array of whole numbers from 0 up to `u32::MAX` (points per side of a score).
+    pub fn u32s(&self, p: &mut Problems, key: &str) -> Option<Box<[u32]>> {
+        let items = self.items(p, key);
+        let before = p.list.len();
+        let out: Vec<u32> = items
+            .iter()
+            .filter_map(|(path, v)| {
+                let n = v.as_u64().and_then(|n| u32::try_from(n).ok());
+                if n.is_none() {
+                    p.add(
+                        path,
+                        format!(
+                            "expected a whole number from 0 to {}, found {}",
+                            u32::MAX,
+                            describe(v)
+                        ),
+                    );
+                }
+                n
+            })
+            .collect();
+        (self.has(key) && p.list.len() == before).then(|| out.into())
+    }
+
     /// An array's items with their paths; reports a value that is not an array.
     pub fn items(&self, p: &mut Problems, key: &str) -> Vec<(String, &'v Value)> {
         let Some(v) = self.get(key) else {
@@ -225,6 +259,42 @@ impl<'v> SeedRecord<'v> {
         map.iter()
             .map(|(k, v)| (join(&base, k), k.as_str(), v))
             .collect()
+    }
+}
+
+/// The form a string field takes, shown when it is given as something else: an editor who
+/// wrote `duration: 344` learns what to write, not only that it is not a string.
+fn form(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "duration" => "a string like \"05:44\" (mm:ss)",
+        "date" | "from" | "to" | "during" => {
+            "a date string like \"2020-09-25\", \"2020-09\" or \"2020\""
+        }
+        "slug" => "a string like \"leap-2020\" (lowercase letters, digits and hyphens)",
+        "amount" => "a decimal string like \"3000\" or \"29.99\"",
+        "currency" => "a currency code string like \"JPY\"",
+        "region" => "a two-letter country code string like \"CN\"",
+        "isbn" => "a string like \"978-4-00-000000-2\"",
+        _ => return None,
+    })
+}
+
+/// What the value most likely meant, in the expected form: `344` seconds is `"5:44"`.
+fn hint(key: &str, v: &Value) -> Option<String> {
+    match (key, v) {
+        ("duration", Value::Number(n)) => {
+            let secs = n.as_u64()?;
+            Some(format!(
+                "{secs} seconds is \"{:02}:{:02}\"",
+                secs / 60,
+                secs % 60
+            ))
+        }
+        ("date" | "from" | "to" | "during", Value::Number(n)) => {
+            Some(format!("write the year as a string, \"{n}\""))
+        }
+        ("amount", Value::Number(n)) => Some(format!("write it as a string, \"{n}\"")),
+        _ => None,
     }
 }
 

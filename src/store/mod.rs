@@ -174,6 +174,10 @@ impl Store {
                 kind: Kind::Album,
                 idx,
             },
+            Work::Track(idx) => NodeRef {
+                kind: Kind::Track,
+                idx,
+            },
         }
     }
 
@@ -185,6 +189,10 @@ impl Store {
             },
             Performer::Team(idx) => NodeRef {
                 kind: Kind::Team,
+                idx,
+            },
+            Performer::Group(idx) => NodeRef {
+                kind: Kind::Group,
                 idx,
             },
         }
@@ -216,6 +224,7 @@ impl Store {
                 self.tables.companies[l as usize].labelled.push(i as Idx);
             }
         }
+        self.link_performers();
         self.link_matches();
         self.link_tracks();
         self.sort_edges();
@@ -232,6 +241,7 @@ impl Store {
                 Work::Film(f) if c.role == Role::Cast => self.tables.films[f as usize].cast.push(i),
                 Work::Film(f) => self.tables.films[f as usize].crew.push(i),
                 Work::Album(a) => self.tables.albums[a as usize].credits.push(i),
+                Work::Track(t) => self.tables.tracks[t as usize].credits.push(i),
             }
             match c.performer {
                 Performer::Person(p) => {
@@ -244,14 +254,39 @@ impl Store {
                     }
                 }
                 Performer::Team(t) => self.tables.teams[t as usize].credits.push(i),
+                Performer::Group(g) => self.tables.groups[g as usize].credits.push(i),
             }
         }
         let credits = &self.tables.credits;
+        for track in &mut self.tables.tracks {
+            track.credits.sort_by_key(|c| credits[*c as usize].role);
+        }
         for film in &mut self.tables.films {
             film.crew.sort_by_key(|c| credits[*c as usize].role);
         }
         for album in &mut self.tables.albums {
             album.credits.sort_by_key(|c| credits[*c as usize].role);
+        }
+    }
+
+    /// Who albums are by, and who is in which group.
+    fn link_performers(&mut self) {
+        for (i, a) in self.tables.albums.iter().enumerate() {
+            match a.artist {
+                Some(Performer::Person(p)) => {
+                    let albums = &mut self.tables.people[p as usize].albums;
+                    if !albums.contains(&(i as Idx)) {
+                        albums.push(i as Idx);
+                    }
+                }
+                Some(Performer::Group(g)) => self.tables.groups[g as usize].albums.push(i as Idx),
+                Some(Performer::Team(_)) | None => {}
+            }
+        }
+        for (i, g) in self.tables.groups.iter().enumerate() {
+            for p in &g.members {
+                self.tables.people[*p as usize].groups.push(i as Idx);
+            }
         }
     }
 
@@ -277,7 +312,10 @@ impl Store {
         for (i, t) in self.tables.tracks.iter().enumerate() {
             let album = &mut self.tables.albums[t.album as usize];
             album.tracks.push(i as Idx);
-            album.total_duration_seconds += u64::from(t.duration.seconds);
+            album.total_duration_seconds = album
+                .total_duration_seconds
+                .zip(t.duration.as_ref())
+                .map(|(total, d)| total + u64::from(d.seconds));
             for m in &t.depicts {
                 self.tables.matches[*m as usize].tracks.push(i as Idx);
             }
@@ -291,7 +329,12 @@ impl Store {
                     .meta
                     .slug
                     .cmp(&albums[tb.album as usize].meta.slug)
-                    .then(ta.number.cmp(&tb.number))
+                    .then(
+                        ta.number
+                            .unwrap_or(u32::MAX)
+                            .cmp(&tb.number.unwrap_or(u32::MAX)),
+                    )
+                    .then(ta.meta.slug.cmp(&tb.meta.slug))
             });
         }
     }
@@ -325,12 +368,40 @@ impl Store {
                 (
                     by(self, &p.credits, Order::PersonCredits),
                     by(self, &p.commentated, Order::MatchDate),
+                    by(self, &p.albums, Order::Label(Kind::Album)),
                 )
             })
             .collect();
-        for (person, (credits, commentated)) in self.tables.people.iter_mut().zip(people) {
+        for (person, (credits, commentated, albums)) in self.tables.people.iter_mut().zip(people) {
             person.credits = credits;
             person.commentated = commentated;
+            person.albums = albums;
+        }
+        let companies: Vec<_> = self
+            .companies()
+            .iter()
+            .map(|c| {
+                (
+                    by(self, &c.produced, Order::FilmYear),
+                    by(self, &c.streams, Order::FilmYear),
+                    by(self, &c.labelled, Order::Label(Kind::Album)),
+                )
+            })
+            .collect();
+        for (company, (produced, streams, labelled)) in
+            self.tables.companies.iter_mut().zip(companies)
+        {
+            company.produced = produced;
+            company.streams = streams;
+            company.labelled = labelled;
+        }
+        let groups: Vec<_> = self
+            .groups()
+            .iter()
+            .map(|g| by(self, &g.credits, Order::PersonCredits))
+            .collect();
+        for (group, credits) in self.tables.groups.iter_mut().zip(groups) {
+            group.credits = credits;
         }
         let teams: Vec<_> = self
             .teams()
@@ -413,6 +484,8 @@ impl Store {
         for (doc, node) in labelled.enumerate() {
             let mut names: Vec<&str> = vec![self.label(node)];
             match node.kind {
+                // A label the server made is no name of the match: search leaves it out.
+                Kind::Match if self.tables.matches[node.idx as usize].made_title => names.clear(),
                 Kind::Film => names.extend(
                     self.tables.films[node.idx as usize]
                         .original_title
@@ -483,6 +556,20 @@ impl Store {
             if let Some(a) = s.author {
                 self.tables.people[a as usize].authored.push(i as Idx);
             }
+        }
+        // By title, the order `Person.authoredConnection` pages through.
+        let order = Order::Label(Kind::Source);
+        let authored: Vec<Vec<Idx>> = self
+            .people()
+            .iter()
+            .map(|p| {
+                let mut list = p.authored.clone();
+                list.sort_by_cached_key(|i| order.key(self, *i));
+                list
+            })
+            .collect();
+        for (person, list) in self.tables.people.iter_mut().zip(authored) {
+            person.authored = list;
         }
     }
 }

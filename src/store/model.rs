@@ -149,6 +149,7 @@ entity_kinds! {
         Competition => competitions: Competition, "competition", "competitions.json",
             label name, cursor "competition.name";
         Source => sources: Source, "source", "sources.json", label title, cursor "source.title";
+        Group => groups: Group, "group", "groups.json", label name, cursor "group.name";
     }
     links {
         credits: Credit;
@@ -194,6 +195,7 @@ coded!(SourceKind {
     StorePage = "STORE_PAGE",
     ListEntry = "LIST_ENTRY",
     Article = "ARTICLE",
+    Dataset = "DATASET",
 });
 
 coded!(ReleaseKind {
@@ -212,6 +214,10 @@ coded!(Role {
     Composer = "COMPOSER",
     Editor = "EDITOR",
     LinerNotes = "LINER_NOTES",
+    Performer = "PERFORMER",
+    Lyricist = "LYRICIST",
+    Arranger = "ARRANGER",
+    Conductor = "CONDUCTOR",
 });
 
 /// A reference to any entity with a global id.
@@ -258,6 +264,8 @@ pub enum SourceKind {
     StorePage,
     ListEntry,
     Article,
+    /// A published data set (a table of films, results or recordings), with its version.
+    Dataset,
 }
 
 #[derive(Clone, Debug)]
@@ -270,6 +278,10 @@ pub struct Source {
     pub author: Option<Idx>,
     pub file: Option<Box<str>>,
     pub url: Option<Box<str>>,
+    /// The release of a data set the facts were taken from (`2.1.0`, `2024-05-01`).
+    pub version: Option<Box<str>>,
+    /// The licence the document or data set is published under (`CC0-1.0`).
+    pub licence: Option<Box<str>>,
     /// Every entity that cites this document, each once, in a stable order.
     pub supports: Vec<NodeRef>,
 }
@@ -341,6 +353,8 @@ pub struct Person {
     pub coaching: Vec<Idx>,
     pub commentated: Vec<Idx>,
     pub authored: Vec<Idx>,
+    /// The groups they are a member of.
+    pub groups: Vec<Idx>,
 }
 
 #[derive(Clone, Debug)]
@@ -348,7 +362,10 @@ pub struct Team {
     pub meta: Meta,
     pub name: Box<str>,
     pub aliases: Vec<Box<str>>,
+    pub sport: Option<Box<str>>,
     pub notes: Vec<Text>,
+    /// The competitions it plays in, season by season, in the seed's order.
+    pub seasons: Vec<Entry>,
     // Computed at load.
     /// By date.
     pub matches: Vec<Idx>,
@@ -372,6 +389,9 @@ pub struct Competition {
     pub name: Box<str>,
     pub date: Option<PartialDate>,
     pub city: Option<Box<str>>,
+    pub sport: Option<Box<str>>,
+    /// Its seasons or editions, sorted by start (unknown last), then in the seed's order.
+    pub seasons: Vec<Season>,
     // Computed at load.
     pub matches: Vec<Idx>,
 }
@@ -379,7 +399,10 @@ pub struct Competition {
 #[derive(Clone, Debug)]
 pub struct Match {
     pub meta: Meta,
+    /// The title the seed gives, or a label made from the teams and date (see `made_title`).
     pub title: Box<str>,
+    /// Whether the server made `title` because the seed gives none; search leaves it out.
+    pub made_title: bool,
     pub date: Option<PartialDate>,
     pub kind: Option<Box<str>>,
     pub competition: Option<Idx>,
@@ -387,6 +410,18 @@ pub struct Match {
     pub city: Option<Box<str>>,
     pub teams: Vec<Idx>,
     pub winner: Option<Idx>,
+    /// The season of `competition` it belongs to: an index into the competition's `seasons`.
+    pub season: Option<Idx>,
+    /// Points (goals, sets) per side, in the order of `teams`.
+    pub score: Option<Box<[u32]>>,
+    /// The parts of the result where the sport has them (sets, halves), in order.
+    pub parts: Vec<MatchPart>,
+    /// Whether it ended in a draw, where the seed says.
+    pub draw: Option<bool>,
+    /// The team that played at home, where the seed says.
+    pub home: Option<Idx>,
+    /// Whether it was played on neutral ground, where the seed says.
+    pub neutral: Option<bool>,
     pub commentators: Vec<Idx>,
     pub films: Vec<Idx>,
     pub notes: Vec<Text>,
@@ -399,6 +434,9 @@ pub struct Match {
 pub struct Album {
     pub meta: Meta,
     pub title: Box<str>,
+    /// Who the album is by: a person or a group.
+    pub artist: Option<Performer>,
+    pub genres: Vec<Box<str>>,
     pub film: Option<Idx>,
     pub label: Option<Idx>,
     pub format: Option<Box<str>>,
@@ -412,17 +450,22 @@ pub struct Album {
     /// By number, which the loader checks runs 1, 2, 3… without gaps.
     pub tracks: Vec<Idx>,
     pub credits: Vec<Idx>,
-    pub total_duration_seconds: u64,
+    /// The sum of the tracks' durations; None when a track's duration is unknown.
+    pub total_duration_seconds: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Track {
     pub meta: Meta,
     pub album: Idx,
-    pub number: u32,
+    pub number: Option<u32>,
     pub title: Box<str>,
-    pub duration: Duration,
+    pub duration: Option<Duration>,
+    pub genres: Vec<Box<str>>,
     pub depicts: Vec<Idx>,
+    // Computed at load.
+    /// Its credits (composer, performer, ...), by role and then in the seed's order.
+    pub credits: Vec<Idx>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -434,6 +477,10 @@ pub enum Role {
     Composer,
     Editor,
     LinerNotes,
+    Performer,
+    Lyricist,
+    Arranger,
+    Conductor,
 }
 
 /// What a credit is on.
@@ -441,13 +488,15 @@ pub enum Role {
 pub enum Work {
     Film(Idx),
     Album(Idx),
+    Track(Idx),
 }
 
-/// Who a credit names: a person, or a team that plays itself.
+/// Who a credit names, or who an album is by: a person, a group, or a team that plays itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Performer {
     Person(Idx),
     Team(Idx),
+    Group(Idx),
 }
 
 #[derive(Clone, Debug)]
@@ -471,4 +520,48 @@ pub struct Coaching {
     pub note: Option<Box<str>>,
     pub facts: Vec<Fact>,
     pub sources: Vec<Idx>,
+}
+
+/// A band, an orchestra, an ensemble: performers credited together, with members where known.
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub meta: Meta,
+    pub name: Box<str>,
+    /// The people in it, where the seed says, in the seed's order.
+    pub members: Vec<Idx>,
+    pub notes: Vec<Text>,
+    // Computed at load.
+    /// By the work's year, then title, as a person's.
+    pub credits: Vec<Idx>,
+    /// The albums it is the artist of.
+    pub albums: Vec<Idx>,
+}
+
+/// One season or edition of a competition (`2019–20`, `1981`), with its span where known.
+#[derive(Clone, Debug)]
+pub struct Season {
+    pub name: Box<str>,
+    pub from: Option<PartialDate>,
+    pub to: Option<PartialDate>,
+    pub sources: Vec<Idx>,
+    pub editorial: Option<Box<str>>,
+}
+
+/// A team's place in a competition: which competition, in which season, from which sources.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub competition: Idx,
+    /// An index into the competition's `seasons`.
+    pub season: Option<Idx>,
+    pub sources: Vec<Idx>,
+    pub editorial: Option<Box<str>>,
+}
+
+/// One part of a match's result (a set, a half), with the points each side scored in it.
+#[derive(Clone, Debug)]
+pub struct MatchPart {
+    /// What the part is called (`1st set`, `2nd half`).
+    pub name: Box<str>,
+    /// Per side, in the order of the match's `teams`.
+    pub score: Box<[u32]>,
 }

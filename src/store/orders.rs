@@ -82,23 +82,24 @@ impl Order {
                     s(&m.meta.slug),
                 ]
             }
+            // Unnumbered tracks and unknown durations sort last.
             Order::TrackNumber => {
                 let t = &store.tracks()[i];
-                vec![Part::Int(i64::from(t.number)), s(&t.meta.slug)]
+                vec![track_number(t), s(&t.meta.slug)]
             }
             Order::TrackTitle => {
                 let t = &store.tracks()[i];
-                vec![
-                    folded(&t.title),
-                    Part::Int(i64::from(t.number)),
-                    s(&t.meta.slug),
-                ]
+                vec![folded(&t.title), track_number(t), s(&t.meta.slug)]
             }
             Order::TrackDuration => {
                 let t = &store.tracks()[i];
                 vec![
-                    Part::Int(i64::from(t.duration.seconds)),
-                    Part::Int(i64::from(t.number)),
+                    Part::Int(
+                        t.duration
+                            .as_ref()
+                            .map_or(i64::MAX, |d| i64::from(d.seconds)),
+                    ),
+                    track_number(t),
                     s(&t.meta.slug),
                 ]
             }
@@ -114,11 +115,15 @@ impl Order {
             Order::PersonCredits => {
                 let c = &store.credits()[i];
                 let work = Store::work_node(c.work);
+                let album_year = |a: Idx| {
+                    store.albums()[a as usize]
+                        .film
+                        .and_then(|f| store.films()[f as usize].year)
+                };
                 let year = match c.work {
                     Work::Film(f) => store.films()[f as usize].year,
-                    Work::Album(a) => store.albums()[a as usize]
-                        .film
-                        .and_then(|f| store.films()[f as usize].year),
+                    Work::Album(a) => album_year(a),
+                    Work::Track(t) => album_year(store.tracks()[t as usize].album),
                 };
                 vec![
                     Part::Int(year.map_or(i64::MAX, i64::from)),
@@ -132,6 +137,10 @@ impl Order {
             Order::Search | Order::Supports => Vec::new(),
         }
     }
+}
+
+fn track_number(t: &Track) -> Part {
+    Part::Int(t.number.map_or(i64::MAX, i64::from))
 }
 
 /// The orders of the root lists, prepared once at load.

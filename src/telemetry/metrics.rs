@@ -14,13 +14,16 @@
 //! counters: 7.7% more (`[LEAP_CANDIDATE=prometheus] bench/callgrind.sh Catalogue BINARY`,
 //! median of 3). Its text encoder writes OpenMetrics besides, not this format 0.0.4.
 //!
-//! Imports: `config` (the label limit) and `store` (what a graph holds, for its gauges).
+//! Imports: `config` (the label limit), `store` (what a graph holds, for its gauges) and
+//! `keyed` (the hash of the label tables).
 
 use std::fmt::Write as _;
+use std::hash::BuildHasher;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::keyed::Keyed;
 use crate::store::Store;
 use crate::store::model::Kind;
 
@@ -144,9 +147,11 @@ struct Slot<T> {
 /// A fixed-size map from label values to counters that needs no lock: an open-addressing
 /// table whose slots are claimed once and never freed, at most `limit` of them, with every
 /// name past the limit sharing `other`. It is twice as large as the limit (at least), so
-/// that probes stay short.
+/// that probes stay short, and its hash is keyed with the process's secret seed, so that
+/// nobody can choose names that all probe from the same slot.
 struct Labels<T> {
     slots: Box<[Slot<T>]>,
+    keyed: Keyed,
     limit: usize,
     used: AtomicUsize,
     other: T,
@@ -157,6 +162,7 @@ impl<T: Default> Labels<T> {
         let size = limit.saturating_mul(2).next_power_of_two().max(8);
         Labels {
             slots: (0..size).map(|_| Slot::default()).collect(),
+            keyed: Keyed::new(),
             limit,
             used: AtomicUsize::new(0),
             other: T::default(),
@@ -167,7 +173,7 @@ impl<T: Default> Labels<T> {
     /// and the limit is not reached; otherwise it is counted under `other`.
     fn get(&self, name: &str, claim: bool) -> &T {
         let mask = self.slots.len() - 1;
-        let start = fnv1a(name.as_bytes());
+        let start = self.keyed.hash_one(name.as_bytes());
         for probe in 0..self.slots.len() {
             let Some(slot) = self
                 .slots
@@ -212,14 +218,6 @@ impl<T: Default> Labels<T> {
         entries.sort_unstable_by_key(|(name, _)| *name);
         entries
     }
-}
-
-/// FNV-1a: a few cycles a byte, deterministic, and good enough for a table that holds at
-/// most a hundred names.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// Whether `name` is a GraphQL name of sane length; anything else a client sends as

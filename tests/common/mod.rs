@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use leap_graphql::config::{Config, SeedSource};
 use leap_graphql::http::{AppState, Server};
-use leap_graphql::reload::Reloader;
+use leap_graphql::reload::{ManifestReloader, Reloader};
 use serde_json::{Value, json};
 
 pub mod plans;
+pub mod skip;
 
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -48,7 +49,22 @@ pub async fn spawn_reloadable(config: Config) -> (TestServer, Option<Reloader>) 
     (server, reloader)
 }
 
+/// A server and what reloads its trusted documents' manifest (`config.trusted.manifest`).
+pub async fn spawn_trusted(config: Config) -> (TestServer, ManifestReloader) {
+    let (server, manifest) = start_all(config).await;
+    (server.0, manifest.expect("a manifest is configured"))
+}
+
 async fn start(config: Config) -> (TestServer, AppState, Option<Reloader>) {
+    start_all(config).await.0
+}
+
+async fn start_all(
+    config: Config,
+) -> (
+    (TestServer, AppState, Option<Reloader>),
+    Option<ManifestReloader>,
+) {
     let store = match &config.seed {
         SeedSource::Bundled => leap_graphql::seed::load_bundled(),
         SeedSource::Dir(dir) => leap_graphql::seed::load_dir(dir),
@@ -58,15 +74,19 @@ async fn start(config: Config) -> (TestServer, AppState, Option<Reloader>) {
         .await
         .expect("the review database opens");
     let state = AppState::with_reviews(config, store, reviews);
+    state
+        .load_trusted_documents()
+        .expect("the trusted documents load");
     let server = Server::bind(state.clone()).await.expect("binds port 0");
     let addr = server.local_addr().expect("has an address");
     let reloader = server.reloader();
+    let manifest = server.manifest_reloader();
     tokio::spawn(server.run());
     let server = TestServer {
         addr,
         client: reqwest::Client::new(),
     };
-    (server, state, reloader)
+    ((server, state, reloader), manifest)
 }
 
 /// A configuration listening on a free port, serving `dir` with the watcher polling every
@@ -291,7 +311,13 @@ impl TestServer {
 
     /// POSTs a GraphQL request and returns the status and the JSON body.
     pub async fn post(&self, query: &str, variables: Value) -> (u16, Value) {
-        let body = json!({ "query": query, "variables": variables });
+        self.post_body(&json!({ "query": query, "variables": variables }))
+            .await
+    }
+
+    /// POSTs a JSON body as it is (any request parameters) and returns the status and the
+    /// JSON body.
+    pub async fn post_body(&self, body: &Value) -> (u16, Value) {
         let r = self
             .client
             .post(self.url("/graphql"))
@@ -301,6 +327,24 @@ impl TestServer {
             .send()
             .await
             .expect("the server answers");
+        Self::status_and_json(r).await
+    }
+
+    /// GETs `/graphql` with these query parameters (URL-encoded here) and returns the status
+    /// and the JSON body.
+    pub async fn get_params(&self, params: &[(&str, String)]) -> (u16, Value) {
+        let r = self
+            .client
+            .get(self.url("/graphql"))
+            .query(params)
+            .header("accept", "application/graphql-response+json")
+            .send()
+            .await
+            .expect("the server answers");
+        Self::status_and_json(r).await
+    }
+
+    async fn status_and_json(r: reqwest::Response) -> (u16, Value) {
         let status = r.status().as_u16();
         let text = r.text().await.expect("a body");
         (

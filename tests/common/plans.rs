@@ -13,6 +13,7 @@ use async_graphql::parser::types::{BaseType, Type};
 use leap_graphql::exec::Plan;
 use leap_graphql::schema::{self, LeapSchema};
 use leap_graphql::store::Store;
+use leap_graphql::store::query::Budget;
 use serde_json::Value;
 
 pub static SCHEMA: LazyLock<LeapSchema> = LazyLock::new(schema::build);
@@ -102,7 +103,7 @@ pub fn check_answered(
         _ => Default::default(),
     };
     let got = plan
-        .execute(store, &vars)
+        .execute(store, &vars, Budget::unlimited())
         .map(|b| String::from_utf8(b).expect("plans write UTF-8"));
     let verdict = match (&expected.body, got) {
         (Some(e), Ok(g)) => {

@@ -247,11 +247,14 @@ pub fn tracks_page<'a>(
     let album = f.album.as_deref().map(|a| s.find(Kind::Album, a));
     let list = filtered(list, |i| {
         let t = &s.tracks()[i as usize];
-        let secs = i64::from(t.duration.seconds);
+        // A track of unknown duration matches no bound on it.
+        let secs = t.duration.as_ref().map(|d| i64::from(d.seconds));
         album.is_none_or(|a| a == Some(t.album))
             && title.as_deref().is_none_or(|q| fold(&t.title).contains(q))
-            && f.min_duration_seconds.is_none_or(|m| secs >= i64::from(m))
-            && f.max_duration_seconds.is_none_or(|m| secs <= i64::from(m))
+            && f.min_duration_seconds
+                .is_none_or(|m| secs.is_some_and(|s| s >= i64::from(m)))
+            && f.max_duration_seconds
+                .is_none_or(|m| secs.is_some_and(|s| s <= i64::from(m)))
     });
     paginate(s, &list, order, desc, args)
 }

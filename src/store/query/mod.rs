@@ -6,6 +6,7 @@
 //! Imports: the store only. Errors are [`QueryError`]s, whose messages are the API's (each
 //! executor turns them into its own error in one place).
 
+mod budget;
 mod cursor;
 mod filter;
 mod page;
@@ -16,6 +17,7 @@ use super::ids;
 use super::model::{Idx, Kind, NodeRef};
 use super::search::fold;
 
+pub use budget::{Budget, OBJECTS_PER_CLOCK};
 pub use cursor::encode_cursor;
 pub use filter::{
     FilmFilter, FilmOrder, FilmOrderField, MatchFilter, MatchOrder, MatchOrderField, PersonFilter,
