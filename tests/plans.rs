@@ -384,11 +384,16 @@ fn cover(
                     || !f.args.iter().any(|a| a.name == "slug")
                     || l.first.contains_key(base_name(&f.ty))
             })
+            .filter(|f| !of_reviews(&ty, &f.name))
             .collect();
         let marker = format!("\"{MARK}\":");
         for path in &paths {
             let all: Vec<String> = fields.iter().map(|f| select(&ty, f, &l)).collect();
             let query = along(path, &format!("{MARK}: __typename {}", all.join(" ")));
+            // A path through a review (a search hit's `... on Review`) is async-graphql's.
+            if REVIEW_TYPES.iter().any(|t| query.contains(&format!("on {t} {{"))) {
+                continue;
+            }
             let run = |query: &str| {
                 std::panic::catch_unwind(|| check_answered(store, query, json!({})))
                     .map_err(|_| format!("the plan disagrees on {query}"))
@@ -442,6 +447,29 @@ fn valued(answer: &Value, ty: &str, values: &mut BTreeSet<(String, String)>) {
     }
 }
 
+/// The reviews are not the catalogue: they change with every write, so plans never answer
+/// them, and a document that selects them runs on async-graphql (`tests/reviews.rs` covers
+/// them). These types and fields are left out of the plan coverage below.
+const REVIEW_TYPES: &[&str] = &[
+    "Mutation",
+    "Subscription",
+    "Review",
+    "ReviewConnection",
+    "ReviewEdge",
+    "ReviewSummary",
+    "RatingCount",
+    "UserError",
+    "AddReviewPayload",
+    "EditReviewPayload",
+    "DeleteReviewPayload",
+    "HideReviewPayload",
+];
+const REVIEW_FIELDS: &[&str] = &["reviews", "reviewSummary"];
+
+fn of_reviews(ty: &str, field: &str) -> bool {
+    REVIEW_TYPES.contains(&ty) || REVIEW_FIELDS.contains(&field)
+}
+
 /// Fields that every object reaching them answers with null or an empty list, in the
 /// bundled seed and the synthetic catalogue alike, so that their plans are compared on null
 /// only. Every other field has a value somewhere; and every field is reached.
@@ -477,6 +505,7 @@ fn every_field_of_every_type_agrees() {
     let every: BTreeSet<(String, String)> = MODEL
         .composites()
         .flat_map(|(n, t)| t.fields.iter().map(move |f| (n.to_owned(), f.name.clone())))
+        .filter(|(t, f)| !of_reviews(t, f))
         .collect();
     let mut failures = Vec::new();
     let mut values = BTreeSet::new();

@@ -198,6 +198,16 @@ pub fn fanout(store: &Store, on: &str, field: &str) -> Option<usize> {
         ("Person", "groups") => most(store.people(), |p| p.groups.len()),
         // `nodes(ids:)` takes at most a page of ids.
         ("Query", "nodes") => Some(MAX_PAGE_SIZE as usize),
+        // The reviews' lists have fixed bounds: one count per rating from 1 to 5; at most two
+        // user errors per input field (a text can be both too long and hold control
+        // characters; `AddReviewInput` has the most fields, six), each naming a path of at
+        // most two names (`input`, the field).
+        ("ReviewSummary", "ratingCounts") => Some(5),
+        (
+            "AddReviewPayload" | "EditReviewPayload" | "DeleteReviewPayload" | "HideReviewPayload",
+            "userErrors",
+        ) => Some(12),
+        ("UserError", "field") => Some(2),
         ("Credit" | "CastEdge" | "CreditEdge" | "Coaching", "facts") => {
             credit_facts().max(most(coaching, |c| c.facts.len()))
         }

@@ -133,10 +133,26 @@ impl<'a> Performer<'a> {
         name = "reviews",
         ty = "ReviewConnection",
         desc = "Readers' reviews, newest first.",
-        arg(name = "first", ty = "Option<i32>"),
-        arg(name = "after", ty = "Option<String>"),
-        arg(name = "last", ty = "Option<i32>"),
-        arg(name = "before", ty = "Option<String>")
+        arg(
+            name = "first",
+            ty = "Option<i32>",
+            desc = "Return the first n reviews (0 to 100; 20 when neither first nor last is given)."
+        ),
+        arg(
+            name = "after",
+            ty = "Option<String>",
+            desc = "Return the reviews after this cursor."
+        ),
+        arg(
+            name = "last",
+            ty = "Option<i32>",
+            desc = "Return the last n reviews (0 to 100)."
+        ),
+        arg(
+            name = "before",
+            ty = "Option<String>",
+            desc = "Return the reviews before this cursor."
+        )
     ),
     field(
         name = "review_summary",

@@ -60,6 +60,7 @@ impl Review {
     }
 }
 
+/// A review of a film, an album or a track, written by a reader.
 #[Object]
 impl Review {
     /// The global id: `node(id:)` finds the review until it is deleted or hidden.
@@ -116,6 +117,7 @@ pub struct ReviewConnection {
     page: crate::reviews::Page,
 }
 
+/// A page of reviews, newest first, by the Relay cursor spec, with the total count.
 #[Object]
 impl ReviewConnection {
     /// How many visible reviews the work has, across every page.
@@ -153,6 +155,7 @@ impl ReviewConnection {
 /// One review in a page, with its cursor.
 pub struct ReviewEdge(Review);
 
+/// One review in a page, with its cursor.
 #[Object]
 impl ReviewEdge {
     /// An opaque cursor for this review, to pass as `after` or `before`.
@@ -181,6 +184,7 @@ pub struct ReviewSummary {
 pub struct RatingCount {
     /// From 1 to 5.
     rating: i32,
+    /// How many visible reviews gave it.
     count: i32,
 }
 
@@ -266,23 +270,31 @@ pub struct AddReviewInput {
 /// Changes to a review, with the token `addReview` gave.
 #[derive(InputObject)]
 pub struct EditReviewInput {
+    /// The review's global id.
     id: ID,
+    /// The token `addReview` answered with.
     edit_token: String,
+    /// The new rating, from 1 to 5; absent: unchanged.
     rating: Option<i32>,
+    /// The new title (at most 120 characters); absent: unchanged.
     title: Option<String>,
+    /// The new text (1 to 5,000 characters); absent: unchanged.
     body: Option<String>,
 }
 
 /// A review to delete, with the token `addReview` gave.
 #[derive(InputObject)]
 pub struct DeleteReviewInput {
+    /// The review's global id.
     id: ID,
+    /// The token `addReview` answered with.
     edit_token: String,
 }
 
 /// A review to hide (moderation; needs the admin token).
 #[derive(InputObject)]
 pub struct HideReviewInput {
+    /// The review's global id.
     id: ID,
     /// Why, kept with the review (1 to 500 characters).
     reason: String,
@@ -302,6 +314,7 @@ pub struct AddReviewPayload {
 /// What `editReview` answers.
 #[derive(SimpleObject)]
 pub struct EditReviewPayload {
+    /// The review as changed, or null when there are user errors.
     review: Option<Review>,
     /// What to correct; when not empty, nothing was changed.
     user_errors: Vec<UserError>,
@@ -310,6 +323,7 @@ pub struct EditReviewPayload {
 /// What `deleteReview` answers.
 #[derive(SimpleObject)]
 pub struct DeleteReviewPayload {
+    /// The id of the review deleted, or null when there are user errors.
     deleted_review_id: Option<ID>,
     /// What to correct; when not empty, nothing was deleted.
     user_errors: Vec<UserError>,
@@ -318,6 +332,7 @@ pub struct DeleteReviewPayload {
 /// What `hideReview` answers.
 #[derive(SimpleObject)]
 pub struct HideReviewPayload {
+    /// The review hidden, or null when there are user errors.
     review: Option<Review>,
     /// What to correct; when not empty, nothing was hidden.
     user_errors: Vec<UserError>,
@@ -333,13 +348,14 @@ fn changed(store: Arc<Store>, c: Changed) -> (Option<Review>, Vec<UserError>) {
 /// The writes: reviews of films and albums.
 pub struct Mutation;
 
+/// The writes: readers' reviews of works.
 #[Object]
 impl Mutation {
     /// Adds a review. Invalid input comes back as `userErrors`, and then nothing is stored.
     async fn add_review(
         &self,
         ctx: &Context<'_>,
-        input: AddReviewInput,
+        #[graphql(desc = "The review to add.")] input: AddReviewInput,
     ) -> Result<AddReviewPayload> {
         let store = shared_store(ctx)?;
         let input = AddInput {
@@ -372,7 +388,7 @@ impl Mutation {
     async fn edit_review(
         &self,
         ctx: &Context<'_>,
-        input: EditReviewInput,
+        #[graphql(desc = "The review and what to change.")] input: EditReviewInput,
     ) -> Result<EditReviewPayload> {
         let input = EditInput {
             id: input.id.0,
@@ -393,7 +409,7 @@ impl Mutation {
     async fn delete_review(
         &self,
         ctx: &Context<'_>,
-        input: DeleteReviewInput,
+        #[graphql(desc = "The review to delete, with its token.")] input: DeleteReviewInput,
     ) -> Result<DeleteReviewPayload> {
         let done = reviews(ctx)?
             .delete(input.id.0, input.edit_token)
@@ -416,7 +432,7 @@ impl Mutation {
     async fn hide_review(
         &self,
         ctx: &Context<'_>,
-        input: HideReviewInput,
+        #[graphql(desc = "The review to hide, with the reason.")] input: HideReviewInput,
     ) -> Result<HideReviewPayload> {
         if !ctx.data_opt::<Admin>().is_some_and(|a| a.0) {
             return Err(async_graphql::Error::new(
@@ -439,6 +455,7 @@ impl Mutation {
 /// Live updates.
 pub struct Subscription;
 
+/// Live updates: reviews as they are added.
 #[Subscription]
 impl Subscription {
     /// Each review added to the work `subject` (a film or an album) from now on, sent once it
