@@ -391,7 +391,10 @@ fn cover(
             let all: Vec<String> = fields.iter().map(|f| select(&ty, f, &l)).collect();
             let query = along(path, &format!("{MARK}: __typename {}", all.join(" ")));
             // A path through a review (a search hit's `... on Review`) is async-graphql's.
-            if REVIEW_TYPES.iter().any(|t| query.contains(&format!("on {t} {{"))) {
+            if REVIEW_TYPES
+                .iter()
+                .any(|t| query.contains(&format!("on {t} {{")))
+            {
                 continue;
             }
             let run = |query: &str| {
