@@ -42,3 +42,32 @@ def write_seed(directory, files):
             f.write("[\n")
             f.write(",\n".join(json.dumps(r, ensure_ascii=False) for r in records))
             f.write("\n]\n" if records else "]\n")
+
+
+def run_vega_converter(data_file, noun, convert):
+    """The command line the vega-datasets converters share: PACKAGE OUT [--limit N] [--every N]
+    [--raw FILE]. Reads `data/<data_file>` of the npm package, keeps every Nth row and at most
+    N, writes the rows taken to --raw (the excerpt the tests check against), and writes the seed
+    that `convert(rows, package_version)` makes."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("package")
+    parser.add_argument("out")
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--every", type=int, default=1, help="take every Nth row")
+    parser.add_argument("--raw")
+    args = parser.parse_args()
+    with open(os.path.join(args.package, "package.json"), encoding="utf-8") as f:
+        version = json.load(f)["version"]
+    with open(os.path.join(args.package, "data", data_file), encoding="utf-8") as f:
+        rows = json.load(f)
+    rows = rows[:: args.every]
+    if args.limit:
+        rows = rows[: args.limit]
+    if args.raw:
+        with open(args.raw, "w", encoding="utf-8") as f:
+            json.dump(rows, f, ensure_ascii=False, indent=0)
+            f.write("\n")
+    write_seed(args.out, convert(rows, version))
+    print(f"{len(rows)} {noun} converted into {args.out}")

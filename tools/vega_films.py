@@ -9,13 +9,10 @@ refuses (a date that does not parse, a running time of 0) is left out, never rep
 counted on the standard error.
 """
 
-import argparse
 import datetime
-import json
-import os
 import sys
 
-from seedkit import slugify, write_seed
+from seedkit import run_vega_converter, slugify
 
 SOURCE = "vega-datasets-movies"
 
@@ -91,26 +88,7 @@ def convert(rows, version):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("package")
-    parser.add_argument("out")
-    parser.add_argument("--limit", type=int)
-    parser.add_argument("--every", type=int, default=1, help="take every Nth row")
-    parser.add_argument("--raw")
-    args = parser.parse_args()
-    with open(os.path.join(args.package, "package.json"), encoding="utf-8") as f:
-        version = json.load(f)["version"]
-    with open(os.path.join(args.package, "data", "movies.json"), encoding="utf-8") as f:
-        rows = json.load(f)
-    rows = rows[:: args.every]
-    if args.limit:
-        rows = rows[: args.limit]
-    if args.raw:
-        with open(args.raw, "w", encoding="utf-8") as f:
-            json.dump(rows, f, ensure_ascii=False, indent=0)
-            f.write("\n")
-    write_seed(args.out, convert(rows, version))
-    print(f"{len(rows)} films converted into {args.out}")
+    run_vega_converter("movies.json", "films", convert)
 
 
 if __name__ == "__main__":

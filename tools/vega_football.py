@@ -9,11 +9,8 @@ converted and --raw writes exactly those rows, as the source has them, for tests
 answers against.
 """
 
-import argparse
-import json
-import os
 
-from seedkit import slugify, write_seed
+from seedkit import run_vega_converter, slugify
 
 SOURCE = "vega-datasets-football"
 
@@ -76,26 +73,7 @@ def convert(rows, version):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("package")
-    parser.add_argument("out")
-    parser.add_argument("--limit", type=int)
-    parser.add_argument("--every", type=int, default=1, help="take every Nth row")
-    parser.add_argument("--raw")
-    args = parser.parse_args()
-    with open(os.path.join(args.package, "package.json"), encoding="utf-8") as f:
-        version = json.load(f)["version"]
-    with open(os.path.join(args.package, "data", "football.json"), encoding="utf-8") as f:
-        rows = json.load(f)
-    rows = rows[:: args.every]
-    if args.limit:
-        rows = rows[: args.limit]
-    if args.raw:
-        with open(args.raw, "w", encoding="utf-8") as f:
-            json.dump(rows, f, ensure_ascii=False, indent=0)
-            f.write("\n")
-    write_seed(args.out, convert(rows, version))
-    print(f"{len(rows)} results converted into {args.out}")
+    run_vega_converter("football.json", "results", convert)
 
 
 if __name__ == "__main__":
