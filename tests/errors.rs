@@ -544,3 +544,34 @@ async fn both_executors_give_the_same_errors() {
         .await;
     assert!(plans.is_some_and(|n| n >= 1.0), "{plans:?}");
 }
+
+/// A field error raised on a field selected on an interface (`Work.reviews` here, not in a
+/// fragment on `Film`) is a field error like any other: with its path and `data` kept (the
+/// first failing item of a list of non-null items ends it, as in graphql-js, so one error
+/// here). async-graphql's interface resolvers leave the path out,
+/// which the engine would read as a request error (a random document found it).
+#[tokio::test]
+async fn a_field_error_on_an_interface_field_has_its_path() {
+    let server = common::spawn().await;
+    let query = "{ people(first: 1) { nodes { credits(first: 2) { nodes { reviews(last: 101) { totalCount } } } } } }";
+    let body = json!({ "query": query });
+    for accept in [GRAPHQL_RESPONSE, JSON] {
+        let (status, answer) = post(&server, &body, accept).await;
+        assert_eq!(status, 200, "{answer}");
+        assert!(
+            answer.get("data").is_some(),
+            "a field error keeps data: {answer}"
+        );
+        let errors = answer["errors"].as_array().expect("errors");
+        assert_eq!(errors.len(), 1, "{answer}");
+        assert_eq!(
+            errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{answer}"
+        );
+        assert_eq!(
+            errors[0]["path"],
+            json!(["people", "nodes", 0, "credits", "nodes", 0, "reviews"]),
+            "{answer}"
+        );
+    }
+}

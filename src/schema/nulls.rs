@@ -14,6 +14,12 @@
 //!
 //! It works through the executor's per-field `resolve` hook, which sees each field's
 //! qualified return type (`Film`, `FilmConnection!`, `[Node]!`) and path, list items included.
+//!
+//! The same hook gives a field error its `path` where async-graphql left it out: the resolvers
+//! its `#[derive(Interface)]` writes (a field selected on `Work` or `Node` itself, not in a
+//! fragment on one of its types) raise errors with locations and no path, which the spec
+//! requires of every field error and without which the engine would take it for a request
+//! error.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -21,7 +27,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo,
 };
-use async_graphql::{QueryPathNode, Response, ServerError, ServerResult, Value};
+use async_graphql::{
+    PathSegment, QueryPathNode, QueryPathSegment, Response, ServerError, ServerResult, Value,
+};
 
 /// Registers [`Propagation`] for each request.
 pub struct NullPropagation;
@@ -71,6 +79,21 @@ fn is_nullable(qualified_type: &str) -> bool {
     !qualified_type.ends_with('!')
 }
 
+/// `error`, with the path of the field it was raised at if it has none.
+fn with_path(mut error: ServerError, at: &QueryPathNode<'_>) -> ServerError {
+    if error.path.is_empty() {
+        error.path = std::iter::once(at)
+            .chain(at.parents())
+            .map(|node| match node.segment {
+                QueryPathSegment::Name(name) => PathSegment::Field(name.to_owned()),
+                QueryPathSegment::Index(i) => PathSegment::Index(i),
+            })
+            .collect();
+        error.path.reverse();
+    }
+    error
+}
+
 #[async_graphql::async_trait::async_trait]
 impl Extension for Propagation {
     async fn execute(
@@ -96,7 +119,7 @@ impl Extension for Propagation {
     ) -> ServerResult<Option<Value>> {
         let path = info.path_node;
         let nullable = is_nullable(info.return_type);
-        match next.run(ctx, info).await {
+        match next.run(ctx, info).await.map_err(|e| with_path(e, path)) {
             Ok(value) => {
                 // The common case, nothing failed anywhere, costs one uncontended lock. The
                 // mark is kept, not taken, because two selections of one response key (merged
