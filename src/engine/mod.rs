@@ -44,7 +44,10 @@ pub mod trusted;
 mod variables;
 mod writes;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use tokio::sync::Semaphore;
 
@@ -164,9 +167,15 @@ impl Engine {
 
     /// Answers one request. The hot path first: the exact request answered before on this
     /// graph is served again without parsing anything (and without copying the key, which
-    /// is made only for a miss). Otherwise the request is read, guarded, run, and a clean
-    /// answer is kept for next time.
-    pub async fn execute<O: Observer>(&self, request: Request<'_>, observer: &O) -> Outcome {
+    /// is made only for a miss), at once, with no future of its own. Otherwise the request is
+    /// read, guarded, run, and a clean answer is kept for next time: a boxed future, many
+    /// kilobytes, which inline would make every request's future (a hit's too) as large, to
+    /// be copied whenever it moves and allocated on the allocator's slow path (past 1 KiB).
+    pub fn execute<'a, 'r: 'a, O: Observer>(
+        &'a self,
+        request: Request<'r>,
+        observer: &'a O,
+    ) -> Execution<'a> {
         let transport = request.raw.transport();
         let shape = Shape::of(transport, request.media);
         // The manifest's generation is read before the graph's and the manifest itself below,
@@ -183,12 +192,29 @@ impl Engine {
             // Taken rather than copied: every reference count costs on this path.
             let operation = hit.operation.take();
             observer.operation(operation.as_ref());
-            return Outcome {
+            return Execution::Answered(Some(Outcome {
                 answer: Answer::Clean(hit),
                 operation,
-            };
+            }));
         }
         observer.cache(CacheName::Response, false);
+        Execution::Running(Box::pin(self.execute_missed(
+            request,
+            observer,
+            shape,
+            manifest_generation,
+        )))
+    }
+
+    /// [`Engine::execute`] past the response cache.
+    async fn execute_missed<O: Observer>(
+        &self,
+        request: Request<'_>,
+        observer: &O,
+        shape: Shape,
+        manifest_generation: u64,
+    ) -> Outcome {
+        let transport = request.raw.transport();
         let manifest = self.trusted.manifest();
         let documents = request::Documents {
             persisted: &self.persisted,
@@ -220,16 +246,37 @@ impl Engine {
             graph,
             operation: operation.clone(),
             addr: request.caller.addr,
-            admin: request.caller.bearer.is_some()
-                && crate::reviews::model::is_admin(
-                    self.admin_token.as_deref(),
-                    request.caller.bearer,
-                ),
+            admin: self.admin_token.is_some()
+                && request
+                    .caller
+                    .bearer
+                    .and_then(|read| read())
+                    .is_some_and(|bearer| {
+                        crate::reviews::model::is_admin(self.admin_token.as_deref(), Some(bearer))
+                    }),
         };
-        // Boxed: the executor's future is many kilobytes, and inline it would make every
-        // request's future (a hit's too) as large, to be copied whenever it moves.
-        let answer = Box::pin(self.executors.run(job, observer)).await;
+        let answer = self.executors.run(job, observer).await;
         Outcome { answer, operation }
+    }
+}
+
+/// What [`Engine::execute`] returns: an answer from the response cache, or the work of
+/// making one.
+pub enum Execution<'a> {
+    Answered(Option<Outcome>),
+    Running(Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>),
+}
+
+impl Future for Execution<'_> {
+    type Output = Outcome;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        match self.get_mut() {
+            Execution::Answered(outcome) => {
+                Poll::Ready(outcome.take().expect("an answer is taken once"))
+            }
+            Execution::Running(running) => running.as_mut().poll(cx),
+        }
     }
 }
 

@@ -16,7 +16,7 @@ pub enum CacheName {
 
 /// What the engine tells its caller while it works, for the caller's metrics and logs. Each
 /// method does nothing unless the caller says otherwise; `()` observes nothing.
-pub trait Observer {
+pub trait Observer: Sync {
     /// The request's operation name, as soon as it is known (before it runs, so that
     /// whatever is logged while it runs can name it).
     fn operation(&self, _name: Option<&Arc<str>>) {}

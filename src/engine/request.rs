@@ -74,12 +74,13 @@ pub struct Request<'a> {
 }
 
 /// Who sent a request: the client's address (writes are limited per address) and the
-/// bearer token of its `Authorization` header (moderation needs the admin's). Read only
-/// when the request turns out to be a mutation.
-#[derive(Clone, Copy, Debug, Default)]
+/// bearer token of its `Authorization` header (moderation needs the admin's).
+#[derive(Clone, Copy, Default)]
 pub struct Caller<'a> {
     pub addr: Option<std::net::IpAddr>,
-    pub bearer: Option<&'a str>,
+    /// Reads the bearer token, called only once the request turns out to be a mutation: a
+    /// cache hit never looks for the header.
+    pub bearer: Option<&'a (dyn Fn() -> Option<&'a str> + Send + Sync)>,
 }
 
 /// One GraphQL request, once it has been read and its parameters checked.

@@ -22,7 +22,6 @@ use axum::response::{IntoResponse, Response};
 
 use super::coding::{coding_of, content_encoding};
 use super::middleware::AccessTicket;
-use super::serve::Peer;
 use super::state::{AppState, RequestObserver};
 use crate::config::Limits;
 use crate::engine::cache::Cached;
@@ -129,6 +128,35 @@ fn unquote(mut v: &[u8]) -> &[u8] {
     v
 }
 
+/// What a `POST` asks for: an event stream (a subscription over SSE), or an answer.
+enum Post {
+    Events,
+    /// In the media type [`negotiate`] picked, or `None` for a 406.
+    Answer(Option<Media>),
+}
+
+/// [`negotiate`] for a `POST`, which may also ask for an event stream. The usual `Accept`
+/// values are answered without looking for `text/event-stream` (a cache hit pays for no
+/// second pass over the header).
+fn negotiate_post(headers: &HeaderMap) -> Post {
+    if let Some(media) = single_usual_accept(headers) {
+        return Post::Answer(Some(media));
+    }
+    if super::streams::wants_events(headers) {
+        return Post::Events;
+    }
+    Post::Answer(negotiate(headers))
+}
+
+/// The media type of a request with exactly one `Accept`, of the usual values.
+fn single_usual_accept(headers: &HeaderMap) -> Option<Media> {
+    let mut values = headers.get_all(header::ACCEPT).iter();
+    match (values.next(), values.next()) {
+        (Some(value), None) => usual_accept(value.as_bytes()),
+        _ => None,
+    }
+}
+
 /// Picks the response media type from `Accept`, or `None` when neither of ours is acceptable
 /// (406).
 ///
@@ -142,13 +170,10 @@ fn unquote(mut v: &[u8]) -> &[u8] {
 /// One pass over the header, on its bytes: it runs on every request, cache hits included.
 pub fn negotiate(headers: &HeaderMap) -> Option<Media> {
     const OURS: [Media; 2] = [Media::GraphqlResponse, Media::Json];
-    let accept = headers.get_all(header::ACCEPT);
-    let mut values = accept.iter();
-    if let (Some(value), None) = (values.next(), values.next())
-        && let Some(media) = usual_accept(value.as_bytes())
-    {
+    if let Some(media) = single_usual_accept(headers) {
         return Some(media);
     }
+    let accept = headers.get_all(header::ACCEPT);
     let mut stated = false;
     // For each of OURS, the most specific range that covers it, with its quality.
     let mut best: [Option<(u8, u16)>; 2] = [None, None];
@@ -214,22 +239,35 @@ pub async fn answer_post(
     body: Body,
     ticket: AccessTicket,
 ) -> Response {
+    // Only the headers are kept: the future of a cache hit is allocated whole, and past 1 KiB
+    // the allocator takes its slow path.
     let headers = &parts.headers;
-    if super::streams::wants_events(headers) {
-        return match read_post_body(&state.config.limits, headers, body).await {
-            Err(refusal) => refused(Media::Json, refusal).response,
-            Ok(bytes) => super::streams::sse(state, &parts, &bytes),
-        };
-    }
-    let caller = engine::Caller {
-        addr: parts.extensions.get::<Peer>().map(|p| p.addr),
-        bearer: bearer(headers),
+    let media = match negotiate_post(headers) {
+        Post::Events => {
+            return match read_post_body(&state.config.limits, headers, body).await {
+                Err(refusal) => refused(Media::Json, refusal).response,
+                Ok(bytes) => super::streams::sse(state, ticket.peer.as_ref(), &bytes),
+            };
+        }
+        Post::Answer(media) => media,
     };
-    let response = match negotiate(headers) {
+    let read_bearer = || bearer(headers);
+    let response = match media {
         None => not_acceptable(),
         Some(media) => match read_post_body(&state.config.limits, headers, body).await {
             Err(refusal) => refused(media, refusal),
-            Ok(bytes) => answer(state, &ticket, media, Raw::Body(&bytes), headers, caller).await,
+            Ok(bytes) => {
+                let request = engine::Request {
+                    raw: Raw::Body(&bytes),
+                    media,
+                    coding: coding_of(ticket.encoding),
+                    caller: engine::Caller {
+                        addr: ticket.peer.as_ref().map(|p| p.addr),
+                        bearer: Some(&read_bearer),
+                    },
+                };
+                answer(state, &ticket.context, request, headers).await
+            }
         },
     };
     response.count(state, &ticket.context)
@@ -265,39 +303,29 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
             ),
         ),
         Some(media) => {
-            let caller = engine::Caller::default();
-            answer(
-                &state,
-                &ticket,
+            let request = engine::Request {
+                raw: Raw::QueryString(raw),
                 media,
-                Raw::QueryString(raw),
-                headers,
-                caller,
-            )
-            .await
+                coding: coding_of(ticket.encoding),
+                caller: engine::Caller::default(),
+            };
+            answer(&state, &ticket.context, request, headers).await
         }
     };
     response.count(&state, &ticket.context)
 }
 
-/// Hands the request's raw bytes to the engine, and its outcome back as a response.
+/// Hands the request to the engine, and its outcome back as a response.
 async fn answer(
     state: &AppState,
-    ticket: &AccessTicket,
-    media: Media,
-    raw: Raw<'_>,
+    context: &RequestContext,
+    request: engine::Request<'_>,
     headers: &HeaderMap,
-    caller: engine::Caller<'_>,
 ) -> Reply {
-    let request = engine::Request {
-        raw,
-        media,
-        coding: coding_of(ticket.encoding),
-        caller,
-    };
-    let observer = RequestObserver::new(&state.metrics, &ticket.context);
+    let (media, transport) = (request.media, request.raw.transport());
+    let observer = RequestObserver::new(&state.metrics, context);
     let outcome = state.engine.execute(request, &observer).await;
-    respond(media, raw.transport(), headers, outcome)
+    respond(media, transport, headers, outcome)
 }
 
 /// Anything but GET and POST on `/graphql`.

@@ -61,12 +61,12 @@ fn refused(refusal: &Refusal) -> Response {
 
 /// `POST /graphql` with `Accept: text/event-stream`: one subscription, its events as `next`,
 /// then `complete`. The body was read and checked as any `POST`'s.
-pub fn sse(state: &AppState, parts: &Parts, body: &Bytes) -> Response {
+pub fn sse(state: &AppState, peer: Option<&Peer>, body: &Bytes) -> Response {
     let events = match state.engine.subscribe(body) {
         Ok(events) => events,
         Err(refusal) => return refused(&refusal),
     };
-    if let Some(peer) = parts.extensions.get::<Peer>() {
+    if let Some(peer) = peer {
         peer.stream();
     }
     state.metrics.subscription_started();

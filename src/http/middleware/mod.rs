@@ -18,7 +18,8 @@
 //!
 //! CORS, when configured, stays `tower-http`'s, between [`Access`] and [`Respond`].
 //!
-//! Imports: `telemetry` (the request's context, ids, the access line) and [`encoding`].
+//! Imports: `telemetry` (the request's context, ids, the access line), [`encoding`], and
+//! `serve`'s [`Peer`] (the connection a request came on, which [`Access`] is told of).
 
 pub mod encoding;
 
@@ -40,6 +41,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::Predicate;
 
 use self::encoding::Encoding;
+use super::serve::{Connected, Peer};
 use crate::telemetry::access_line;
 use crate::telemetry::context::RequestContext;
 use crate::telemetry::request_id::{self, MakeId, X_REQUEST_ID};
@@ -51,6 +53,8 @@ use crate::telemetry::request_id::{self, MakeId, X_REQUEST_ID};
 pub struct AccessTicket {
     pub context: Arc<RequestContext>,
     pub encoding: Encoding,
+    /// The connection it came on, when it came through the server (not a test's `oneshot`).
+    pub peer: Option<Peer>,
 }
 
 impl AccessTicket {
@@ -71,6 +75,7 @@ impl AccessTicket {
                     Instant::now(),
                 )),
                 encoding: encoding::preferred(&parts.headers),
+                peer: None,
             })
     }
 }
@@ -151,6 +156,7 @@ impl<S> Layer<S> for AccessLayer {
         Access {
             inner,
             ids: self.ids.clone(),
+            peer: None,
         }
     }
 }
@@ -159,6 +165,14 @@ impl<S> Layer<S> for AccessLayer {
 pub struct Access<S> {
     inner: S,
     ids: MakeId,
+    /// The connection this clone serves (see `serve::Connected`).
+    peer: Option<Peer>,
+}
+
+impl<S> Connected for Access<S> {
+    fn connected(&mut self, peer: Peer) {
+        self.peer = Some(peer);
+    }
 }
 
 impl<S> Service<Request<Body>> for Access<S>
@@ -195,6 +209,7 @@ where
         let ticket = AccessTicket {
             context: context.clone(),
             encoding,
+            peer: self.peer.clone(),
         };
         AccessFuture {
             inner: self
