@@ -19,32 +19,10 @@ cd "$(dirname "$0")/.."
 a="$1" b="$2" secs="${3:-3}"
 rounds="${ROUNDS:-9}"
 films="${FILMS:-100000}"
-conns="${CONNS:-32}"
-command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
-work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source bench/lib.sh
 
-# Starts a server pinned to core 0 and prints its URL from its `listening on` line.
-start() {
-  local out="$work/out.$RANDOM"
-  : >"$out"
-  taskset -c 0 "$@" >"$out" 2>/dev/null &
-  pids+=("$!")
-  for _ in $(seq 1 600); do
-    url="$(sed -n 's/^listening on //p' "$out")"
-    [ -n "$url" ] && return 0
-    sleep 0.1
-  done
-  echo "bench: the server did not start: $*" >&2
-  exit 1
-}
-
-rps() {
-  taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" -s "$2" "$1" |
-    awk '/Non-2xx/ { bad = 1 } /^Requests\/sec:/ { r = $2 } END { if (bad) exit 1; print r }'
-}
+# Requests per second of URL $1 under wrk's script $2.
+rps() { load "$1" "$2" | cut -d' ' -f1; }
 
 # Loads A then B, $rounds times, with wrk's script $1, and prints one line for label $2.
 rounds() {
