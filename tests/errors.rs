@@ -181,6 +181,22 @@ fn cases() -> Vec<Case> {
             r#"Cannot query field "titel" on type "Film"."#,
             r#"Did you mean "title"?"#,
         ]),
+        // A variable where its type may not go (async-graphql never checks it; the engine
+        // does), refused whether or not a value is given.
+        case(
+            "nullable variable in a non-null place",
+            "query Q($t: String) { search(query: $t) { totalCount } }",
+            INVALID,
+        )
+        .vars(json!({"t": "leap"}))
+        .words(&[r#"Variable "$t" of type "String" is used in a position expecting type "String!"."#]),
+        case(
+            "variable of another type, with another error",
+            "query Q($n: String) { films(first: $n) { totalCount titel } }",
+            INVALID,
+        )
+        .vars(json!({"n": "2"}))
+        .words(&[r#"Variable "$n" of type "String" is used in a position expecting type "Int"."#]),
         case("misspelt root field", "{ flims { totalCount } }", INVALID)
             .words(&[r#""flims""#, r#""Query""#, r#"Did you mean "films" or "film"?"#]),
         case(

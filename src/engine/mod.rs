@@ -36,6 +36,7 @@ mod messages;
 mod observer;
 mod outcome;
 pub mod persisted;
+mod positions;
 mod request;
 mod run;
 mod subscribe;

@@ -18,6 +18,7 @@ use super::graph::Graph;
 use super::messages;
 use super::observer::{CacheName, Observer};
 use super::outcome::{Answer, Refusal, error, located};
+use super::positions;
 use super::request::{GraphqlRequest, TRUSTED_ONLY, Transport};
 use super::syntax;
 use super::variables;
@@ -239,6 +240,16 @@ impl Executors {
                 "only queries may be sent with GET; send mutations with POST",
             ));
         }
+        // Where variables may stand, a rule of validation that async-graphql never applies
+        // (see `positions`); a document with a plan has passed it.
+        if document.plan(operation_name.as_deref()).is_none() {
+            let misplaced = positions::check(&document.doc);
+            if !misplaced.is_empty() {
+                return self
+                    .refuse_misplaced(&request, &graph, &document, misplaced)
+                    .await;
+            }
+        }
         // The spec's CoerceVariableValues, before anything executes: a variable that does not
         // coerce is a request error that names it (once the document is known to validate).
         if let Err(errors) = variables::coerce(
@@ -394,32 +405,74 @@ impl Executors {
     ) -> Answer {
         let operation_name = request.operation_name.as_deref();
         if document.plan(operation_name).is_none() {
-            let mut check =
-                async_graphql::Request::new(request.query.as_str()).data(graph.store.clone());
-            check.operation_name = request.operation_name.clone();
-            check.set_parsed_query(document.doc.clone());
-            let run = self.checker.execute(check);
-            let response = match tokio::time::timeout(self.limits.request_timeout, run).await {
+            let response = match self.validate(request, graph, document).await {
                 Ok(response) => response,
-                Err(_) => {
-                    return Answer::Refused(Refusal::new(
-                        ErrorCode::Timeout,
-                        "the request took too long",
-                    ));
-                }
+                Err(refused) => return refused,
             };
             if !response.errors.is_empty() {
-                let none = async_graphql::Variables::default();
-                let cx = messages::Context {
-                    doc: Some(&document.doc),
-                    variables: &none,
-                    suggestions: self.suggestions,
-                };
-                return with_errors(response, &cx, self.limits.max_response_bytes);
+                return self.validation_failed(response, document);
             }
             document.validated(operation_name);
         }
         rejected(ErrorCode::VariableCoercionFailed, errors)
+    }
+
+    /// Refuses a document whose variables stand where their types may not go, with
+    /// async-graphql's other validation errors first, if it has any.
+    async fn refuse_misplaced(
+        &self,
+        request: &GraphqlRequest,
+        graph: &Graph,
+        document: &Document,
+        misplaced: Vec<positions::Misplaced>,
+    ) -> Answer {
+        let mut response = match self.validate(request, graph, document).await {
+            Ok(response) => response,
+            Err(refused) => return refused,
+        };
+        response.data = async_graphql::Value::Null;
+        response
+            .errors
+            .extend(misplaced.into_iter().map(|m| async_graphql::ServerError {
+                locations: m.locations.to_vec(),
+                ..async_graphql::ServerError::new(m.message, None)
+            }));
+        self.validation_failed(response, document)
+    }
+
+    /// async-graphql's validation of `document` alone (the checker schema stops each
+    /// request before it executes).
+    async fn validate(
+        &self,
+        request: &GraphqlRequest,
+        graph: &Graph,
+        document: &Document,
+    ) -> Result<async_graphql::Response, Answer> {
+        let mut check =
+            async_graphql::Request::new(request.query.as_str()).data(graph.store.clone());
+        check.operation_name = request.operation_name.clone();
+        check.set_parsed_query(document.doc.clone());
+        let run = self.checker.execute(check);
+        tokio::time::timeout(self.limits.request_timeout, run)
+            .await
+            .map_err(|_| {
+                Answer::Refused(Refusal::new(
+                    ErrorCode::Timeout,
+                    "the request took too long",
+                ))
+            })
+    }
+
+    /// The request error of a document that does not validate: `response`'s errors, in our
+    /// words.
+    fn validation_failed(&self, response: async_graphql::Response, document: &Document) -> Answer {
+        let none = async_graphql::Variables::default();
+        let cx = messages::Context {
+            doc: Some(&document.doc),
+            variables: &none,
+            suggestions: self.suggestions,
+        };
+        with_errors(response, &cx, self.limits.max_response_bytes)
     }
 
     /// Keeps a clean answer, from either executor, for next time (it depends only on the

@@ -38,6 +38,8 @@ pub struct Catalog {
     pub(super) types: HashMap<String, Named>,
     /// The arguments of each field of each object and interface, with their types.
     arguments: HashMap<String, HashMap<String, HashMap<String, Type>>>,
+    /// The arguments that have a default value, as `(type, field, argument)`.
+    defaults: HashSet<(String, String, String)>,
 }
 
 /// The catalog of our schema, read once.
@@ -56,8 +58,13 @@ impl Catalog {
             types.insert(name.to_owned(), Named::Scalar);
         }
         let mut arguments = HashMap::new();
+        let mut defaults = HashSet::new();
         let Ok(doc) = async_graphql::parser::parse_schema(sdl) else {
-            return Catalog { types, arguments };
+            return Catalog {
+                types,
+                arguments,
+                defaults,
+            };
         };
         let mut implementers: HashMap<String, Vec<String>> = HashMap::new();
         for def in &doc.definitions {
@@ -77,6 +84,20 @@ impl Catalog {
             if let TypeKind::Object(ObjectType { fields, .. })
             | TypeKind::Interface(InterfaceType { fields, .. }) = &t.kind
             {
+                for f in fields {
+                    for a in f
+                        .node
+                        .arguments
+                        .iter()
+                        .filter(|a| a.node.default_value.is_some())
+                    {
+                        defaults.insert((
+                            name.clone(),
+                            f.node.name.node.to_string(),
+                            a.node.name.node.to_string(),
+                        ));
+                    }
+                }
                 let by_field = fields
                     .iter()
                     .map(|f| {
@@ -134,7 +155,11 @@ impl Catalog {
                 *o = objects;
             }
         }
-        Catalog { types, arguments }
+        Catalog {
+            types,
+            arguments,
+            defaults,
+        }
     }
 
     /// The type of `field` on the object or interface `ty`.
@@ -150,10 +175,26 @@ impl Catalog {
         self.arguments.get(ty)?.get(field)?.get(arg)
     }
 
+    /// Whether the schema has a type named `name`.
+    pub fn has_type(&self, name: &str) -> bool {
+        self.types.contains_key(name)
+    }
+
+    /// Whether argument `arg` of `field` on `ty` has a default value.
+    pub fn argument_has_default(&self, ty: &str, field: &str, arg: &str) -> bool {
+        self.defaults
+            .contains(&(ty.to_owned(), field.to_owned(), arg.to_owned()))
+    }
+
     /// The type of field `name` of the input object `input`.
     pub fn input_field(&self, input: &str, name: &str) -> Option<&Type> {
+        self.input_field_def(input, name).map(|f| &f.ty)
+    }
+
+    /// Field `name` of the input object `input`.
+    pub fn input_field_def(&self, input: &str, name: &str) -> Option<&InputField> {
         match self.types.get(input)? {
-            Named::Input(fields) => fields.iter().find(|f| f.name == name).map(|f| &f.ty),
+            Named::Input(fields) => fields.iter().find(|f| f.name == name),
             _ => None,
         }
     }
