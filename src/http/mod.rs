@@ -224,6 +224,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics_page(State(state): State<AppState>) -> Response {
+    let commits = state.engine.reviews().commits();
+    state
+        .metrics
+        .review_commits(commits.transactions, commits.writes);
     (
         [(
             header::CONTENT_TYPE,
