@@ -1,13 +1,13 @@
-//! Starting a subscription: the same reading, persisted queries and guard as a request, then
-//! async-graphql's stream of responses. Only subscriptions start here (a query or mutation
-//! sent over a stream transport is refused), each holds one of `--max-subscriptions`
-//! places for as long as it runs, and every stream ends when the server shuts down.
+//! Starting a subscription: the same reading, persisted queries, guard, coercion and
+//! validation as a request, then async-graphql's stream of responses. Only subscriptions
+//! start here (a query or mutation sent over a stream transport is refused), each holds one
+//! of `--max-subscriptions` places for as long as it runs, and every stream ends when the
+//! server shuts down.
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
@@ -16,9 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use super::Engine;
 use super::outcome::Refusal;
 use super::request::{self, Raw};
-use super::run::operation_type;
 use crate::error_code::ErrorCode;
-use crate::guard;
 
 /// The open subscriptions: a place for each, and the signal that ends them all.
 pub struct Subscriptions {
@@ -67,9 +65,12 @@ pub type Events = Pin<Box<dyn Stream<Item = Event> + Send>>;
 
 impl Engine {
     /// Starts the subscription a JSON request object (`query`, `variables`, `operationName`,
-    /// `extensions`) asks for. Refused like a request would be (bad JSON, the guard's limits),
-    /// and also when it is not a subscription or every place is taken.
-    pub fn subscribe(&self, params: &Bytes) -> Result<Events, Refusal> {
+    /// `extensions`) asks for. It goes through what a request does, each refusal with the
+    /// same code: reading (bad JSON, trusted documents, persisted queries, the size of
+    /// `variables`), the guard on the current graph's bounds, parsing, the variables'
+    /// coercion and validation (`Executors::check_subscription`). It is also refused when it
+    /// is not a subscription or every place is taken.
+    pub async fn subscribe(&self, params: &Bytes) -> Result<Events, Refusal> {
         let manifest = self.trusted.manifest();
         let documents = request::Documents {
             persisted: &self.persisted,
@@ -77,32 +78,8 @@ impl Engine {
             policy: self.trusted.policy,
         };
         let request = request::read(Raw::Body(params), &documents, &self.executors.limits)?;
-        // Text that only introspection may be (a server that runs only trusted documents and
-        // allows introspection): a subscription never is.
-        if request.introspection_only {
-            return Err(Refusal::new(
-                crate::error_code::ErrorCode::TrustedDocumentRequired,
-                request::TRUSTED_ONLY,
-            ));
-        }
-        let variable = |name: &str| request.variables.get(name).and_then(Value::as_i64);
-        guard::check(
-            &request.query,
-            request.operation_name.as_deref(),
-            &variable,
-            &self.executors.limits.document,
-        )
-        .map_err(|r| Refusal::new(r.code, r.message))?;
-        let doc = async_graphql::parser::parse_query(&request.query)
-            .map_err(|e| Refusal::new(ErrorCode::GraphqlParseFailed, e.to_string()))?;
-        if operation_type(&doc, request.operation_name.as_deref())
-            != Some(OperationType::Subscription)
-        {
-            return Err(Refusal::new(
-                ErrorCode::MethodNotAllowed,
-                "only subscriptions are served here; send queries and mutations with POST",
-            ));
-        }
+        let graph = self.graphs.current();
+        let doc = self.executors.check_subscription(&request, &graph).await?;
         let place = self
             .subscriptions
             .places
@@ -114,7 +91,6 @@ impl Engine {
                     "too many subscriptions are open; try again later",
                 )
             })?;
-        let graph = self.graphs.current();
         let mut gql = async_graphql::Request::new(request.query)
             .variables(async_graphql::Variables::from_json(Value::Object(
                 request.variables,

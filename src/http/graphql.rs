@@ -218,7 +218,7 @@ pub async fn answer_post(
     if super::streams::wants_events(headers) {
         return match read_post_body(&state.config.limits, headers, body).await {
             Err(refusal) => refused(Media::Json, refusal).response,
-            Ok(bytes) => super::streams::sse(state, &parts, &bytes),
+            Ok(bytes) => super::streams::sse(state, &parts, &bytes).await,
         };
     }
     let caller = engine::Caller {

@@ -61,8 +61,8 @@ fn refused(refusal: &Refusal) -> Response {
 
 /// `POST /graphql` with `Accept: text/event-stream`: one subscription, its events as `next`,
 /// then `complete`. The body was read and checked as any `POST`'s.
-pub fn sse(state: &AppState, parts: &Parts, body: &Bytes) -> Response {
-    let events = match state.engine.subscribe(body) {
+pub async fn sse(state: &AppState, parts: &Parts, body: &Bytes) -> Response {
+    let events = match state.engine.subscribe(body).await {
         Ok(events) => events,
         Err(refusal) => return refused(&refusal),
     };
@@ -136,6 +136,7 @@ pub async fn upgrade(state: AppState, mut parts: Parts) -> Response {
     };
     upgrade
         .protocols([PROTOCOL])
+        // A message is held to a POST body's limit; past it the socket is closed (1009).
         .max_message_size(state.config.limits.max_body_bytes)
         .on_upgrade(move |socket| async move {
             if socket.protocol().is_none_or(|p| p != PROTOCOL) {
@@ -192,6 +193,7 @@ impl Connection {
             let step = tokio::select! {
                 message = socket.recv() => match message {
                     Some(Ok(message)) => self.receive(message, &mut socket).await,
+                    Some(Err(e)) if too_big(&e) => Err(End::Close(1009, "Message too big")),
                     _ => Err(End::Gone),
                 },
                 Some((id, event)) = self.events.next(), if !self.events.is_empty() => {
@@ -231,6 +233,14 @@ impl Connection {
                 if self.acknowledged {
                     return Err(End::Close(4429, "Too many initialisation requests"));
                 }
+                // The protocol's payload: an object, or nothing. The server reads nothing
+                // in it (no credentials travel there); its size is held to the message limit.
+                if !matches!(
+                    message.get("payload"),
+                    None | Some(Value::Null | Value::Object(_))
+                ) {
+                    return Err(End::Close(4400, "Invalid message"));
+                }
                 self.acknowledged = true;
                 send(socket, json!({ "type": "connection_ack" })).await
             }
@@ -269,7 +279,7 @@ impl Connection {
         payload: Value,
     ) -> Result<(), End> {
         let body = Bytes::from(payload.to_string());
-        let events = match self.state.engine.subscribe(&body) {
+        let events = match self.state.engine.subscribe(&body).await {
             Ok(events) => events,
             Err(refusal) => {
                 let errors = serde_json::from_str::<Value>(&refusal.body())
@@ -343,6 +353,19 @@ impl Connection {
             }
         }
     }
+}
+
+/// Whether a read failed because the message was over the size limit.
+fn too_big(e: &axum::Error) -> bool {
+    use std::error::Error as _;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = e.source();
+    while let Some(e) = source {
+        if let Some(tungstenite::Error::Capacity(_)) = e.downcast_ref::<tungstenite::Error>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// Sends one message, dropping a client that does not read it in time.
