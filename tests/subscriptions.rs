@@ -2,12 +2,11 @@
 //! graphql-transport-ws, with the npm clients real frontends use (`graphql-ws`, `graphql-sse`,
 //! run by tests/e2e/subscriptions.mjs), and the transports' refusals: a cross-origin
 //! WebSocket, a mutation over a stream, a subscriber that falls behind, the cap; every limit
-//! and rule of a request refused the same way (same code) over both transports; and the
-//! protocol's `connection_init`.
+//! and rule of a request refused the same way (same code) over both transports; the
+//! protocol's `connection_init`; and a stop that completes every stream.
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -233,25 +232,7 @@ async fn a_subscriber_that_falls_behind_is_dropped_and_the_cap_holds() {
 fn the_npm_clients_receive_reviews_live() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let script = root.join("tests/e2e/subscriptions.mjs");
-    let ready = ["graphql-ws", "graphql-sse", "ws", "graphql"]
-        .iter()
-        .all(|p| {
-            root.join(format!("tests/e2e/node_modules/{p}/package.json"))
-                .is_file()
-        });
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ready || !node {
-        let what = "node and tests/e2e/node_modules (graphql-ws, graphql-sse, ws, graphql)";
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("the subscription client test cannot run in CI: missing {what}");
-        }
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: npm subscription clients: missing {what}; run `.ci/install-e2e`"
-        );
+    if !npm_clients("npm subscription clients") {
         return;
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -643,4 +624,170 @@ async fn connection_init_is_checked_as_the_protocol_and_the_body_limit_say() {
         .await
         .unwrap();
     assert_eq!(r.status(), 415);
+}
+
+/// Whether node and the npm clients are here (`.ci/install-e2e`); without them the test that
+/// needs them is skipped, or fails under `CI=true`.
+fn npm_clients(test: &str) -> bool {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ready = ["graphql-ws", "graphql-sse", "ws", "graphql"]
+        .iter()
+        .all(|p| {
+            root.join(format!("tests/e2e/node_modules/{p}/package.json"))
+                .is_file()
+        });
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ready || !node {
+        common::skip::skip(
+            test,
+            "missing node and tests/e2e/node_modules (graphql-ws, graphql-sse, ws, graphql); \
+             run `.ci/install-e2e`",
+        );
+        return false;
+    }
+    true
+}
+
+/// SIGTERM with streams open, against the real binary: the npm graphql-ws client's
+/// subscription completes (not an error) and its socket closes with 1001; a raw WebSocket
+/// sees `complete` for its subscription, then the close; an SSE stream sends `complete` and
+/// ends cleanly; a request in flight (its body half sent) is still answered; and the
+/// process exits 0, well within its grace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_completes_every_stream_and_finishes_requests_in_flight() {
+    use std::io::{BufRead, BufReader};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if !npm_clients("graceful shutdown with the npm graphql-ws client") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = common::ServerProcess::start(
+        &dir.path().join("reviews.db"),
+        &[
+            "--max-writes-per-minute",
+            "0",
+            "--shutdown-grace-ms",
+            "8000",
+        ],
+    );
+    let s = common::TestServer {
+        addr: server.addr,
+        client: reqwest::Client::new(),
+    };
+
+    // The npm client: subscribed, and an event heard.
+    let mut node = std::process::Command::new("node")
+        .arg("shutdown.mjs")
+        .arg(server.url("/graphql"))
+        .arg(LEAP)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut node_lines = BufReader::new(node.stdout.take().unwrap()).lines();
+    let live = tokio::task::spawn_blocking(move || {
+        let first = node_lines.next();
+        (first, node_lines)
+    });
+    // A raw WebSocket subscribed too, and an SSE stream.
+    let mut ws = ws_ready(&s).await;
+    let payload = json!({ "query": SUBSCRIPTION, "variables": { "subject": LEAP } });
+    ws_send(
+        &mut ws,
+        json!({ "type": "subscribe", "id": "raw", "payload": payload }).to_string(),
+    )
+    .await;
+    let mut stream = sse(&s, SUBSCRIPTION, json!({ "subject": LEAP })).await;
+    assert_eq!(stream.status(), 200);
+    let (first, mut node_lines) = live.await.unwrap();
+    assert_eq!(
+        first.unwrap().unwrap(),
+        "live",
+        "the npm client heard an event"
+    );
+    common::eventually("three subscriptions open", || async {
+        (s.metric("leap_graphql_subscriptions_open", &[]).await == Some(3.0)).then_some(())
+    })
+    .await;
+
+    // A request in flight: headers and half its body sent before the stop.
+    let body = json!({ "query": "{ film(slug: \"leap\") { title } }" }).to_string();
+    let (head, tail) = body.split_at(body.len() / 2);
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{head}",
+        server.addr,
+        body.len()
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let stopped_at = std::time::Instant::now();
+    server.terminate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    tcp.write_all(tail.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut answer))
+        .await
+        .expect("the request in flight is answered")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"title\":\"Leap\""), "{answer}");
+
+    // The raw socket: `complete` for its subscription, then the close.
+    // (after the events of the reviews the npm client added)
+    loop {
+        match ws_read(&mut ws).await {
+            Said::Message(m) if m["type"] == "next" => continue,
+            Said::Message(m) => {
+                assert_eq!(m, json!({ "type": "complete", "id": "raw" }));
+                break;
+            }
+            other => panic!("no complete: {other:?}"),
+        }
+    }
+    match ws_read(&mut ws).await {
+        Said::Closed(1001, reason) => assert_eq!(reason, "Server shutting down"),
+        other => panic!("no close 1001: {other:?}"),
+    }
+    // SSE: `complete`, then the body ends cleanly (not an error).
+    read_until(&mut stream, "event: complete").await;
+    let end = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.chunk().await {
+                Ok(Some(_)) => continue,
+                other => return other.map(|_| ()),
+            }
+        }
+    })
+    .await
+    .expect("the SSE body ends");
+    assert!(end.is_ok(), "the SSE body broke off: {end:?}");
+
+    // The npm client: completed, not erred, and the socket closed with 1001.
+    let report = tokio::task::spawn_blocking(move || node_lines.next())
+        .await
+        .unwrap()
+        .expect("a report line")
+        .unwrap();
+    let report: Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["completed"], true, "{report}");
+    assert_eq!(report["error"], Value::Null, "{report}");
+    assert_eq!(report["close"]["code"], 1001, "{report}");
+    assert!(node.wait().unwrap().success());
+
+    let status = server
+        .wait_for_exit(Duration::from_secs(8))
+        .expect("the server exits within its grace");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        stopped_at.elapsed() < Duration::from_secs(8),
+        "the stop took {:?}",
+        stopped_at.elapsed()
+    );
 }

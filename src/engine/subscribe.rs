@@ -2,7 +2,8 @@
 //! validation as a request, then async-graphql's stream of responses. Only subscriptions
 //! start here (a query or mutation sent over a stream transport is refused), each holds one
 //! of `--max-subscriptions` places for as long as it runs, and every stream ends when the
-//! server shuts down.
+//! server shuts down; the transports' long-lived tasks are counted ([`Live`]) so that the
+//! server can wait for them to say goodbye.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -24,6 +25,17 @@ pub struct Subscriptions {
     max: usize,
     closing: watch::Sender<bool>,
     events: AtomicU64,
+    /// How many stream tasks (WebSocket connections) are still running.
+    live: Arc<watch::Sender<usize>>,
+}
+
+/// A running stream task, counted until dropped (see [`Subscriptions::live`]).
+pub struct Live(Arc<watch::Sender<usize>>);
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 impl Subscriptions {
@@ -33,7 +45,26 @@ impl Subscriptions {
             max,
             closing: watch::channel(false).0,
             events: AtomicU64::new(0),
+            live: Arc::new(watch::channel(0).0),
         }
+    }
+
+    /// Counts a stream task (a WebSocket connection) until the value is dropped, so that
+    /// shutdown can wait for it to send its last messages ([`Subscriptions::all_ended`]).
+    pub fn live(&self) -> Live {
+        self.live.send_modify(|n| *n += 1);
+        Live(self.live.clone())
+    }
+
+    /// Resolves once every counted stream task has ended.
+    pub async fn all_ended(&self) {
+        let _ = self.live.subscribe().wait_for(|n| *n == 0).await;
+    }
+
+    /// What a stream task watches to learn that the server is shutting down: `true` from
+    /// then on.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// How many are open now.

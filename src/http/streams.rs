@@ -134,11 +134,14 @@ pub async fn upgrade(state: AppState, mut parts: Parts) -> Response {
         Ok(u) => u,
         Err(rejection) => return rejection.into_response(),
     };
+    // Counted from here, so that a stop waits for the socket's goodbye.
+    let live = state.engine.subscriptions().live();
     upgrade
         .protocols([PROTOCOL])
         // A message is held to a POST body's limit; past it the socket is closed (1009).
         .max_message_size(state.config.limits.max_body_bytes)
         .on_upgrade(move |socket| async move {
+            let _live = live;
             if socket.protocol().is_none_or(|p| p != PROTOCOL) {
                 let mut socket = socket;
                 let _ = close(&mut socket, 4406, "Subprotocol not acceptable").await;
@@ -189,6 +192,10 @@ impl Connection {
         tokio::pin!(init_deadline);
         let mut ping = tokio::time::interval(writes.ping_interval);
         ping.reset();
+        // Once the server stops, each subscription completes (its stream ends) and then the
+        // socket is closed with 1001, going away.
+        let mut closing = self.state.engine.subscriptions().closing();
+        let mut stopping = false;
         let end = loop {
             let step = tokio::select! {
                 message = socket.recv() => match message {
@@ -196,6 +203,10 @@ impl Connection {
                     Some(Err(e)) if too_big(&e) => Err(End::Close(1009, "Message too big")),
                     _ => Err(End::Gone),
                 },
+                () = async { drop(closing.wait_for(|c| *c).await) }, if !stopping => {
+                    stopping = true;
+                    Ok(())
+                }
                 Some((id, event)) = self.events.next(), if !self.events.is_empty() => {
                     self.forward(&mut socket, id, event).await
                 }
@@ -206,6 +217,9 @@ impl Connection {
             };
             if let Err(end) = step {
                 break end;
+            }
+            if stopping && self.running.is_empty() {
+                break End::Close(1001, "Server shutting down");
             }
         };
         for (_, handle) in self.running.drain() {
