@@ -170,6 +170,10 @@ pub struct Connections {
     /// The most bytes discarded so. Default: 16 MiB, more than a client is likely to push
     /// before it reads (a smaller bound would reset the very clients the drain is for).
     pub refusal_drain_bytes: u64,
+    /// On a stop (SIGTERM, ctrl-c): how long the server waits for requests in flight to be
+    /// answered and for streams to send their last messages (`complete`, then a WebSocket
+    /// close 1001) before it exits anyway. Default: 10 s.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Connections {
@@ -181,6 +185,7 @@ impl Default for Connections {
             max_connections: None,
             refusal_drain_time: Duration::from_secs(2),
             refusal_drain_bytes: 16 * 1024 * 1024,
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }

@@ -97,6 +97,10 @@ struct ServeArgs {
     /// The most body bytes discarded after such a refusal [default: 16777216].
     #[arg(long, env = "LEAP_REFUSAL_DRAIN_BYTES", value_name = "BYTES")]
     refusal_drain_bytes: Option<u64>,
+    /// On SIGTERM or ctrl-c, how long to wait for requests in flight and for subscriptions
+    /// to complete before exiting anyway, in milliseconds [default: 10000].
+    #[arg(long, env = "LEAP_SHUTDOWN_GRACE_MS", value_name = "MS")]
+    shutdown_grace_ms: Option<u64>,
     /// The review database: a sqlite: URL or a file path; its directory is created on first
     /// run.
     #[arg(long, env = "LEAP_DATABASE_URL", value_name = "URL", default_value = reviews::sqlite::DEFAULT_URL)]
@@ -179,6 +183,9 @@ impl ServeArgs {
         }
         if let Some(n) = self.refusal_drain_bytes {
             connections.refusal_drain_bytes = n;
+        }
+        if let Some(ms) = self.shutdown_grace_ms {
+            connections.shutdown_grace = Duration::from_millis(ms);
         }
         connections
     }

@@ -4,8 +4,9 @@
 //! `tests/e2e/playground.mjs`, which drives Debian's Chromium through playwright-core with a
 //! persistent profile launched twice: the example runs; the stored query is replaced by typing
 //! and by pasting, and both run; one of two named operations is picked and run; variables typed
-//! in the variables pane are sent; a reload keeps working; and no request leaves the server's
-//! origin. On failure the script saves a screenshot under `target/tmp/playground-e2e/` and
+//! in the variables pane are sent; a reload keeps working; the frontends' `ReviewAdded`
+//! subscription runs over the page's WebSocket and the reviews the script adds meanwhile (over
+//! HTTP) appear in the result pane; and no request leaves the server's origin. On failure the script saves a screenshot under `target/tmp/playground-e2e/` and
 //! prints its path. Node.js, `tests/e2e/node_modules` (`npm ci` there) and `/usr/bin/chromium`
 //! are needed (`.ci/install-e2e` installs them); without them the test prints one `SKIPPED:`
 //! line on a developer machine and fails in CI (`CI=true`), where they must exist.
@@ -39,7 +40,7 @@ impl Drop for KillOnDrop {
 }
 
 #[test]
-fn playground_runs_typed_pasted_picked_and_variable_queries_in_chromium() {
+fn playground_runs_queries_and_a_live_subscription_in_chromium() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     if !prerequisites_met(&root) {
         return;

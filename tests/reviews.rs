@@ -629,3 +629,178 @@ async fn reviews_survive_a_restart_and_the_cli_exports_imports_and_backs_up() {
         .collect();
     assert_eq!(got, ids);
 }
+
+/// Many writers at once (group commit): every valid write is acknowledged and stored exactly
+/// once, in fewer transactions than writes; the refused ones (a `userError`) store nothing
+/// and fail none of their neighbours; one idempotency key sent by many writers at once makes
+/// one review; `createdAt` stays strictly increasing; and all of it survives a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_share_transactions_and_each_is_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = db_config(&dir);
+    let (s, state) = common::spawn_state(config.clone()).await;
+    let s = std::sync::Arc::new(s);
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut input = review(LEAP, 1 + i % 5);
+            input["body"] = json!(format!("writer {i}"));
+            match i % 8 {
+                // A rating out of range: a userError among the valid writes.
+                3 => input["rating"] = json!(9),
+                // The same key and input from eight writers at once: one review.
+                5 => input["idempotencyKey"] = json!("shared"),
+                _ => {}
+            }
+            if i % 8 == 5 {
+                input["body"] = json!("one review for eight writers");
+                input["rating"] = json!(4);
+            }
+            (i, add(&s, input).await)
+        }));
+    }
+    let mut stored = std::collections::HashMap::new();
+    let mut shared = std::collections::HashSet::new();
+    for task in tasks {
+        let (i, answer) = task.await.unwrap();
+        match i % 8 {
+            3 => {
+                assert_eq!(answer["review"], Value::Null, "{answer}");
+                assert_eq!(answer["userErrors"][0]["code"], "OUT_OF_RANGE");
+            }
+            5 => {
+                assert_eq!(answer["userErrors"], json!([]), "{answer}");
+                shared.insert((
+                    answer["review"]["id"].as_str().unwrap().to_owned(),
+                    answer["editToken"].as_str().unwrap().to_owned(),
+                ));
+            }
+            _ => {
+                assert_eq!(answer["userErrors"], json!([]), "{answer}");
+                stored.insert(
+                    answer["review"]["id"].as_str().unwrap().to_owned(),
+                    format!("writer {i}"),
+                );
+            }
+        }
+    }
+    assert_eq!(shared.len(), 1, "one key made {shared:?}");
+    let (shared_id, _) = shared.into_iter().next().unwrap();
+    stored.insert(shared_id, "one review for eight writers".to_owned());
+    assert_eq!(stored.len(), 64 - 8 - 8 + 1);
+
+    let commits = state.engine.reviews().commits();
+    assert_eq!(commits.writes, stored.len() as u64);
+    assert!(
+        commits.transactions < commits.writes,
+        "{} writes took {} transactions: none were batched",
+        commits.writes,
+        commits.transactions
+    );
+    assert_eq!(
+        s.metric("leap_graphql_review_writes_total", &[]).await,
+        Some(stored.len() as f64)
+    );
+
+    let check = |film: Value| {
+        let edges = film["reviews"]["edges"].as_array().unwrap().clone();
+        assert_eq!(edges.len(), stored.len());
+        let found: std::collections::HashMap<String, String> = edges
+            .iter()
+            .map(|e| {
+                (
+                    e["node"]["id"].as_str().unwrap().to_owned(),
+                    e["node"]["body"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(found, stored, "each acknowledged review once, as written");
+        let times: Vec<&str> = edges
+            .iter()
+            .map(|e| e["node"]["createdAt"].as_str().unwrap())
+            .collect();
+        assert!(
+            times.windows(2).all(|w| w[0] > w[1]),
+            "createdAt strictly decreasing down the list: {times:?}"
+        );
+    };
+    check(film_reviews(&s).await);
+    // And in the database file, read beside the server: each body in one row.
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        config.writes.database.as_deref().unwrap()
+    ))
+    .await
+    .unwrap();
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT body, COUNT(*) FROM reviews GROUP BY body ORDER BY body")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let mut expected: Vec<(String, i64)> = stored.values().map(|b| (b.clone(), 1)).collect();
+    expected.sort();
+    assert_eq!(rows, expected);
+}
+
+/// A write the database refuses (here a trigger raises on one body) fails alone: the writes
+/// batched with it are tried again one by one and all commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_the_database_refuses_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = db_config(&dir);
+    let db = config.writes.database.clone().unwrap();
+    let s = std::sync::Arc::new(common::spawn_with(config).await);
+    // A second connection beside the server's (WAL allows it) adds the trigger.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}"))
+        .await
+        .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER poison BEFORE INSERT ON reviews WHEN NEW.body = 'poison' \
+         BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let mut tasks = Vec::new();
+    for i in 0..33 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut input = review(LEAP, 5);
+            input["body"] = json!(if i == 16 {
+                "poison".to_owned()
+            } else {
+                format!("fine {i}")
+            });
+            let (status, body) = s
+                .post(&operation("AddReview"), json!({ "input": input }))
+                .await;
+            (i, status, body)
+        }));
+    }
+    let mut fine = 0;
+    for task in tasks {
+        let (i, status, body) = task.await.unwrap();
+        if i == 16 {
+            assert_eq!(body["data"]["addReview"], Value::Null, "{body}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "INTERNAL_SERVER_ERROR",
+                "{body}"
+            );
+        } else {
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body["data"]["addReview"]["userErrors"], json!([]), "{body}");
+            fine += 1;
+        }
+    }
+    let film = film_reviews(&s).await;
+    assert_eq!(film["reviews"]["totalCount"], fine);
+    let bodies: Vec<&str> = film["reviews"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["body"].as_str().unwrap())
+        .collect();
+    assert!(!bodies.contains(&"poison"));
+}

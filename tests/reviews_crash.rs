@@ -1,46 +1,17 @@
 //! Durability: concurrent writers against the real binary, `kill -9` while they write, a
 //! restart on the same database, and every acknowledged review is there exactly once.
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use common::ServerProcess;
 
 use serde_json::{Value, json};
 
 const LEAP: &str = "RmlsbTpsZWFw";
-
-/// Starts the server on `db` and returns it with its address.
-fn start(db: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leap-graphql"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database",
-            db,
-            "--max-writes-per-minute",
-            "0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("a `listening on` line")
-            .expect("readable stdout");
-        if let Some(rest) = line.strip_prefix("listening on http://") {
-            break rest.trim_end_matches("/graphql").to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
-}
 
 async fn all_reviews(client: &reqwest::Client, addr: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -77,8 +48,10 @@ async fn all_reviews(client: &reqwest::Client, addr: &str) -> Vec<(String, Strin
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_acknowledged_review_survives_kill_9_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("reviews.db").display().to_string();
-    let (mut server, addr) = start(&db);
+    let db = dir.path().join("reviews.db");
+    let writes_unlimited = ["--max-writes-per-minute", "0"];
+    let mut server = ServerProcess::start(&db, &writes_unlimited);
+    let addr = server.addr.to_string();
     let client = reqwest::Client::new();
     let acked: Arc<Mutex<HashMap<String, String>>> = Arc::default();
     let mut writers = Vec::new();
@@ -107,8 +80,8 @@ async fn every_acknowledged_review_survives_kill_9_exactly_once() {
     }
     // Let them write for a while, then pull the plug.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    server.kill().expect("SIGKILL");
-    server.wait().unwrap();
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().unwrap();
     for w in writers {
         let _ = w.await;
     }
@@ -119,8 +92,8 @@ async fn every_acknowledged_review_survives_kill_9_exactly_once() {
         acked.len()
     );
 
-    let (mut server, addr) = start(&db);
-    let found = all_reviews(&client, &addr).await;
+    let server = ServerProcess::start(&db, &writes_unlimited);
+    let found = all_reviews(&client, &server.addr.to_string()).await;
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (id, _) in &found {
         *seen.entry(id.as_str()).or_default() += 1;
@@ -142,6 +115,4 @@ async fn every_acknowledged_review_survives_kill_9_exactly_once() {
             "acknowledged {id} lost"
         );
     }
-    let _ = server.kill();
-    let _ = server.wait();
 }

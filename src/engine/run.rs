@@ -208,17 +208,9 @@ impl Executors {
                 }
             },
         };
-        // The guard found a syntax error that async-graphql's parser does not: it reads a
-        // keyword run into a name (`queryX {`, `truex: 1`) as two tokens, where the spec
-        // reads one name. The guard is never stricter than the spec, so the document is not
-        // GraphQL; and the guard has not measured it, so it must not run.
+        // The guard found a syntax error that async-graphql's parser does not.
         if !measured {
-            let error = error(
-                "Syntax Error: the document does not follow the GraphQL grammar (a keyword \
-                 such as `query`, `fragment` or `true` may be run into the name after it).",
-                ErrorCode::GraphqlParseFailed,
-            );
-            return rejected(ErrorCode::GraphqlParseFailed, vec![error]);
+            return not_grammar();
         }
         let request_introspection_only = request.introspection_only;
         let document = match (parsed, document) {
@@ -392,6 +384,89 @@ impl Executors {
             operation: name,
             coding: Coding::Identity,
         })
+    }
+
+    /// What a subscription goes through before it starts, as a request would on the miss
+    /// path and refused with the same codes: the guard on this graph's bounds, parsing (and
+    /// the guard's stricter reading of the grammar), trusted documents' introspection rule,
+    /// the variables' coercion and validation. Only a subscription passes: anything else
+    /// is `METHOD_NOT_ALLOWED` here. Returns the parsed document to run.
+    pub(super) async fn check_subscription(
+        &self,
+        request: &GraphqlRequest,
+        graph: &Graph,
+    ) -> Result<ExecutableDocument, Refusal> {
+        let refused = |answer: Answer| match answer {
+            Answer::Refused(refusal) => refusal,
+            _ => internal(),
+        };
+        let verdict = self.check_document(request, &graph.bounds)?;
+        let doc = async_graphql::parser::parse_query(&request.query).map_err(|e| {
+            let (message, locations) = syntax::message(&request.query, &e);
+            let error = located(message, &locations, ErrorCode::GraphqlParseFailed);
+            refused(rejected(ErrorCode::GraphqlParseFailed, vec![error]))
+        })?;
+        if !verdict.stats.parsed {
+            return Err(refused(not_grammar()));
+        }
+        let operation_name = request.operation_name.as_deref();
+        // Text sent to a server that runs only trusted documents may be introspection and
+        // nothing else; a subscription never is.
+        if request.introspection_only && !is_introspection(&doc, operation_name) {
+            return Err(trusted_only());
+        }
+        if operation_type(&doc, operation_name) != Some(OperationType::Subscription) {
+            return Err(Refusal::new(
+                ErrorCode::MethodNotAllowed,
+                "only subscriptions are served here; send queries and mutations with POST",
+            ));
+        }
+        let document = self.documents.insert(&request.query, doc);
+        let misplaced = positions::check(&document.doc);
+        if !misplaced.is_empty() {
+            let answer = self
+                .refuse_misplaced(request, graph, &document, misplaced)
+                .await;
+            return Err(refused(answer));
+        }
+        if let Err(errors) = variables::coerce(
+            &document.doc,
+            operation_name,
+            &request.variables,
+            self.suggestions,
+        ) {
+            let answer = self
+                .refuse_variables(request, graph, &document, errors)
+                .await;
+            return Err(refused(answer));
+        }
+        // Validation alone: the checker stops before executing.
+        let given = async_graphql::Variables::from_json(Value::Object(request.variables.clone()));
+        let mut check = async_graphql::Request::new(request.query.as_str())
+            .variables(given.clone())
+            .data(graph.store.clone());
+        check.operation_name = request.operation_name.clone();
+        check.set_parsed_query(document.doc.clone());
+        let response =
+            match tokio::time::timeout(self.limits.request_timeout, self.checker.execute(check))
+                .await
+            {
+                Ok(response) => response,
+                Err(_) => return Err(refused(timed_out())),
+            };
+        if !response.errors.is_empty() {
+            let cx = messages::Context {
+                doc: Some(&document.doc),
+                variables: &given,
+                suggestions: self.suggestions,
+            };
+            return Err(refused(with_errors(
+                response,
+                &cx,
+                self.limits.max_response_bytes,
+            )));
+        }
+        Ok(document.doc.clone())
     }
 
     /// Refuses a request whose variables do not coerce, with their errors; or with the
@@ -608,6 +683,19 @@ impl std::io::Write for Capped {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The refusal of a document the guard read as breaking the grammar where async-graphql's
+/// parser did not: it reads a keyword run into a name (`queryX {`, `truex: 1`) as two
+/// tokens, where the spec reads one name. The guard is never stricter than the spec, so the
+/// document is not GraphQL; and the guard has not measured it, so it must not run.
+fn not_grammar() -> Answer {
+    let error = error(
+        "Syntax Error: the document does not follow the GraphQL grammar (a keyword such as \
+         `query`, `fragment` or `true` may be run into the name after it).",
+        ErrorCode::GraphqlParseFailed,
+    );
+    rejected(ErrorCode::GraphqlParseFailed, vec![error])
 }
 
 /// The refusal of an answer over the byte cap: no `data`, only the error.

@@ -1,13 +1,14 @@
-//! Starting a subscription: the same reading, persisted queries and guard as a request, then
-//! async-graphql's stream of responses. Only subscriptions start here (a query or mutation
-//! sent over a stream transport is refused), each holds one of `--max-subscriptions`
-//! places for as long as it runs, and every stream ends when the server shuts down.
+//! Starting a subscription: the same reading, persisted queries, guard, coercion and
+//! validation as a request, then async-graphql's stream of responses. Only subscriptions
+//! start here (a query or mutation sent over a stream transport is refused), each holds one
+//! of `--max-subscriptions` places for as long as it runs, and every stream ends when the
+//! server shuts down; the transports' long-lived tasks are counted ([`Live`]) so that the
+//! server can wait for them to say goodbye.
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
@@ -16,9 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use super::Engine;
 use super::outcome::Refusal;
 use super::request::{self, Raw};
-use super::run::operation_type;
 use crate::error_code::ErrorCode;
-use crate::guard;
 
 /// The open subscriptions: a place for each, and the signal that ends them all.
 pub struct Subscriptions {
@@ -26,6 +25,17 @@ pub struct Subscriptions {
     max: usize,
     closing: watch::Sender<bool>,
     events: AtomicU64,
+    /// How many stream tasks (WebSocket connections) are still running.
+    live: Arc<watch::Sender<usize>>,
+}
+
+/// A running stream task, counted until dropped (see [`Subscriptions::live`]).
+pub struct Live(Arc<watch::Sender<usize>>);
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 impl Subscriptions {
@@ -35,7 +45,26 @@ impl Subscriptions {
             max,
             closing: watch::channel(false).0,
             events: AtomicU64::new(0),
+            live: Arc::new(watch::channel(0).0),
         }
+    }
+
+    /// Counts a stream task (a WebSocket connection) until the value is dropped, so that
+    /// shutdown can wait for it to send its last messages ([`Subscriptions::all_ended`]).
+    pub fn live(&self) -> Live {
+        self.live.send_modify(|n| *n += 1);
+        Live(self.live.clone())
+    }
+
+    /// Resolves once every counted stream task has ended.
+    pub async fn all_ended(&self) {
+        let _ = self.live.subscribe().wait_for(|n| *n == 0).await;
+    }
+
+    /// What a stream task watches to learn that the server is shutting down: `true` from
+    /// then on.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// How many are open now.
@@ -67,9 +96,12 @@ pub type Events = Pin<Box<dyn Stream<Item = Event> + Send>>;
 
 impl Engine {
     /// Starts the subscription a JSON request object (`query`, `variables`, `operationName`,
-    /// `extensions`) asks for. Refused like a request would be (bad JSON, the guard's limits),
-    /// and also when it is not a subscription or every place is taken.
-    pub fn subscribe(&self, params: &Bytes) -> Result<Events, Refusal> {
+    /// `extensions`) asks for. It goes through what a request does, each refusal with the
+    /// same code: reading (bad JSON, trusted documents, persisted queries, the size of
+    /// `variables`), the guard on the current graph's bounds, parsing, the variables'
+    /// coercion and validation (`Executors::check_subscription`). It is also refused when it
+    /// is not a subscription or every place is taken.
+    pub async fn subscribe(&self, params: &Bytes) -> Result<Events, Refusal> {
         let manifest = self.trusted.manifest();
         let documents = request::Documents {
             persisted: &self.persisted,
@@ -77,32 +109,8 @@ impl Engine {
             policy: self.trusted.policy,
         };
         let request = request::read(Raw::Body(params), &documents, &self.executors.limits)?;
-        // Text that only introspection may be (a server that runs only trusted documents and
-        // allows introspection): a subscription never is.
-        if request.introspection_only {
-            return Err(Refusal::new(
-                crate::error_code::ErrorCode::TrustedDocumentRequired,
-                request::TRUSTED_ONLY,
-            ));
-        }
-        let variable = |name: &str| request.variables.get(name).and_then(Value::as_i64);
-        guard::check(
-            &request.query,
-            request.operation_name.as_deref(),
-            &variable,
-            &self.executors.limits.document,
-        )
-        .map_err(|r| Refusal::new(r.code, r.message))?;
-        let doc = async_graphql::parser::parse_query(&request.query)
-            .map_err(|e| Refusal::new(ErrorCode::GraphqlParseFailed, e.to_string()))?;
-        if operation_type(&doc, request.operation_name.as_deref())
-            != Some(OperationType::Subscription)
-        {
-            return Err(Refusal::new(
-                ErrorCode::MethodNotAllowed,
-                "only subscriptions are served here; send queries and mutations with POST",
-            ));
-        }
+        let graph = self.graphs.current();
+        let doc = self.executors.check_subscription(&request, &graph).await?;
         let place = self
             .subscriptions
             .places
@@ -114,7 +122,6 @@ impl Engine {
                     "too many subscriptions are open; try again later",
                 )
             })?;
-        let graph = self.graphs.current();
         let mut gql = async_graphql::Request::new(request.query)
             .variables(async_graphql::Variables::from_json(Value::Object(
                 request.variables,

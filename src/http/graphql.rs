@@ -246,7 +246,7 @@ pub async fn answer_post(
         Post::Events => {
             return match read_post_body(&state.config.limits, headers, body).await {
                 Err(refusal) => refused(Media::Json, refusal).response,
-                Ok(bytes) => super::streams::sse(state, ticket.peer.as_ref(), &bytes),
+                Ok(bytes) => super::streams::sse(state, ticket.peer.as_ref(), &bytes).await,
             };
         }
         Post::Answer(media) => media,

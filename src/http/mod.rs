@@ -248,6 +248,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics_page(State(state): State<AppState>) -> Response {
+    let commits = state.engine.reviews().commits();
+    state
+        .metrics
+        .review_commits(commits.transactions, commits.writes);
     (
         [(
             header::CONTENT_TYPE,
@@ -380,8 +384,9 @@ impl Server {
         self.manifest.clone()
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish. Reloads on SIGHUP
-    /// and when the seed directory or the manifest changes, until then.
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish and completes
+    /// every subscription, within `shutdown_grace`. Reloads on SIGHUP and when the seed
+    /// directory or the manifest changes, until then.
     pub async fn run(self) -> std::io::Result<()> {
         let _reloading = reload::start(
             self.reloader,
@@ -392,13 +397,40 @@ impl Server {
         let engine = self.state.engine.clone();
         let stop = self.stop;
         let connections = &self.state.config.connections;
-        serve::serve(self.listener, self.service, connections, async move {
+        let (stopped, on_stop) = tokio::sync::oneshot::channel();
+        let serving = serve::serve(self.listener, self.service, connections, async move {
             stop.wait().await;
             // Load balancers stop sending new requests while those in flight finish.
             engine.graphs().stop_ready();
             // Subscriptions complete (each client hears `complete`) rather than break.
             engine.subscriptions().close_all();
-        })
-        .await
+            let _ = stopped.send(());
+        });
+        let mut serving = std::pin::pin!(serving);
+        tokio::select! {
+            biased;
+            served = &mut serving => return served,
+            _ = on_stop => {}
+        }
+        // Stopping: the accept loop waits for the connections it serves (requests in flight,
+        // SSE streams sending `complete`); WebSockets have left it when they upgraded, and
+        // are waited for here, each completing its subscriptions and closing with 1001.
+        let subscriptions = self.state.engine.subscriptions();
+        let drained = async {
+            let served = serving.await;
+            subscriptions.all_ended().await;
+            served
+        };
+        let grace = connections.shutdown_grace;
+        match tokio::time::timeout(grace, drained).await {
+            Ok(served) => served,
+            Err(_) => {
+                tracing::warn!(
+                    "stopped after {grace:?} with requests or streams still open ({} subscriptions)",
+                    subscriptions.open()
+                );
+                Ok(())
+            }
+        }
     }
 }

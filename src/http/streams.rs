@@ -61,8 +61,8 @@ fn refused(refusal: &Refusal) -> Response {
 
 /// `POST /graphql` with `Accept: text/event-stream`: one subscription, its events as `next`,
 /// then `complete`. The body was read and checked as any `POST`'s.
-pub fn sse(state: &AppState, peer: Option<&Peer>, body: &Bytes) -> Response {
-    let events = match state.engine.subscribe(body) {
+pub async fn sse(state: &AppState, peer: Option<&Peer>, body: &Bytes) -> Response {
+    let events = match state.engine.subscribe(body).await {
         Ok(events) => events,
         Err(refusal) => return refused(&refusal),
     };
@@ -134,10 +134,14 @@ pub async fn upgrade(state: AppState, mut parts: Parts) -> Response {
         Ok(u) => u,
         Err(rejection) => return rejection.into_response(),
     };
+    // Counted from here, so that a stop waits for the socket's goodbye.
+    let live = state.engine.subscriptions().live();
     upgrade
         .protocols([PROTOCOL])
+        // A message is held to a POST body's limit; past it the socket is closed (1009).
         .max_message_size(state.config.limits.max_body_bytes)
         .on_upgrade(move |socket| async move {
+            let _live = live;
             if socket.protocol().is_none_or(|p| p != PROTOCOL) {
                 let mut socket = socket;
                 let _ = close(&mut socket, 4406, "Subprotocol not acceptable").await;
@@ -188,12 +192,21 @@ impl Connection {
         tokio::pin!(init_deadline);
         let mut ping = tokio::time::interval(writes.ping_interval);
         ping.reset();
+        // Once the server stops, each subscription completes (its stream ends) and then the
+        // socket is closed with 1001, going away.
+        let mut closing = self.state.engine.subscriptions().closing();
+        let mut stopping = false;
         let end = loop {
             let step = tokio::select! {
                 message = socket.recv() => match message {
                     Some(Ok(message)) => self.receive(message, &mut socket).await,
+                    Some(Err(e)) if too_big(&e) => Err(End::Close(1009, "Message too big")),
                     _ => Err(End::Gone),
                 },
+                () = async { drop(closing.wait_for(|c| *c).await) }, if !stopping => {
+                    stopping = true;
+                    Ok(())
+                }
                 Some((id, event)) = self.events.next(), if !self.events.is_empty() => {
                     self.forward(&mut socket, id, event).await
                 }
@@ -204,6 +217,9 @@ impl Connection {
             };
             if let Err(end) = step {
                 break end;
+            }
+            if stopping && self.running.is_empty() {
+                break End::Close(1001, "Server shutting down");
             }
         };
         for (_, handle) in self.running.drain() {
@@ -230,6 +246,14 @@ impl Connection {
             Some("connection_init") => {
                 if self.acknowledged {
                     return Err(End::Close(4429, "Too many initialisation requests"));
+                }
+                // The protocol's payload: an object, or nothing. The server reads nothing
+                // in it (no credentials travel there); its size is held to the message limit.
+                if !matches!(
+                    message.get("payload"),
+                    None | Some(Value::Null | Value::Object(_))
+                ) {
+                    return Err(End::Close(4400, "Invalid message"));
                 }
                 self.acknowledged = true;
                 send(socket, json!({ "type": "connection_ack" })).await
@@ -269,7 +293,7 @@ impl Connection {
         payload: Value,
     ) -> Result<(), End> {
         let body = Bytes::from(payload.to_string());
-        let events = match self.state.engine.subscribe(&body) {
+        let events = match self.state.engine.subscribe(&body).await {
             Ok(events) => events,
             Err(refusal) => {
                 let errors = serde_json::from_str::<Value>(&refusal.body())
@@ -343,6 +367,19 @@ impl Connection {
             }
         }
     }
+}
+
+/// Whether a read failed because the message was over the size limit.
+fn too_big(e: &axum::Error) -> bool {
+    use std::error::Error as _;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = e.source();
+    while let Some(e) = source {
+        if let Some(tungstenite::Error::Capacity(_)) = e.downcast_ref::<tungstenite::Error>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// Sends one message, dropping a client that does not read it in time.

@@ -4,19 +4,22 @@
 //!
 //! Owns: the review records and their rules (`model`, `validate`), the one storage seam
 //! (`storage`: the [`Storage`] trait, with SQLite in `sqlite`), and [`Reviews`], which
-//! serialises writes, makes each durable before it is acknowledged, keeps every work's list
-//! and summary in memory exact, tells the response cache which work changed, and sends the
-//! added reviews to subscribers once they are durable.
+//! decides writes one after another and commits those that arrive together in one
+//! transaction (`commit`), makes each durable before it is acknowledged, keeps every work's
+//! list and summary in memory exact, tells the response cache which work changed, and sends
+//! the added reviews to subscribers once they are durable.
 //!
 //! May import: `store` (ids, the catalogue's works, the one paginator's window). No GraphQL:
 //! `schema` wraps what this gives.
 
+mod commit;
 pub mod model;
 pub mod sqlite;
 pub mod storage;
 pub mod validate;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use sha2::{Digest, Sha256};
@@ -26,8 +29,9 @@ use uuid::Uuid;
 use crate::store::Store;
 use crate::store::orders::{Key, Part};
 use crate::store::query::{PageArgs, QueryError, Window, window};
+use commit::{Answer, Command};
 pub use model::{AddInput, Added, Changed, EditInput, Review, Summary, UserError};
-use model::{codes, hash_token, new_token, now_ms, token_matches};
+use model::{codes, now_ms};
 pub use storage::{Change, Ephemeral, Idempotent, Storage, StorageError};
 
 /// How long the answer to an idempotency key is kept.
@@ -133,8 +137,13 @@ type Listener = Box<dyn Fn(&str) + Send + Sync>;
 pub struct Reviews {
     storage: Box<dyn Storage>,
     state: RwLock<State>,
-    /// Held by the one write in progress: the last `createdAt` given.
-    writer: tokio::sync::Mutex<i64>,
+    /// Writes waiting for the next transaction (see `commit`).
+    queue: Mutex<Vec<commit::Pending>>,
+    /// Held by the one commit in progress: the last `createdAt` given.
+    commit: tokio::sync::Mutex<i64>,
+    /// Transactions committed, and the writes they held.
+    transactions: AtomicU64,
+    writes: AtomicU64,
     events: broadcast::Sender<Arc<Review>>,
     on_change: OnceLock<Listener>,
 }
@@ -153,24 +162,34 @@ impl Reviews {
                 state.idempotent.insert(i.key.clone(), i);
             }
         }
-        Ok(Arc::new(Reviews {
-            storage,
-            state: RwLock::new(state),
-            writer: tokio::sync::Mutex::new(loaded.last_created_at),
-            events: broadcast::channel(SUBSCRIBER_QUEUE).0,
-            on_change: OnceLock::new(),
-        }))
+        Ok(Reviews::with(storage, state, loaded.last_created_at))
     }
 
     /// Reviews that live as long as the process (no database).
     pub fn ephemeral() -> Arc<Reviews> {
+        Reviews::with(Box::new(Ephemeral), State::default(), 0)
+    }
+
+    fn with(storage: Box<dyn Storage>, state: State, last_created_at: i64) -> Arc<Reviews> {
         Arc::new(Reviews {
-            storage: Box::new(Ephemeral),
-            state: RwLock::new(State::default()),
-            writer: tokio::sync::Mutex::new(0),
+            storage,
+            state: RwLock::new(state),
+            queue: Mutex::new(Vec::new()),
+            commit: tokio::sync::Mutex::new(last_created_at),
+            transactions: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
             events: broadcast::channel(SUBSCRIBER_QUEUE).0,
             on_change: OnceLock::new(),
         })
+    }
+
+    /// The transactions committed since start, and the writes they held: with concurrent
+    /// writers, fewer transactions than writes.
+    pub fn commits(&self) -> Commits {
+        Commits {
+            transactions: self.transactions.load(Ordering::Relaxed),
+            writes: self.writes.load(Ordering::Relaxed),
+        }
     }
 
     /// Sets what is told, after each write, which work's reviews changed (the engine drops
@@ -272,80 +291,10 @@ impl Reviews {
             Err(errors) => return Ok(Added::Invalid(errors)),
         };
         let key = input.idempotency_key;
-        let this = self.clone();
-        let task = async move {
-            let mut last = this.writer.lock().await;
-            let now = now_ms();
-            let input_hash = input_hash(&new);
-            let expired = this.forget_expired(now);
-            if let Some(key) = &key {
-                let first = this.read().idempotent.get(key).cloned();
-                if let Some(first) = first {
-                    if first.input_hash != input_hash {
-                        return Ok(Added::Invalid(vec![UserError::new(
-                            "idempotencyKey",
-                            codes::IDEMPOTENCY_KEY_REUSED,
-                            "this idempotency key came before with a different input",
-                        )]));
-                    }
-                    return Ok(match this.read().by_id.get(&first.review_id) {
-                        Some(review) => Added::Review {
-                            review: review.clone(),
-                            token: first.edit_token,
-                        },
-                        None => Added::Invalid(vec![UserError::new(
-                            "idempotencyKey",
-                            codes::NOT_FOUND,
-                            "the review this key made has since been deleted or hidden",
-                        )]),
-                    });
-                }
-            }
-            if expired {
-                this.storage
-                    .write(Change::ForgetKeysBefore(now - IDEMPOTENCY_TTL_MS))
-                    .await?;
-            }
-            let created_at = now.max(*last + 1);
-            let token = new_token();
-            let review = Arc::new(Review {
-                id: Uuid::now_v7(),
-                subject: new.subject.into(),
-                rating: new.rating,
-                title: new.title,
-                body: new.body,
-                author: new.author,
-                created_at,
-                edited_at: None,
-                token_hash: hash_token(&token),
-            });
-            let idempotent = key.map(|key| Idempotent {
-                key,
-                input_hash,
-                review_id: review.id,
-                edit_token: token.clone(),
-                created_at: now,
-            });
-            this.storage
-                .write(Change::Add {
-                    review: review.clone(),
-                    idempotent: idempotent.clone(),
-                })
-                .await?;
-            *last = created_at;
-            {
-                let mut state = this.write_state();
-                state.insert(review.clone());
-                if let Some(i) = idempotent {
-                    state.idempotent.insert(i.key.clone(), i);
-                }
-            }
-            this.changed(&review.subject);
-            // Durable and visible: now subscribers may hear of it. No receiver is not an error.
-            let _ = this.events.send(review.clone());
-            Ok(Added::Review { review, token })
-        };
-        join(tokio::spawn(task)).await
+        match self.submit(Command::Add { new, key }).await? {
+            Answer::Added(added) => Ok(added),
+            _ => Err(mismatch()),
+        }
     }
 
     /// Drops the idempotency answers older than a day; says whether there were any.
@@ -362,41 +311,15 @@ impl Reviews {
     pub async fn edit(self: &Arc<Self>, input: EditInput) -> Result<Changed, StorageError> {
         let mut errors = Vec::new();
         let edit = validate::edit(&input, &mut errors);
-        let this = self.clone();
-        let task = async move {
-            let _last = this.writer.lock().await;
-            let current = match this.authorised(&input.id, &input.edit_token) {
-                Ok(review) => review,
-                Err(e) => {
-                    errors.insert(0, e);
-                    return Ok(Changed::Invalid(errors));
-                }
-            };
-            if !errors.is_empty() {
-                return Ok(Changed::Invalid(errors));
-            }
-            let mut review = (*current).clone();
-            if let Some(rating) = edit.rating {
-                review.rating = rating;
-            }
-            if let Some(title) = edit.title {
-                review.title = Some(title);
-            }
-            if let Some(body) = edit.body {
-                review.body = body;
-            }
-            review.edited_at = Some(now_ms().max(review.created_at));
-            let review = Arc::new(review);
-            this.storage.write(Change::Edit(review.clone())).await?;
-            {
-                let mut state = this.write_state();
-                state.remove(review.id);
-                state.insert(review.clone());
-            }
-            this.changed(&review.subject);
-            Ok(Changed::Review(review))
+        let command = Command::Edit {
+            input,
+            edit,
+            errors,
         };
-        join(tokio::spawn(task)).await
+        match self.submit(command).await? {
+            Answer::Changed(changed) => Ok(changed),
+            _ => Err(mismatch()),
+        }
     }
 
     /// `deleteReview`: the deleted review's global id, or what to correct.
@@ -405,19 +328,10 @@ impl Reviews {
         id: String,
         token: String,
     ) -> Result<Result<String, Vec<UserError>>, StorageError> {
-        let this = self.clone();
-        let task = async move {
-            let _last = this.writer.lock().await;
-            let review = match this.authorised(&id, &token) {
-                Ok(review) => review,
-                Err(e) => return Ok(Err(vec![e])),
-            };
-            this.storage.write(Change::Delete(review.id)).await?;
-            this.write_state().remove(review.id);
-            this.changed(&review.subject);
-            Ok(Ok(review.global_id()))
-        };
-        join(tokio::spawn(task)).await
+        match self.submit(Command::Delete { id, token }).await? {
+            Answer::Deleted(deleted) => Ok(deleted),
+            _ => Err(mismatch()),
+        }
     }
 
     /// `hideReview` (the caller has checked the admin token): the review leaves lists,
@@ -431,57 +345,27 @@ impl Reviews {
             Ok(reason) => reason,
             Err(errors) => return Ok(Changed::Invalid(errors)),
         };
-        let this = self.clone();
-        let task = async move {
-            let _last = this.writer.lock().await;
-            let Some(review) = this.visible(&id) else {
-                return Ok(Changed::Invalid(vec![not_found()]));
-            };
-            this.storage
-                .write(Change::Hide {
-                    id: review.id,
-                    reason,
-                    at: now_ms(),
-                })
-                .await?;
-            this.write_state().remove(review.id);
-            this.changed(&review.subject);
-            Ok(Changed::Review(review))
-        };
-        join(tokio::spawn(task)).await
-    }
-
-    fn visible(&self, id: &str) -> Option<Arc<Review>> {
-        let key = model::decode_id(id)?;
-        self.read().by_id.get(&key).cloned()
-    }
-
-    /// The review `id` names, if `token` is its edit token.
-    fn authorised(&self, id: &str, token: &str) -> Result<Arc<Review>, UserError> {
-        let review = self.visible(id).ok_or_else(not_found)?;
-        if token_matches(&review.token_hash, token) {
-            Ok(review)
-        } else {
-            Err(UserError::new(
-                "editToken",
-                codes::BAD_TOKEN,
-                "the edit token is not this review's",
-            ))
+        match self.submit(Command::Hide { id, reason }).await? {
+            Answer::Changed(changed) => Ok(changed),
+            _ => Err(mismatch()),
         }
     }
 }
 
-fn not_found() -> UserError {
-    UserError::new("id", codes::NOT_FOUND, "no review has this id")
+/// See [`Reviews::commits`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Commits {
+    pub transactions: u64,
+    pub writes: u64,
 }
 
-/// Awaits a write run on its own task, so that a client going away (or a request timing
-/// out) cannot stop it between the database and memory.
-async fn join<T>(
-    task: tokio::task::JoinHandle<Result<T, StorageError>>,
-) -> Result<T, StorageError> {
-    task.await
-        .map_err(|e| StorageError(format!("a write failed: {e}")))?
+/// A write answered with another kind's answer: never, as each command has its own.
+fn mismatch() -> StorageError {
+    StorageError("a write got another write's kind of answer".into())
+}
+
+fn not_found() -> UserError {
+    UserError::new("id", codes::NOT_FOUND, "no review has this id")
 }
 
 /// What makes two `addReview` inputs the same, for an idempotency key.

@@ -170,61 +170,14 @@ impl Sqlite {
         Ok(())
     }
 
-    async fn apply(&self, change: Change) -> Result<(), sqlx::Error> {
-        match change {
-            Change::Add { review, idempotent } => {
-                let mut tx = self.pool.begin().await?;
-                insert(&review).execute(&mut *tx).await?;
-                if let Some(i) = idempotent {
-                    sqlx::query(
-                        "INSERT INTO idempotency (key, input_hash, review_id, edit_token, \
-                         created_at) VALUES (?, ?, ?, ?, ?)",
-                    )
-                    .bind(&i.key)
-                    .bind(&i.input_hash[..])
-                    .bind(i.review_id.hyphenated().to_string())
-                    .bind(&i.edit_token)
-                    .bind(i.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-            }
-            Change::Edit(review) => {
-                sqlx::query(
-                    "UPDATE reviews SET rating = ?, title = ?, body = ?, edited_at = ? \
-                     WHERE id = ?",
-                )
-                .bind(i64::from(review.rating))
-                .bind(&review.title)
-                .bind(&review.body)
-                .bind(review.edited_at)
-                .bind(review.id.hyphenated().to_string())
-                .execute(&self.pool)
-                .await?;
-            }
-            Change::Delete(id) => {
-                sqlx::query("DELETE FROM reviews WHERE id = ?")
-                    .bind(id.hyphenated().to_string())
-                    .execute(&self.pool)
-                    .await?;
-            }
-            Change::Hide { id, reason, at } => {
-                sqlx::query("UPDATE reviews SET hidden_at = ?, hidden_reason = ? WHERE id = ?")
-                    .bind(at)
-                    .bind(reason)
-                    .bind(id.hyphenated().to_string())
-                    .execute(&self.pool)
-                    .await?;
-            }
-            Change::ForgetKeysBefore(before) => {
-                sqlx::query("DELETE FROM idempotency WHERE created_at < ?")
-                    .bind(before)
-                    .execute(&self.pool)
-                    .await?;
-            }
+    /// Writes `changes` in one transaction, committed once: with WAL and `synchronous=FULL`
+    /// that is one `fsync` of the log for the whole batch.
+    async fn apply(&self, changes: Vec<Change>) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        for change in changes {
+            apply_one(&mut tx, change).await?;
         }
-        Ok(())
+        tx.commit().await
     }
 
     async fn load_all(&self) -> Result<Loaded, StorageError> {
@@ -276,9 +229,64 @@ impl Storage for Sqlite {
         Box::pin(self.load_all())
     }
 
-    fn write(&self, change: Change) -> Fut<'_, ()> {
-        Box::pin(async move { self.apply(change).await.map_err(StorageError::new) })
+    fn write(&self, changes: Vec<Change>) -> Fut<'_, ()> {
+        Box::pin(async move { self.apply(changes).await.map_err(StorageError::new) })
     }
+}
+
+/// One change, inside the batch's transaction.
+async fn apply_one(tx: &mut sqlx::SqliteConnection, change: Change) -> Result<(), sqlx::Error> {
+    match change {
+        Change::Add { review, idempotent } => {
+            insert(&review).execute(&mut *tx).await?;
+            if let Some(i) = idempotent {
+                sqlx::query(
+                    "INSERT INTO idempotency (key, input_hash, review_id, edit_token, \
+                     created_at) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(&i.key)
+                .bind(&i.input_hash[..])
+                .bind(i.review_id.hyphenated().to_string())
+                .bind(&i.edit_token)
+                .bind(i.created_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        Change::Edit(review) => {
+            sqlx::query(
+                "UPDATE reviews SET rating = ?, title = ?, body = ?, edited_at = ? WHERE id = ?",
+            )
+            .bind(i64::from(review.rating))
+            .bind(&review.title)
+            .bind(&review.body)
+            .bind(review.edited_at)
+            .bind(review.id.hyphenated().to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        Change::Delete(id) => {
+            sqlx::query("DELETE FROM reviews WHERE id = ?")
+                .bind(id.hyphenated().to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        Change::Hide { id, reason, at } => {
+            sqlx::query("UPDATE reviews SET hidden_at = ?, hidden_reason = ? WHERE id = ?")
+                .bind(at)
+                .bind(reason)
+                .bind(id.hyphenated().to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        Change::ForgetKeysBefore(before) => {
+            sqlx::query("DELETE FROM idempotency WHERE created_at < ?")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 fn insert(

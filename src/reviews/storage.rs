@@ -69,8 +69,10 @@ pub struct Loaded {
 pub trait Storage: Send + Sync {
     /// Everything the in-memory state is built from, at start.
     fn load(&self) -> Fut<'_, Loaded>;
-    /// Makes one change durable.
-    fn write(&self, change: Change) -> Fut<'_, ()>;
+    /// Makes `changes` durable in one transaction, in order: all of them or none. Returns
+    /// once the commit would survive a crash. The writes that came together while the last
+    /// commit was in flight arrive here as one batch (see `super::commit`).
+    fn write(&self, changes: Vec<Change>) -> Fut<'_, ()>;
 }
 
 /// Keeps nothing: reviews live as long as the process.
@@ -81,7 +83,7 @@ impl Storage for Ephemeral {
         Box::pin(async { Ok(Loaded::default()) })
     }
 
-    fn write(&self, _: Change) -> Fut<'_, ()> {
+    fn write(&self, _: Vec<Change>) -> Fut<'_, ()> {
         Box::pin(async { Ok(()) })
     }
 }

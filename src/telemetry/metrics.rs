@@ -255,6 +255,9 @@ pub struct Metrics {
     entities: [AtomicU64; Kind::ALL.len()],
     /// Subscriptions started, ended, and the events sent to them.
     subscriptions: [AtomicU64; 3],
+    /// Review transactions committed, and the writes they held (read from the reviews when
+    /// the page is rendered).
+    review_commits: [AtomicU64; 2],
 }
 
 impl Metrics {
@@ -271,7 +274,14 @@ impl Metrics {
             generation: AtomicU64::new(0),
             entities: Default::default(),
             subscriptions: Default::default(),
+            review_commits: Default::default(),
         }
+    }
+
+    /// The review transactions committed since start, and the writes they held.
+    pub fn review_commits(&self, transactions: u64, writes: u64) {
+        self.review_commits[0].store(transactions, Relaxed);
+        self.review_commits[1].store(writes, Relaxed);
     }
 
     /// A subscription started (over WebSocket or SSE).
@@ -438,6 +448,27 @@ impl Metrics {
             "leap_graphql_subscription_events_total",
             &[],
             events.load(Relaxed),
+        );
+        let [transactions, writes] = &self.review_commits;
+        out.family(
+            "leap_graphql_review_transactions_total",
+            "counter",
+            "Review transactions committed; concurrent writes share one (group commit).",
+        );
+        out.sample(
+            "leap_graphql_review_transactions_total",
+            &[],
+            transactions.load(Relaxed),
+        );
+        out.family(
+            "leap_graphql_review_writes_total",
+            "counter",
+            "Review writes committed (adds, edits, deletes, hides).",
+        );
+        out.sample(
+            "leap_graphql_review_writes_total",
+            &[],
+            writes.load(Relaxed),
         );
         out.0
     }

@@ -370,3 +370,77 @@ impl TestServer {
             .to_owned()
     }
 }
+
+/// The real binary serving on a free port, as a separate process (for what only a process
+/// shows: `kill -9`, a signal's graceful stop). Killed when dropped.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+}
+
+impl ServerProcess {
+    /// `leap-graphql serve --listen 127.0.0.1:0 --database DB ARGS…`, once it prints its
+    /// `listening on` line; its later output is read and dropped.
+    pub fn start(db: &Path, args: &[&str]) -> ServerProcess {
+        use std::io::{BufRead, BufReader};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_leap-graphql"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+            .arg(db)
+            .args(args)
+            .env("LEAP_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the server starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("a `listening on` line")
+                .expect("readable stdout");
+            if let Some(rest) = line.strip_prefix("listening on http://") {
+                break rest
+                    .trim_end_matches("/graphql")
+                    .parse()
+                    .expect("an address");
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        ServerProcess { child, addr }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends SIGTERM, as a service manager stops a server.
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits up to `limit` for the process to exit; its status, or `None` if it had not.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waitable") {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -8,7 +8,8 @@
 // launch runs the example as a first-time visitor sees it. The second launch, on the state the
 // first one stored: replaces the query by typing, then by pasting, and runs each; picks one of
 // two named operations from the run button's menu; types variables into the variables pane;
-// reloads the page and runs again. Every request must go to the server's own origin: any other
+// reloads the page and runs again; runs the ReviewAdded subscription and sees the reviews added
+// meanwhile arrive in the result pane. Every request must go to the server's own origin: any other
 // is aborted and fails the test. On failure a screenshot is written to SCREENSHOT_DIR and its
 // path printed. Exit code 0 means success; anything else comes with a message on stderr.
 
@@ -43,6 +44,22 @@ const TWO_OPERATIONS = [
 ].join('\n');
 const WITH_VARIABLES = 'query FilmBySlug($slug: String!) { film(slug: $slug) { originalTitle } }';
 const VARIABLES = '{"slug": "leap"}';
+// The frontends' ReviewAdded subscription, as written (tests/operations/), on the film Leap.
+const REVIEW_ADDED = [
+  'subscription ReviewAdded($subject: ID!) {',
+  '  reviewAdded(subject: $subject) {',
+  '    id',
+  '    rating',
+  '    title',
+  '    body',
+  '    author',
+  '    createdAt',
+  '    subject { __typename id }',
+  '  }',
+  '}',
+].join('\n');
+const LEAP = 'RmlsbTpsZWFw';
+const SUBJECT_VARIABLES = `{"subject": "${LEAP}"}`;
 
 const [url, screenshotDir] = process.argv.slice(2);
 if (!url || !screenshotDir) {
@@ -59,6 +76,8 @@ const deadline = setTimeout(() => {
 }, OVERALL_TIMEOUT_MS);
 
 const foreign = [];
+// WebSockets the page opened to the server (GraphiQL's graphql-ws client, for subscriptions).
+let sockets = 0;
 const pageErrors = [];
 const cspViolations = [];
 let context;
@@ -127,6 +146,9 @@ try {
   await expectEditorValue('query', WITH_VARIABLES);
   await runAndExpect(clickRun, { operationName: 'FilmBySlug', shows: '夺冠' });
 
+  step = 'second launch: running the ReviewAdded subscription and seeing its events arrive';
+  await runSubscription();
+
   step = 'checking what the pages did';
   if (foreign.length || pageErrors.length || cspViolations.length) {
     throw new Error(
@@ -142,7 +164,10 @@ try {
   await screenshot();
   await finish(1);
 }
-console.log(`ok: the playground at ${url} ran the example, typed, pasted, picked and variable queries, and a reload`);
+console.log(
+  `ok: the playground at ${url} ran the example, typed, pasted, picked and variable queries, a reload, ` +
+    'and the ReviewAdded subscription with its events arriving',
+);
 await finish(0);
 
 /** Starts Chromium on the shared profile, with every request outside the server's origin blocked. */
@@ -163,7 +188,10 @@ async function launch() {
     return route.abort('blockedbyclient');
   });
   await context.routeWebSocket(/.*/, (socket) => {
-    if (sameOrigin(socket.url().replace(/^ws/, 'http'))) return socket.connectToServer();
+    if (sameOrigin(socket.url().replace(/^ws/, 'http'))) {
+      sockets += 1;
+      return socket.connectToServer();
+    }
     foreign.push(socket.url());
     return socket.close();
   });
@@ -273,6 +301,71 @@ async function runAndExpect(trigger, { operationName, shows, lacks }) {
     throw new Error(`the result pane shows ${JSON.stringify(result)}`);
   }
   return body;
+}
+
+/**
+ * Runs ReviewAdded in the page (GraphiQL sends it over the WebSocket of graphql-ws, bundled in
+ * the page), adds reviews over HTTP as another client would, and checks that each one's
+ * event appears in the result pane, the second after the first.
+ */
+async function runSubscription() {
+  await replaceQuery(() => paste(REVIEW_ADDED), REVIEW_ADDED);
+  if (!(await page.locator(editorSelector('variables')).isVisible())) {
+    await page.getByRole('button', { name: 'Variables', exact: true }).click();
+  }
+  await page.locator(editorSelector('variables')).click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(SUBJECT_VARIABLES);
+  await expectEditorValue('variables', SUBJECT_VARIABLES);
+  const before = sockets;
+  await clickRun();
+  // The subscription is in place once an event reaches the pane; until then each review
+  // added may come too early, so one is added every half second, a few times at most.
+  const first = await addUntilShown('heard live, first');
+  const second = await addReview('heard live, second');
+  try {
+    await expectEditorContains('response', second);
+  } catch {
+    throw new Error(`the second event (${second}) did not reach the result pane: ${JSON.stringify(await editorValue('response'))}`);
+  }
+  const result = await editorValue('response');
+  if (result.includes('"errors"') || !result.includes('heard live, second')) {
+    throw new Error(`the result pane shows ${JSON.stringify(result)}`);
+  }
+  if (first === second) throw new Error('two reviews had one id');
+  if (sockets === before) throw new Error('the subscription ran without a WebSocket to the server');
+}
+
+/** Adds a review of Leap over HTTP (from this script, not the page) and returns its id. */
+async function addReview(body) {
+  const response = await fetch(new URL('/graphql', origin), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'mutation($i: AddReviewInput!) { addReview(input: $i) { review { id } userErrors { code } } }',
+      variables: { i: { subject: LEAP, rating: 5, author: 'e2e', body } },
+    }),
+  }).then((r) => r.json());
+  const id = response?.data?.addReview?.review?.id;
+  if (!id) throw new Error(`addReview answered ${JSON.stringify(response)}`);
+  return id;
+}
+
+async function addUntilShown(body) {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const id = await addReview(body);
+    try {
+      await page.waitForFunction(
+        ([selector, wanted]) => (document.querySelector(selector)?.CodeMirror?.getValue() ?? '').includes(wanted),
+        [editorSelector('response'), id],
+        { timeout: 500 },
+      );
+      return id;
+    } catch {
+      // Not subscribed yet: add another.
+    }
+  }
+  throw new Error(`no event reached the result pane: ${JSON.stringify(await editorValue('response'))}`);
 }
 
 /** Saves what the page looked like when the test failed, and says where. */
