@@ -246,7 +246,11 @@ pub async fn answer_post(
         Post::Events => {
             return match read_post_body(&state.config.limits, headers, body).await {
                 Err(refusal) => refused(Media::Json, refusal).response,
-                Ok(bytes) => super::streams::sse(state, ticket.peer.as_ref(), &bytes).await,
+                // Boxed: inline, the subscription's checks would make every POST's future
+                // (a cache hit's too) larger than 1 KiB, the allocator's slow path.
+                Ok(bytes) => {
+                    Box::pin(super::streams::sse(state, ticket.peer.as_ref(), &bytes)).await
+                }
             };
         }
         Post::Answer(media) => media,
