@@ -114,7 +114,7 @@ fn check_reports_every_problem_and_fails() {
     // given again at the end) is reported at its position with the first's, and refused.
     let dir = tempfile::tempdir().unwrap();
     let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed");
-    for name in leap_graphql::seed::FILES {
+    for (name, _) in leap_graphql::seed::BUNDLED {
         std::fs::copy(seed.join(name), dir.path().join(name)).unwrap();
     }
     let path = dir.path().join("coaching.json");
