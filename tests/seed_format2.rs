@@ -288,7 +288,7 @@ fn seed_json_says_the_version() {
         ),
         (
             "",
-            "seed.json: $: the file is empty; write [] for a file with no records",
+            "seed.json: $: the file is empty; write {\"version\": 2}",
         ),
     ] {
         assert_eq!(

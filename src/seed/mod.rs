@@ -128,6 +128,11 @@ pub const FORMAT_VERSION: u32 = 2;
 /// file a seed is version 1. Its problems come as (JSON path, message), every one at once.
 fn read_manifest(bytes: &[u8]) -> Result<u32, Vec<(String, String)>> {
     let whole = |message: String| vec![("$".to_owned(), message)];
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(whole(format!(
+            "the file is empty; write {{\"version\": {FORMAT_VERSION}}}"
+        )));
+    }
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| whole(syntax_message(&e, bytes)))?;
     let serde_json::Value::Object(map) = &value else {
