@@ -50,7 +50,7 @@ fn bench(c: &mut Criterion) {
     let limits = leap_graphql::guard::DocumentLimits::default();
     // The same schema without the null-propagation extension, to price the extension.
     let bare = async_graphql::Schema::build(
-        leap_graphql::schema::Query,
+        leap_graphql::schema::Query::default(),
         async_graphql::EmptyMutation,
         async_graphql::EmptySubscription,
     )

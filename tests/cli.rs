@@ -114,7 +114,7 @@ fn check_reports_every_problem_and_fails() {
     // given again at the end) is reported at its position with the first's, and refused.
     let dir = tempfile::tempdir().unwrap();
     let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed");
-    for name in leap_graphql::seed::FILES {
+    for (name, _) in leap_graphql::seed::BUNDLED {
         std::fs::copy(seed.join(name), dir.path().join(name)).unwrap();
     }
     let path = dir.path().join("coaching.json");
@@ -442,4 +442,52 @@ fn finishes_in_flight_and_closes_idle(mut serve: Command) {
     );
     let status = child.0.wait().unwrap();
     assert!(status.success(), "a clean exit on SIGTERM, not {status}");
+}
+
+/// `--response-cache-entries 0` turns the response cache off (the benchmarks' cache-miss runs
+/// and bench/catalogue.sh use it): the same request three times is three misses and no hit,
+/// where the default keeps the first answer and serves the next two from the cache.
+#[test]
+fn serve_turns_the_response_cache_off_with_zero_entries() {
+    let lookups = |flags: &[&str]| -> (u64, u64) {
+        let mut serve = bin();
+        serve.args(["serve", "--listen", "127.0.0.1:0"]).args(flags);
+        let (_child, url) = serving(&mut serve, Stdio::null());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let client = reqwest::Client::new();
+            let body = serde_json::json!({ "query": "{ film(slug: \"leap\") { title } }" });
+            for _ in 0..3 {
+                let r = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+            }
+            let text = reqwest::get(url.replace("/graphql", "/metrics"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let count = |result: &str| {
+                let series = format!(
+                    "leap_graphql_cache_lookups_total{{cache=\"response\",result=\"{result}\"}} "
+                );
+                text.lines()
+                    .find_map(|l| l.strip_prefix(&series))
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+                    .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+            };
+            (count("hit"), count("miss"))
+        })
+    };
+    assert_eq!(lookups(&[]), (2, 1), "the default keeps answers");
+    assert_eq!(lookups(&["--response-cache-entries", "0"]), (0, 3));
 }

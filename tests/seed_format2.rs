@@ -250,26 +250,33 @@ fn tracks_may_lack_a_number_and_a_duration() {
 
 #[test]
 fn seed_json_says_the_version() {
-    assert!(problems_with("seed.json", r#"{"version": 1}"#).is_empty());
-    // Without it, a seed is version 1: every seed that loaded before loads unchanged.
-    let without: Vec<_> = files().into_iter().filter(|f| f.0 != "seed.json").collect();
-    assert!(load(without).is_ok());
+    assert!(problems_with("seed.json", r#"{"version": 2}"#).is_empty());
+    // A seed.json that cannot be read is said once: the rest is read as the newest version,
+    // so that it is not followed by a problem for everything version 2 added.
     for (text, message) in [
         (
             r#"{"version": 3}"#,
-            "seed.json: $: this seed is written in version 3 of the format; this server reads versions 1 to 2",
+            "seed.json: $.version: this seed is written in version 3 of the format; this server reads versions 1 to 2",
+        ),
+        (
+            r#"{"version": "two"}"#,
+            "seed.json: $.version: expected a version from 1 to 2, such as {\"version\": 2}, found the string \"two\"",
         ),
         (
             r#"{"version": "2"}"#,
-            "seed.json: $: expected a version from 1 to 2, found the string \"2\"",
+            "seed.json: $.version: expected a version from 1 to 2, such as {\"version\": 2}, found the string \"2\"",
         ),
         (
             r#"{"version": 0}"#,
-            "seed.json: $: expected a version from 1 to 2, found 0",
+            "seed.json: $.version: expected a version from 1 to 2, such as {\"version\": 2}, found 0",
+        ),
+        (
+            r#"{"version": 2.5}"#,
+            "seed.json: $.version: expected a version from 1 to 2, such as {\"version\": 2}, found 2.5",
         ),
         (
             r#"{"version": 2, "name": "x"}"#,
-            "seed.json: $: unknown field \"name\"; expected one of: version",
+            "seed.json: $.name: unknown field \"name\"; expected one of: version",
         ),
         (
             r#"{}"#,
@@ -279,6 +286,10 @@ fn seed_json_says_the_version() {
             r#"[2]"#,
             "seed.json: $: expected an object such as {\"version\": 2}, found an array",
         ),
+        (
+            "",
+            "seed.json: $: the file is empty; write {\"version\": 2}",
+        ),
     ] {
         assert_eq!(
             problems_with("seed.json", text),
@@ -286,6 +297,143 @@ fn seed_json_says_the_version() {
             "{text}"
         );
     }
+    // Every problem of seed.json at once.
+    assert_eq!(
+        problems_with("seed.json", r#"{"format": 2, "versio": 2}"#),
+        vec![
+            "seed.json: $.format: unknown field \"format\"; expected one of: version",
+            "seed.json: $.versio: unknown field \"versio\"; expected one of: version",
+            "seed.json: $: missing required field \"version\": write {\"version\": 2}",
+        ]
+    );
+}
+
+/// A version 1 catalogue: nothing version 2 added, every field version 1 required.
+fn version_1_files() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "sources.json",
+            r#"[{"slug": "gazette", "title": "Harbor Gazette", "kind": "ARTICLE"}]"#.into(),
+        ),
+        (
+            "teams.json",
+            r#"[{"slug": "gulls", "name": "Gulls", "sources": ["gazette"]},
+                {"slug": "herons", "name": "Herons", "sources": ["gazette"]}]"#
+                .into(),
+        ),
+        (
+            "matches.json",
+            r#"[{"slug": "m", "title": "The Final", "teams": ["gulls", "herons"],
+                 "winner": "herons", "sources": ["gazette"]}]"#
+                .into(),
+        ),
+        (
+            "albums.json",
+            r#"[{"slug": "tides", "title": "Tides", "sources": ["gazette"]}]"#.into(),
+        ),
+        (
+            "tracks.json",
+            r#"[{"slug": "tides-1", "album": "tides", "number": 1, "title": "Ebb",
+                 "duration": "03:00", "sources": ["gazette"]}]"#
+                .into(),
+        ),
+    ]
+}
+
+#[test]
+fn a_version_1_seed_loads_unchanged_with_or_without_seed_json() {
+    for manifest in [None, Some(r#"{"version": 1}"#), Some(r#"{"version": 2}"#)] {
+        let mut files = version_1_files();
+        if let Some(text) = manifest {
+            files.push(("seed.json", text.to_owned()));
+        }
+        let store = load(files).unwrap_or_else(|r| panic!("{manifest:?}:\n{r}"));
+        let data = answer(
+            &Arc::new(store),
+            "{ match(slug: \"m\") { title winner { name } } track(slug: \"tides-1\") { number duration } }",
+        );
+        assert_eq!(
+            data,
+            json!({"match": {"title": "The Final", "winner": {"name": "Herons"}},
+                   "track": {"number": 1, "duration": "03:00"}})
+        );
+    }
+}
+
+/// A seed that says (or, without seed.json, implies) version 1 and uses what version 2 added
+/// is refused: each thing once, at its first use, with the count of the others and the one
+/// line that fixes them all; nothing else is said about it.
+#[test]
+fn a_version_1_seed_that_uses_version_2_is_told_to_say_so() {
+    let without: Vec<_> = files().into_iter().filter(|f| f.0 != "seed.json").collect();
+    let problems: Vec<String> = match load(without) {
+        Ok(_) => panic!("a version 1 seed with version 2 fields loaded"),
+        Err(r) => r.problems.iter().map(|p| p.to_string()).collect(),
+    };
+    let why = "but this seed is version 1 (it has no seed.json): write {\"version\": 2} in seed.json to use it";
+    for want in [
+        format!("groups.json: $: this file is new in version 2 of the seed format, {why}"),
+        format!("sources.json: $[0].kind: the kind \"DATASET\" is new in version 2 of the seed format, {why}"),
+        format!("sources.json: $[0].version: \"version\" is new in version 2 of the seed format, {why}"),
+        format!("competitions.json: $[0].seasons: \"seasons\" is new in version 2 of the seed format, {why}"),
+        format!("teams.json: $[0].sport: \"sport\" is new in version 2 of the seed format, {why}"),
+        format!("matches.json: $[0].score: \"score\" is new in version 2 of the seed format, {why}; 1 more record like it is not listed"),
+        format!("albums.json: $[0].artist: \"artist\" is new in version 2 of the seed format, {why}"),
+        format!("credits.json: $[0].role: the role \"PERFORMER\" is new in version 2 of the seed format, {why}"),
+        format!("credits.json: $[0].track: \"track\" is new in version 2 of the seed format, {why}; 1 more record like it is not listed"),
+        "matches.json: $[0]: missing required field \"title\": version 1 of the seed format requires it, and this seed is version 1 (it has no seed.json): write {\"version\": 2} in seed.json to leave it out".to_owned(),
+        "tracks.json: $[1]: missing required field \"number\": version 1 of the seed format requires it, and this seed is version 1 (it has no seed.json): write {\"version\": 2} in seed.json to leave it out".to_owned(),
+    ] {
+        assert!(problems.contains(&want), "no {want:?} in\n{}", problems.join("\n"));
+    }
+    for p in &problems {
+        assert!(
+            p.contains("write {\"version\": 2} in seed.json"),
+            "a problem that is not the version's: {p}"
+        );
+    }
+    // Each thing once: the problems of one file name different fields.
+    let mut things: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|p| {
+            let (file, rest) = p.split_once(": ").unwrap();
+            let thing = rest
+                .split_once(": ")
+                .unwrap()
+                .1
+                .split(" is new")
+                .next()
+                .unwrap();
+            (file, thing)
+        })
+        .collect();
+    let n = things.len();
+    things.sort_unstable();
+    things.dedup();
+    assert_eq!(things.len(), n, "{}", problems.join("\n"));
+
+    // Saying version 1 is the same promise, and the message says where it was made.
+    let mut said = files();
+    said.retain(|f| f.0 != "seed.json");
+    said.push(("seed.json", r#"{"version": 1}"#.into()));
+    let report = load(said).err().expect("refused");
+    assert_eq!(report.problems.len(), problems.len());
+    assert!(
+        report.to_string().contains(
+            "\"score\" is new in version 2 of the seed format, but this seed's seed.json says version 1: write {\"version\": 2} in seed.json to use it"
+        ),
+        "{report}"
+    );
+}
+
+/// A record with a version 2 value spelled as null uses nothing: null counts as absent.
+#[test]
+fn null_is_absent_for_the_version_too() {
+    let mut files = version_1_files();
+    files[2].1 = files[2]
+        .1
+        .replace(r#""winner""#, r#""score": null, "winner""#);
+    assert!(load(files).is_ok());
 }
 
 #[test]

@@ -2,11 +2,14 @@
 //! the loader as it is. The fields each record may have, and those it must have, are asked of
 //! the loader itself (a record with an unknown field is answered with "expected one of: ...",
 //! an empty one with "missing required field ..."), so a field added to or removed from the
-//! loader fails here until the schema and the page say so too.
+//! loader fails here until the schema and the page say so too. And the seeds we ship or make
+//! (the bundled one, the converters' in `tests/fixtures/real/`, the synthetic catalogue, the
+//! example on the page) are validated against the schemas by a real JSON Schema validator.
 
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-use leap_graphql::seed::{FILES, load_files};
+use leap_graphql::seed::{FILES, MANIFEST, load_files};
 use serde_json::Value;
 
 const DOC: &str = include_str!("../docs/seed-format.md");
@@ -21,6 +24,11 @@ fn schema(file: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
 }
 
+/// Every file a seed directory may hold: `seed.json` and the seed files.
+fn all_files() -> Vec<&'static str> {
+    std::iter::once(MANIFEST).chain(FILES).collect()
+}
+
 /// Follows a local `$ref` (`#/$defs/item`) within the same schema.
 fn resolve<'a>(root: &'a Value, v: &'a Value) -> &'a Value {
     match v.get("$ref").and_then(Value::as_str) {
@@ -31,9 +39,13 @@ fn resolve<'a>(root: &'a Value, v: &'a Value) -> &'a Value {
     }
 }
 
-/// The object schema at `path` below the record: `["releases"]` is a release.
+/// The object schema at `path` below the record (`["releases"]` is a release); the record is
+/// the file itself for `seed.json`, which is one object.
 fn object_at<'a>(root: &'a Value, path: &[&str]) -> &'a Value {
-    let mut v = resolve(root, &root["items"]);
+    let mut v = match root["type"].as_str() {
+        Some("array") => resolve(root, &root["items"]),
+        _ => root,
+    };
     for key in path {
         let field = resolve(root, &v["properties"][*key]);
         v = resolve(root, field.get("items").unwrap_or(field));
@@ -64,9 +76,20 @@ fn required(v: &Value) -> BTreeSet<String> {
 }
 
 /// Asks the loader which fields the object at `at` may and must have, by loading `record`
-/// (which puts an object holding only `"zzz"` there) into `file`.
+/// (which puts an object holding only `"zzz"` there) into `file`: as the file's one record,
+/// or as the whole of `seed.json`.
 fn loader_fields(file: &str, record: &str, at: &str) -> (BTreeSet<String>, BTreeSet<String>) {
-    let report = load_files([(file.to_owned(), format!("[{record}]").into_bytes())])
+    let text = if file == MANIFEST {
+        record.to_owned()
+    } else {
+        format!("[{record}]")
+    };
+    let mut files = vec![(file.to_owned(), text.into_bytes())];
+    if file != MANIFEST {
+        // In the newest version, which the schemas describe.
+        files.push((MANIFEST.to_owned(), br#"{"version": 2}"#.to_vec()));
+    }
+    let report = load_files(files)
         .err()
         .expect("a record with an unknown field is refused");
     let unknown = format!("{at}.zzz");
@@ -85,7 +108,8 @@ fn loader_fields(file: &str, record: &str, at: &str) -> (BTreeSet<String>, BTree
         .iter()
         .filter(|p| p.path == at)
         .filter_map(|p| p.message.strip_prefix("missing required field \""))
-        .map(|f| f.trim_end_matches('"').to_owned())
+        .filter_map(|f| f.split('"').next())
+        .map(str::to_owned)
         .collect();
     (allowed, required)
 }
@@ -93,6 +117,7 @@ fn loader_fields(file: &str, record: &str, at: &str) -> (BTreeSet<String>, BTree
 /// Every kind of object the loader reads: (file, record, where the probe object is, the
 /// schema path to it below the record).
 const OBJECTS: &[(&str, &str, &str, &[&str])] = &[
+    ("seed.json", r#"{"zzz": 1}"#, "$", &[]),
     ("sources.json", r#"{"zzz": 1}"#, "$[0]", &[]),
     ("people.json", r#"{"zzz": 1}"#, "$[0]", &[]),
     ("companies.json", r#"{"zzz": 1}"#, "$[0]", &[]),
@@ -199,22 +224,23 @@ fn there_is_one_schema_per_seed_file() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     found.sort();
-    let mut expected: Vec<String> = FILES
+    let mut expected: Vec<String> = all_files()
         .iter()
         .map(|f| f.replace(".json", ".schema.json"))
         .collect();
     expected.sort();
     assert_eq!(found, expected);
-    for file in FILES {
+    for file in all_files() {
         let s = schema(file);
         assert_eq!(
             s["$schema"], "https://json-schema.org/draft/2020-12/schema",
             "{file}"
         );
         assert_eq!(s["title"], file);
+        let shape = if file == MANIFEST { "object" } else { "array" };
         assert_eq!(
-            s["type"], "array",
-            "{file}: a seed file is an array of records"
+            s["type"], shape,
+            "{file}: a seed file is an array of records, seed.json one object"
         );
     }
 }
@@ -232,7 +258,7 @@ fn schemas_name_exactly_the_fields_the_loader_accepts() {
     }
     assert_eq!(
         checked.len(),
-        FILES.len(),
+        all_files().len(),
         "every file has its records checked"
     );
 }
@@ -281,7 +307,7 @@ fn the_example_catalogue_on_the_page_loads() {
     let names: BTreeSet<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        FILES.into_iter().collect(),
+        all_files().into_iter().collect(),
         "the example has every file, once each"
     );
     let store = match load_files(files) {
@@ -292,4 +318,156 @@ fn the_example_catalogue_on_the_page_loads() {
     assert!(
         !store.tracks().is_empty() && !store.credits().is_empty() && !store.coaching().is_empty()
     );
+}
+
+/// The schemas, compiled by a JSON Schema validator (draft 2020-12), one per file name.
+struct Validator {
+    schemas: boon::Schemas,
+    compiled: Vec<(&'static str, boon::SchemaIndex)>,
+}
+
+impl Validator {
+    fn new() -> Validator {
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        let compiled = all_files()
+            .into_iter()
+            .map(|file| {
+                let stem = file.strip_suffix(".json").unwrap();
+                let path = format!(
+                    "{}/seed/schema/{stem}.schema.json",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                let index = compiler
+                    .compile(&path, &mut schemas)
+                    .unwrap_or_else(|e| panic!("{path} does not compile: {e}"));
+                (file, index)
+            })
+            .collect();
+        Validator { schemas, compiled }
+    }
+
+    /// Why the file `name` holding `text` is not valid against its schema, if it is not.
+    fn problems(&self, name: &str, text: &[u8]) -> Option<String> {
+        let (_, index) = self.compiled.iter().find(|(f, _)| *f == name)?;
+        let value: Value = match serde_json::from_slice(text) {
+            Ok(v) => v,
+            Err(e) => return Some(format!("not JSON: {e}")),
+        };
+        self.schemas
+            .validate(&value, *index)
+            .err()
+            .map(|e| format!("{e:#}"))
+    }
+
+    /// Validates every seed file in `dir` (a file of another name is no business of ours),
+    /// and returns the names it found.
+    fn directory(&self, dir: &Path, failures: &mut Vec<String>) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !all_files().contains(&name.as_str()) {
+                continue;
+            }
+            let text = std::fs::read(&path).unwrap();
+            if let Some(why) = self.problems(&name, &text) {
+                failures.push(format!("{}: {why}", path.display()));
+            }
+            seen.insert(name);
+        }
+        seen
+    }
+}
+
+/// The seed directories in the repository: the bundled seed and the converters' excerpts.
+fn seed_directories() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![root.join("seed")];
+    let real = root.join("tests/fixtures/real");
+    let mut converted: Vec<PathBuf> = std::fs::read_dir(&real)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    converted.sort();
+    assert!(
+        converted.len() >= 3,
+        "the converters' film, results and music seeds are in {}",
+        real.display()
+    );
+    dirs.extend(converted);
+    dirs
+}
+
+#[test]
+fn the_seeds_we_ship_and_make_are_valid_against_the_schemas() {
+    let validator = Validator::new();
+    let mut failures = Vec::new();
+    for dir in seed_directories() {
+        let seen = validator.directory(&dir, &mut failures);
+        assert!(
+            seen.contains(MANIFEST),
+            "{} says its version in seed.json",
+            dir.display()
+        );
+    }
+    let synthetic = tempfile::tempdir().unwrap();
+    leap_graphql::synth::generate(synthetic.path(), 60, 4).unwrap();
+    let seen = validator.directory(synthetic.path(), &mut failures);
+    assert_eq!(seen.len(), all_files().len(), "synth writes every file");
+    for (name, text) in example_files() {
+        if let Some(why) = validator.problems(&name, &text) {
+            failures.push(format!("the example's {name}: {why}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The validator is no rubber stamp: a record the schema refuses is reported.
+#[test]
+fn the_validator_refuses_what_the_schemas_refuse() {
+    let validator = Validator::new();
+    for (name, text) in [
+        ("seed.json", r#"{"version": 3}"#),
+        ("seed.json", r#"{"version": 2, "extra": true}"#),
+        ("people.json", r#"[{"slug": "Not A Slug", "name": "A"}]"#),
+        (
+            "matches.json",
+            r#"[{"slug": "m", "teams": [], "score": [-1]}]"#,
+        ),
+    ] {
+        assert!(
+            validator.problems(name, text.as_bytes()).is_some(),
+            "{name} {text} passed"
+        );
+    }
+}
+
+/// `seed.json`'s schema and the loader agree on every version document tried: the schema
+/// accepts exactly what the loader reads.
+#[test]
+fn the_schema_of_seed_json_accepts_what_the_loader_reads() {
+    let validator = Validator::new();
+    for text in [
+        r#"{"version": 1}"#,
+        r#"{"version": 2}"#,
+        r#"{"version": 3}"#,
+        r#"{"version": 0}"#,
+        r#"{"version": -1}"#,
+        r#"{"version": "two"}"#,
+        r#"{"version": "2"}"#,
+        r#"{"version": null}"#,
+        r#"{"version": 2, "name": "x"}"#,
+        r#"{}"#,
+        r#"[2]"#,
+        r#"2"#,
+    ] {
+        let schema_ok = validator.problems(MANIFEST, text.as_bytes()).is_none();
+        let loader_ok = load_files([(MANIFEST.to_owned(), text.as_bytes().to_vec())]).is_ok();
+        assert_eq!(
+            schema_ok, loader_ok,
+            "{text}: schema {schema_ok}, loader {loader_ok}"
+        );
+    }
 }

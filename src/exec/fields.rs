@@ -184,25 +184,25 @@ impl<'s> Obj<'s> {
                 Fid::Region => opt_str(&r.region),
                 Fid::City => opt_str(&r.city),
                 Fid::Note => opt_str(&r.note),
-                Fid::Sources => sources(&r.sources),
+                Fid::Entities(Kind::Source) => sources(&r.sources),
                 _ => return Err(Bail),
             }),
             Obj::Award(a) => Ok(match f.fid {
                 Fid::Ceremony => Val::Str(&a.ceremony),
                 Fid::Category => opt_str(&a.category),
                 Fid::Recognition => Val::Str(&a.recognition),
-                Fid::Sources => sources(&a.sources),
+                Fid::Entities(Kind::Source) => sources(&a.sources),
                 _ => return Err(Bail),
             }),
             Obj::Statement(t) => Ok(match f.fid {
                 Fid::Text => Val::Str(&t.text),
-                Fid::Sources => sources(&t.sources),
+                Fid::Entities(Kind::Source) => sources(&t.sources),
                 Fid::EditorialNote => opt_str(&t.editorial),
                 _ => return Err(Bail),
             }),
             Obj::Fact(fact) => Ok(match f.fid {
                 Fid::FieldName => Val::Str(fact.field),
-                Fid::Sources => sources(&fact.sources),
+                Fid::Entities(Kind::Source) => sources(&fact.sources),
                 Fid::Editorial => Val::Bool(fact.editorial.is_some()),
                 Fid::Note => opt_str(&fact.editorial),
                 _ => return Err(Bail),
@@ -216,13 +216,13 @@ impl<'s> Obj<'s> {
                 Fid::Name => Val::Str(&x.name),
                 Fid::From => date(x.from),
                 Fid::To => date(x.to),
-                Fid::Sources => sources(&x.sources),
+                Fid::Entities(Kind::Source) => sources(&x.sources),
                 _ => return Err(Bail),
             }),
             Obj::TeamSeason(e) => Ok(match f.fid {
-                Fid::Competition => one(Kind::Competition, Some(e.competition)),
+                Fid::Entity(Kind::Competition) => one(Kind::Competition, Some(e.competition)),
                 Fid::Season => season(s, Some(e.competition), e.season),
-                Fid::Sources => sources(&e.sources),
+                Fid::Entities(Kind::Source) => sources(&e.sources),
                 _ => return Err(Bail),
             }),
             Obj::MatchPart(x) => Ok(match f.fid {
@@ -370,59 +370,31 @@ fn query<'s>(cx: &Cx<'s>, f: &Field) -> FieldResult<'s> {
                 .collect::<Result<_, _>>()
                 .map(Val::List)
         }
-        Fid::Film => lookup(Kind::Film),
-        Fid::Person => lookup(Kind::Person),
-        Fid::Team => lookup(Kind::Team),
-        Fid::Match => lookup(Kind::Match),
-        Fid::Album => lookup(Kind::Album),
-        Fid::Track => lookup(Kind::Track),
-        Fid::Company => lookup(Kind::Company),
-        Fid::Competition => lookup(Kind::Competition),
-        Fid::Source => lookup(Kind::Source),
-        Fid::Group => lookup(Kind::Group),
-        Fid::Groups => page(
-            ConnKind::Of(Kind::Group),
-            q::label_page(s, Kind::Group, &cx.page_args(f)?),
-        ),
-        Fid::Films => {
+        // Any kind's lookup by id or slug, and the root list of a kind with no filters.
+        Fid::Entity(kind) => lookup(kind),
+        Fid::Entities(Kind::Film) => {
             let args = cx.page_args(f)?;
             let page_of = q::films_page(s, &args, cx.film_filter(f)?, cx.film_order(f)?);
             page(ConnKind::Of(Kind::Film), page_of)
         }
-        Fid::People => {
+        Fid::Entities(Kind::Person) => {
             let args = cx.page_args(f)?;
             let page_of = q::people_page(s, &args, cx.person_filter(f)?, cx.person_order(f)?);
             page(ConnKind::Of(Kind::Person), page_of)
         }
-        Fid::Teams => page(
-            ConnKind::Of(Kind::Team),
-            q::label_page(s, Kind::Team, &cx.page_args(f)?),
-        ),
-        Fid::Matches => {
+        Fid::Entities(Kind::Match) => {
             let args = cx.page_args(f)?;
             let page_of = q::matches_page(s, &args, cx.match_filter(f)?, cx.match_order(f)?);
             page(ConnKind::Of(Kind::Match), page_of)
         }
-        Fid::Albums => page(
-            ConnKind::Of(Kind::Album),
-            q::label_page(s, Kind::Album, &cx.page_args(f)?),
-        ),
-        Fid::Tracks => {
+        Fid::Entities(Kind::Track) => {
             let args = cx.page_args(f)?;
             let page_of = q::tracks_page(s, &args, cx.track_filter(f)?, cx.track_order(f)?);
             page(ConnKind::Of(Kind::Track), page_of)
         }
-        Fid::Companies => page(
-            ConnKind::Of(Kind::Company),
-            q::label_page(s, Kind::Company, &cx.page_args(f)?),
-        ),
-        Fid::Competitions => page(
-            ConnKind::Of(Kind::Competition),
-            q::label_page(s, Kind::Competition, &cx.page_args(f)?),
-        ),
-        Fid::Sources => page(
-            ConnKind::Of(Kind::Source),
-            q::label_page(s, Kind::Source, &cx.page_args(f)?),
+        Fid::Entities(kind) => page(
+            ConnKind::Of(kind),
+            q::label_page(s, kind, &cx.page_args(f)?),
         ),
         Fid::Search => {
             let args = cx.page_args(f)?;
@@ -446,7 +418,7 @@ fn node<'s>(s: &'s Store, n: NodeRef, cx: &Cx<'s>, f: &Field) -> FieldResult<'s>
         Fid::Slug => return Ok(Val::Str(&meta.slug)),
         Fid::Facts => return Ok(facts(&meta.facts)),
         // A source's `sources` would be itself; it has no such field.
-        Fid::Sources if n.kind != Kind::Source => return Ok(sources(&meta.sources)),
+        Fid::Entities(Kind::Source) if n.kind != Kind::Source => return Ok(sources(&meta.sources)),
         _ => {}
     }
     let i = n.idx as usize;
@@ -495,8 +467,8 @@ fn film<'s>(cx: &Cx<'s>, r: &'s model::Film, f: &Field) -> FieldResult<'s> {
         Fid::Platforms => nodes(Kind::Company, &r.platforms),
         Fid::Cast => return paged(cx, f, ConnKind::Cast, &r.cast, Order::Cast),
         Fid::Soundtrack => one(Kind::Album, r.albums.first().copied()),
-        Fid::Albums => nodes(Kind::Album, &r.albums),
-        Fid::Matches => return paged_by_date(cx, f, &r.matches),
+        Fid::Entities(Kind::Album) => nodes(Kind::Album, &r.albums),
+        Fid::Entities(Kind::Match) => return paged_by_date(cx, f, &r.matches),
         _ => return Err(Bail),
     })
 }
@@ -508,7 +480,7 @@ fn person<'s>(cx: &Cx<'s>, r: &'s model::Person, f: &Field) -> FieldResult<'s> {
         Fid::Credits => {
             return paged(cx, f, ConnKind::Credit, &r.credits, Order::PersonCredits);
         }
-        Fid::Albums => nodes(Kind::Album, &r.albums),
+        Fid::Entities(Kind::Album) => nodes(Kind::Album, &r.albums),
         Fid::Coaching => Val::List(
             r.coaching
                 .iter()
@@ -520,7 +492,7 @@ fn person<'s>(cx: &Cx<'s>, r: &'s model::Person, f: &Field) -> FieldResult<'s> {
         Fid::AlbumsConnection => return paged_label(cx, f, Kind::Album, &r.albums),
         Fid::CommentatedConnection => return paged_by_date(cx, f, &r.commentated),
         Fid::AuthoredConnection => return paged_label(cx, f, Kind::Source, &r.authored),
-        Fid::Groups => nodes(Kind::Group, &r.groups),
+        Fid::Entities(Kind::Group) => nodes(Kind::Group, &r.groups),
         _ => return Err(Bail),
     })
 }
@@ -544,8 +516,8 @@ fn team<'s>(cx: &Cx<'s>, r: &'s model::Team, f: &Field) -> FieldResult<'s> {
                 .map(|c| Val::Obj(Obj::Coaching(*c)))
                 .collect(),
         ),
-        Fid::Matches => return paged_by_date(cx, f, &r.matches),
-        Fid::Films => Val::List(
+        Fid::Entities(Kind::Match) => return paged_by_date(cx, f, &r.matches),
+        Fid::Entities(Kind::Film) => Val::List(
             r.credits
                 .iter()
                 .filter_map(|c| match s.credits()[*c as usize].work {
@@ -567,17 +539,17 @@ fn match_<'s>(s: &'s Store, r: &'s model::Match, fid: Fid) -> FieldResult<'s> {
         Fid::Year => opt_int(r.date.map(|d| d.year)),
         Fid::Date => date(r.date),
         Fid::Kind => opt_str(&r.kind),
-        Fid::Competition => r
+        Fid::Entity(Kind::Competition) => r
             .competition
             .map_or(Val::Null, |c| Val::Str(&s.competitions()[c as usize].name)),
         Fid::Tournament => one(Kind::Competition, r.competition),
         Fid::Stage => opt_str(&r.stage),
         Fid::City => opt_str(&r.city),
-        Fid::Teams => nodes(Kind::Team, &r.teams),
+        Fid::Entities(Kind::Team) => nodes(Kind::Team, &r.teams),
         Fid::Winner => one(Kind::Team, r.winner),
         Fid::Commentators => nodes(Kind::Person, &r.commentators),
-        Fid::Films => nodes(Kind::Film, &r.films),
-        Fid::Tracks => nodes(Kind::Track, &r.tracks),
+        Fid::Entities(Kind::Film) => nodes(Kind::Film, &r.films),
+        Fid::Entities(Kind::Track) => nodes(Kind::Track, &r.tracks),
         Fid::Notes => statements(&r.notes),
         Fid::Season => season(s, r.competition, r.season),
         Fid::Score => r.score.as_deref().map_or(Val::Null, ints),
@@ -628,8 +600,8 @@ fn album<'s>(cx: &Cx<'s>, r: &'s model::Album, f: &Field) -> FieldResult<'s> {
             Some(total) => Val::Int(i64::try_from(total).map_err(|_| Bail)?),
             None => Val::Null,
         },
-        Fid::Film => one(Kind::Film, r.film),
-        Fid::Tracks => {
+        Fid::Entity(Kind::Film) => one(Kind::Film, r.film),
+        Fid::Entities(Kind::Track) => {
             return paged(
                 cx,
                 f,
@@ -656,7 +628,7 @@ fn track(r: &model::Track, fid: Fid) -> FieldResult<'_> {
                 .map(|c| Val::Obj(Obj::Credit(*c)))
                 .collect(),
         ),
-        Fid::Album => one(Kind::Album, Some(r.album)),
+        Fid::Entity(Kind::Album) => one(Kind::Album, Some(r.album)),
         Fid::Depicts => nodes(Kind::Match, &r.depicts),
         _ => return Err(Bail),
     })
@@ -668,7 +640,7 @@ fn company<'s>(cx: &Cx<'s>, r: &'s model::Company, f: &Field) -> FieldResult<'s>
         Fid::Name => Val::Str(&r.name),
         Fid::Productions => nodes(Kind::Film, &r.produced),
         Fid::Streams => nodes(Kind::Film, &r.streams),
-        Fid::Albums => nodes(Kind::Album, &r.labelled),
+        Fid::Entities(Kind::Album) => nodes(Kind::Album, &r.labelled),
         Fid::ProductionsConnection => return films(&r.produced),
         Fid::StreamsConnection => return films(&r.streams),
         Fid::AlbumsConnection => return paged_label(cx, f, Kind::Album, &r.labelled),
@@ -684,7 +656,7 @@ fn competition<'s>(cx: &Cx<'s>, r: &'s model::Competition, f: &Field) -> FieldRe
         Fid::City => opt_str(&r.city),
         Fid::Sport => opt_str(&r.sport),
         Fid::Seasons => Val::List(r.seasons.iter().map(|x| Val::Obj(Obj::Season(x))).collect()),
-        Fid::Matches => nodes(Kind::Match, &r.matches),
+        Fid::Entities(Kind::Match) => nodes(Kind::Match, &r.matches),
         Fid::MatchesConnection => return paged_by_date(cx, f, &r.matches),
         _ => return Err(Bail),
     })
@@ -718,7 +690,7 @@ fn group<'s>(cx: &Cx<'s>, r: &'s model::Group, f: &Field) -> FieldResult<'s> {
     Ok(match f.fid {
         Fid::Name => Val::Str(&r.name),
         Fid::Members => nodes(Kind::Person, &r.members),
-        Fid::Albums => nodes(Kind::Album, &r.albums),
+        Fid::Entities(Kind::Album) => nodes(Kind::Album, &r.albums),
         Fid::Credits => {
             return paged(cx, f, ConnKind::Credit, &r.credits, Order::PersonCredits);
         }
@@ -734,7 +706,7 @@ fn credit(s: &Store, i: Idx, fid: Fid) -> FieldResult<'_> {
         Fid::Performer => performer(c.performer),
         Fid::Work => work(c.work),
         Fid::Character => opt_str(&c.character),
-        Fid::Sources => sources(&c.sources),
+        Fid::Entities(Kind::Source) => sources(&c.sources),
         Fid::Facts => facts(&c.facts),
         _ => return Err(Bail),
     })
@@ -743,13 +715,13 @@ fn credit(s: &Store, i: Idx, fid: Fid) -> FieldResult<'_> {
 fn coaching(s: &Store, i: Idx, fid: Fid) -> FieldResult<'_> {
     let c = &s.coaching()[i as usize];
     Ok(match fid {
-        Fid::Person => one(Kind::Person, Some(c.person)),
-        Fid::Team => one(Kind::Team, Some(c.team)),
+        Fid::Entity(Kind::Person) => one(Kind::Person, Some(c.person)),
+        Fid::Entity(Kind::Team) => one(Kind::Team, Some(c.team)),
         Fid::From => date(c.from),
         Fid::To => date(c.to),
         Fid::During => date(c.during),
         Fid::Note => opt_str(&c.note),
-        Fid::Sources => sources(&c.sources),
+        Fid::Entities(Kind::Source) => sources(&c.sources),
         Fid::Facts => facts(&c.facts),
         _ => return Err(Bail),
     })
@@ -883,7 +855,7 @@ fn edge(s: &Store, e: Edge, fid: Fid) -> FieldResult<'_> {
             let c = &s.credits()[i as usize];
             match (e.kind, fid) {
                 (_, Fid::Character) => opt_str(&c.character),
-                (_, Fid::Sources) => sources(&c.sources),
+                (_, Fid::Entities(Kind::Source)) => sources(&c.sources),
                 (_, Fid::Facts) => facts(&c.facts),
                 (ConnKind::Cast, Fid::Billing) => opt_int(c.billing),
                 (ConnKind::Credit, Fid::Role) => Val::Str(c.role.code()),

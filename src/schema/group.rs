@@ -1,6 +1,6 @@
 //! `Group`: a band, an orchestra, an ensemble.
 
-use async_graphql::{ID, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 
 use super::album::Album;
 use super::connection::{OrBadInput, connection};
@@ -8,10 +8,11 @@ use super::credit::CreditConnection;
 use super::node::entity;
 use super::person::Person;
 use super::provenance::{Fact, Statement, statements};
+use super::query::{lookup, store};
 use super::source::Source;
 use crate::store::model::{self, Kind};
 use crate::store::orders::Order;
-use crate::store::query::{PageArgs, paginate};
+use crate::store::query::{self as q, PageArgs, paginate};
 
 entity!(Group, groups, model::Group, Kind::Group);
 
@@ -87,3 +88,40 @@ connection!(
     "groups",
     |s, i| Group::new(s, i)
 );
+
+/// The root fields of groups, merged into `Query`.
+#[derive(Default)]
+pub struct GroupRoot;
+
+#[Object]
+impl GroupRoot {
+    /// A group by `id` or `slug` (exactly one).
+    async fn group<'a>(
+        &self,
+        ctx: &Context<'a>,
+        #[graphql(desc = "The group's global id.")] id: Option<ID>,
+        #[graphql(desc = "The group's slug.")] slug: Option<String>,
+    ) -> Result<Option<Group<'a>>> {
+        let s = store(ctx)?;
+        Ok(lookup(s, Kind::Group, id, slug)?.map(|i| Group::new(s, i)))
+    }
+
+    /// Every group, by name.
+    async fn groups<'a>(
+        &self,
+        ctx: &Context<'a>,
+        #[graphql(
+            desc = "Return the first n groups (0 to 100; 20 when neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the groups after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n groups (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the groups before this cursor.")] before: Option<String>,
+    ) -> Result<GroupConnection<'a>> {
+        let s = store(ctx)?;
+        let args = PageArgs::new(first, after, last, before);
+        Ok(GroupConnection(
+            q::label_page(s, Kind::Group, &args).or_bad_input()?,
+        ))
+    }
+}

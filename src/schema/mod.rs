@@ -29,17 +29,72 @@ pub(crate) mod source;
 mod team;
 mod track;
 
-use async_graphql::Schema;
+use async_graphql::{ID, Schema};
 
-pub use query::Query;
+use crate::store::Store;
+use crate::store::model::{Kind, NodeRef};
 pub use review::{Admin, Mutation, Subscription};
+
+/// The GraphQL side of the table of kinds (`crate::store::model`): one row per kind, its type
+/// (named as the kind), the module that defines it, and what `NodeType` says of it. From it
+/// come the `Node` interface with its constructor from a `NodeRef`, and `NodeType`, so that a
+/// new kind's type is one row here, its module line above, and its root fields in `Query`.
+macro_rules! node_types {
+    ( $( $kind:ident in $module:ident, $desc:tt; )* ) => {
+        /// Anything with a global id, which `node(id:)` fetches again.
+        #[derive(async_graphql::Interface)]
+        #[graphql(field(
+            name = "id",
+            ty = "ID",
+            desc = "The global id: opaque, and stable across restarts and reloads."
+        ))]
+        pub enum Node<'a> {
+            $( $kind($module::$kind<'a>), )*
+            Review(review::Review),
+        }
+
+        impl<'a> Node<'a> {
+            pub fn new(store: &'a Store, node: NodeRef) -> Node<'a> {
+                match node.kind {
+                    $( Kind::$kind => Node::$kind($module::$kind::new(store, node.idx)), )*
+                }
+            }
+        }
+
+        /// The types of node, to narrow a search.
+        #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+        #[graphql(remote = "Kind")]
+        pub enum NodeType {
+            $( #[doc = $desc] $kind, )*
+        }
+    };
+}
+
+node_types! {
+    Film in film, " Films.";
+    Person in person, " People.";
+    Team in team, " Teams.";
+    Match in r#match, " Matches.";
+    Album in album, " Albums.";
+    Track in track, " Tracks.";
+    Company in company, " Companies.";
+    Competition in competition, " Competitions.";
+    Source in source, " Source documents.";
+    Group in group, " Groups: bands, orchestras, ensembles.";
+}
+
+// The root fields of most kinds are in `query.rs`; a kind whose roots are only a lookup and
+// a list keeps them beside its type (`group::GroupRoot`), merged in here.
+/// The root of every query: look things up by id or slug, list them, or search.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(query::QueryRoot, group::GroupRoot);
 
 pub type LeapSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema. The store is not schema data: each request carries the `Arc<Store>`
 /// that was current when it started, so a reload never changes a graph under a request.
 pub fn build() -> LeapSchema {
-    Schema::build(Query, Mutation, Subscription)
+    Schema::build(Query::default(), Mutation, Subscription)
         .extension(budget::KeepBudget)
         .extension(nulls::NullPropagation)
         .disable_suggestions()
@@ -49,7 +104,7 @@ pub fn build() -> LeapSchema {
 /// The schema without null propagation: identical answers for any execution without errors,
 /// a quarter cheaper (the extension hooks every field). See `http::Shared::fast_schema`.
 pub fn build_without_null_propagation() -> LeapSchema {
-    Schema::build(Query, Mutation, Subscription)
+    Schema::build(Query::default(), Mutation, Subscription)
         .extension(budget::KeepBudget)
         .disable_suggestions()
         .finish()
@@ -58,7 +113,7 @@ pub fn build_without_null_propagation() -> LeapSchema {
 /// The schema with one more extension: the engine's validation-only schema, whose extension
 /// ends each request before it executes.
 pub fn build_with(extension: impl async_graphql::extensions::ExtensionFactory) -> LeapSchema {
-    Schema::build(Query, Mutation, Subscription)
+    Schema::build(Query::default(), Mutation, Subscription)
         .extension(extension)
         .disable_suggestions()
         .finish()

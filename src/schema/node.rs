@@ -1,21 +1,19 @@
-//! The interfaces: `Node` (anything with a global id), `Performer` (who can be cast: a person,
-//! or a team that plays itself) and `Work` (what can be credited: a film or an album).
+//! The interfaces `Performer` (who can be cast: a person, a group, or a team that plays
+//! itself) and `Work` (what can be credited: a film, an album or a track), and the wrapper
+//! every entity type is made with (`entity!`). `Node`, which every kind is, is made from the
+//! table of kinds in `mod.rs`.
 
 use async_graphql::{ID, Interface};
 
 use super::album::Album;
-use super::company::Company;
-use super::competition::Competition;
 use super::film::Film;
 use super::group::Group;
-use super::r#match::Match;
 use super::person::Person;
-use super::review::{Review, ReviewConnection, ReviewSummary};
-use super::source::Source;
+use super::review::{ReviewConnection, ReviewSummary};
 use super::team::Team;
 use super::track::Track;
 use crate::store::Store;
-use crate::store::model::{Kind, NodeRef, Performer as P, Work as W};
+use crate::store::model::{Performer as P, Work as W};
 
 /// Defines the wrapper of one kind of entity: a borrowed store and an index into its table.
 macro_rules! entity {
@@ -49,45 +47,6 @@ macro_rules! entity {
     };
 }
 pub(crate) use entity;
-
-/// Anything with a global id, which `node(id:)` fetches again.
-#[derive(Interface)]
-#[graphql(field(
-    name = "id",
-    ty = "ID",
-    desc = "The global id: opaque, and stable across restarts and reloads."
-))]
-pub enum Node<'a> {
-    Film(Film<'a>),
-    Person(Person<'a>),
-    Team(Team<'a>),
-    Match(Match<'a>),
-    Album(Album<'a>),
-    Track(Track<'a>),
-    Company(Company<'a>),
-    Competition(Competition<'a>),
-    Source(Source<'a>),
-    Review(Review),
-    Group(Group<'a>),
-}
-
-impl<'a> Node<'a> {
-    pub fn new(store: &'a Store, node: NodeRef) -> Node<'a> {
-        let i = node.idx;
-        match node.kind {
-            Kind::Film => Node::Film(Film::new(store, i)),
-            Kind::Person => Node::Person(Person::new(store, i)),
-            Kind::Team => Node::Team(Team::new(store, i)),
-            Kind::Match => Node::Match(Match::new(store, i)),
-            Kind::Album => Node::Album(Album::new(store, i)),
-            Kind::Track => Node::Track(Track::new(store, i)),
-            Kind::Company => Node::Company(Company::new(store, i)),
-            Kind::Competition => Node::Competition(Competition::new(store, i)),
-            Kind::Source => Node::Source(Source::new(store, i)),
-            Kind::Group => Node::Group(Group::new(store, i)),
-        }
-    }
-}
 
 /// Someone who can be credited: a person, a group, or a team that plays itself.
 // Each `field(...)` names a different field; clippy reads the repeated keys as duplicates.

@@ -9,14 +9,13 @@ use super::company::{Company, CompanyConnection};
 use super::competition::{Competition, CompetitionConnection};
 use super::connection::OrBadInput;
 use super::film::{Film, FilmConnection};
-use super::group::{Group, GroupConnection};
 use super::r#match::{Match, MatchConnection};
-use super::node::Node;
 use super::person::{Person, PersonConnection};
 use super::search::SearchConnection;
 use super::source::{Source, SourceConnection};
 use super::team::{Team, TeamConnection};
 use super::track::{Track, TrackConnection};
+use super::{Node, NodeType};
 use crate::store::Store;
 use crate::store::model::Kind;
 use crate::store::query::{self as q, PageArgs};
@@ -232,32 +231,6 @@ filter_into_query!(TrackFilter {
     max_duration_seconds
 });
 
-/// The types of node, to narrow a search.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "Kind")]
-pub enum NodeType {
-    /// Films.
-    Film,
-    /// People.
-    Person,
-    /// Teams.
-    Team,
-    /// Matches.
-    Match,
-    /// Albums.
-    Album,
-    /// Tracks.
-    Track,
-    /// Companies.
-    Company,
-    /// Competitions.
-    Competition,
-    /// Source documents.
-    Source,
-    /// Groups: bands, orchestras, ensembles.
-    Group,
-}
-
 /// The node a global id names: an entity of the catalogue, or a review.
 fn node<'a>(ctx: &Context<'a>, id: &str) -> Result<Option<Node<'a>>> {
     if crate::reviews::model::is_review_id(id) {
@@ -270,7 +243,7 @@ fn node<'a>(ctx: &Context<'a>, id: &str) -> Result<Option<Node<'a>>> {
 }
 
 /// Resolves a root lookup's `id` or `slug` (exactly one) to an entity of `kind`.
-fn lookup(
+pub(super) fn lookup(
     store: &Store,
     kind: Kind,
     id: Option<ID>,
@@ -285,12 +258,12 @@ fn lookup(
     .or_bad_input()
 }
 
-/// The root of every query.
-pub struct Query;
+/// The root fields of most kinds, and search (see `super::Query`, which merges them).
+#[derive(Default)]
+pub struct QueryRoot;
 
-/// The root of every query: look things up by id or slug, list them, or search.
 #[Object]
-impl Query {
+impl QueryRoot {
     /// Fetches any entity by its global id. Null for a well-formed id that names nothing.
     async fn node<'a>(
         &self,
@@ -398,17 +371,6 @@ impl Query {
     ) -> Result<Option<Competition<'a>>> {
         let s = store(ctx)?;
         Ok(lookup(s, Kind::Competition, id, slug)?.map(|i| Competition::new(s, i)))
-    }
-
-    /// A group by `id` or `slug` (exactly one).
-    async fn group<'a>(
-        &self,
-        ctx: &Context<'a>,
-        #[graphql(desc = "The group's global id.")] id: Option<ID>,
-        #[graphql(desc = "The group's slug.")] slug: Option<String>,
-    ) -> Result<Option<Group<'a>>> {
-        let s = store(ctx)?;
-        Ok(lookup(s, Kind::Group, id, slug)?.map(|i| Group::new(s, i)))
     }
 
     /// A source document by `id` or `slug` (exactly one).
@@ -579,25 +541,6 @@ impl Query {
         let args = PageArgs::new(first, after, last, before);
         Ok(CompetitionConnection(
             q::label_page(s, Kind::Competition, &args).or_bad_input()?,
-        ))
-    }
-
-    /// Every group, by name.
-    async fn groups<'a>(
-        &self,
-        ctx: &Context<'a>,
-        #[graphql(
-            desc = "Return the first n groups (0 to 100; 20 when neither first nor last is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the groups after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n groups (0 to 100).")] last: Option<i32>,
-        #[graphql(desc = "Return the groups before this cursor.")] before: Option<String>,
-    ) -> Result<GroupConnection<'a>> {
-        let s = store(ctx)?;
-        let args = PageArgs::new(first, after, last, before);
-        Ok(GroupConnection(
-            q::label_page(s, Kind::Group, &args).or_bad_input()?,
         ))
     }
 

@@ -1,8 +1,8 @@
 //! `SearchConnection`: a page of search results with each hit's rank. The hits themselves and
 //! their order are the query layer's (`crate::store::query`).
 
+use super::Node;
 use super::connection::connection;
-use super::node::Node;
 use crate::store::query::Hit;
 
 connection!(

@@ -2,8 +2,9 @@
 
 use async_graphql::{Enum, ID, Object, Result};
 
+use super::Node;
 use super::connection::{OrBadInput, connection};
-use super::node::{Node, entity};
+use super::node::entity;
 use super::person::Person;
 use super::provenance::Fact;
 

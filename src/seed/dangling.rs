@@ -4,12 +4,25 @@
 //! lines and never said the file was missing). So each slug that resolves to nothing is
 //! reported once, at its first reference, with the count of the others, and says why when
 //! the why is known: the record with that slug was refused for its own problems (reported
-//! above), or the file of that kind is not in the seed at all.
+//! above), the file of that kind is not in the seed at all, or it is there but could not be
+//! read whole (not a file, no permission, not UTF-8 or not JSON): then the references into it
+//! are counted in that file's one problem, since nothing in them can be checked.
 
 use std::collections::BTreeMap;
 
 use super::Problem;
 use crate::store::model::Kind;
+
+/// What became of the file of a kind that a reference points into.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    /// Read whole: a slug missing from it is a problem of the reference.
+    Read,
+    /// Not in the seed.
+    Missing,
+    /// In the seed, but not read whole; the number is its problem's position in the list.
+    Broken(usize),
+}
 
 /// The first place a missing slug was referred to, and how many places did.
 struct Uses {
@@ -44,14 +57,15 @@ impl Dangling {
         self.refused.entry((kind, slug.into())).or_insert(path);
     }
 
-    /// One problem per missing file that something refers to, and one per missing slug of a
-    /// file that is there. `present` says whether a kind's file was given.
-    pub fn report(self, present: impl Fn(Kind) -> bool, problems: &mut Vec<Problem>) {
-        let mut by_missing_file: BTreeMap<Kind, (usize, usize, String)> = BTreeMap::new();
+    /// One problem per missing file that something refers to, one per missing slug of a file
+    /// that was read, and, for a file that could not be read whole, a count of the references
+    /// into it added to its own problem. `state` says what became of each kind's file.
+    pub fn report(self, state: impl Fn(Kind) -> FileState, problems: &mut Vec<Problem>) {
+        let mut by_file: BTreeMap<Kind, (usize, usize, String)> = BTreeMap::new();
         for ((kind, slug), uses) in self.missing {
             let (noun, file) = (kind.noun(), kind.seed_file());
-            if !present(kind) {
-                let entry = by_missing_file.entry(kind).or_insert_with(|| {
+            if state(kind) != FileState::Read {
+                let entry = by_file.entry(kind).or_insert_with(|| {
                     let first = format!("{} {} names \"{slug}\"", uses.file, uses.path);
                     (0, 0, first)
                 });
@@ -78,20 +92,34 @@ impl Dangling {
                 message,
             });
         }
-        for (kind, (slugs, refs, first)) in by_missing_file {
-            problems.push(Problem {
-                file: kind.seed_file().to_owned(),
-                path: "$".into(),
-                message: format!(
-                    "the file is missing, but other files refer to {slugs} {}{} in it \
-                     ({refs} reference{}, the first: {first}); add the file, or write [] in it \
-                     for a seed with no {}",
-                    kind.noun(),
-                    if slugs == 1 { "" } else { "s" },
-                    if refs == 1 { "" } else { "s" },
-                    kind.noun(),
-                ),
-            });
+        for (kind, (slugs, refs, first)) in by_file {
+            let noun = kind.noun();
+            let nouns = if slugs == 1 { noun } else { kind.plural() };
+            let s_refs = plural(refs);
+            match state(kind) {
+                FileState::Broken(at) => {
+                    if let Some(p) = problems.get_mut(at) {
+                        p.message.push_str(&format!(
+                            "; {refs} reference{s_refs} from other files to {slugs} {nouns} \
+                             in it cannot be checked (the first: {first})"
+                        ));
+                    }
+                }
+                _ => problems.push(Problem {
+                    file: kind.seed_file().to_owned(),
+                    path: "$".into(),
+                    message: format!(
+                        "the file is missing, but other files refer to {slugs} {nouns} \
+                         in it ({refs} reference{s_refs}, the first: {first}); add the file, \
+                         or write [] in it for a seed with no {}",
+                        kind.plural()
+                    ),
+                }),
+            }
         }
     }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::dangling::FileState;
 use super::reader::{Problems, SeedRecord};
 use crate::store::StoreBuilder;
 use crate::store::model::*;
@@ -21,9 +22,12 @@ macro_rules! seed_files {
         /// `Decoder::pending_authors`).
         pub const FILES: [&str; [$($file),*].len()] = [$($file),*];
 
-        /// The seed bundled with the binary, so that it serves the Leap graph from anywhere.
-        pub const BUNDLED: [(&str, &[u8]); FILES.len()] =
-            [$(($file, include_bytes!(concat!("../../seed/", $file)))),*];
+        /// The seed bundled with the binary, so that it serves the Leap graph from anywhere:
+        /// its `seed.json`, then every seed file.
+        pub const BUNDLED: [(&str, &[u8]); FILES.len() + 1] = [
+            (super::MANIFEST, include_bytes!("../../seed/seed.json")),
+            $(($file, include_bytes!(concat!("../../seed/", $file)))),*
+        ];
     };
 }
 
@@ -56,6 +60,11 @@ pub struct Decoder {
     pub refused_tracks: BTreeSet<Idx>,
     /// References that named nothing, reported once each after every file is read.
     dangling: RefCell<super::dangling::Dangling>,
+    /// What the seed uses that is newer than the version it is written in.
+    versions: super::versions::VersionCheck,
+    /// The kinds whose file is in the seed but could not be read whole, with the position of
+    /// its problem in `problems`, to which the references into it are added as a count.
+    broken: BTreeMap<Kind, usize>,
 }
 
 /// The fields of each record that are facts and so need a source (or an editorial note).
@@ -139,7 +148,8 @@ fn fields(own: &[&'static str], facts: &[&'static str]) -> Vec<&'static str> {
 }
 
 impl Decoder {
-    pub fn new() -> Decoder {
+    /// `version` is the one `seed.json` says, `None` without it (see `VersionCheck::new`).
+    pub fn new(version: Option<u32>) -> Decoder {
         Decoder {
             store: StoreBuilder::new(),
             problems: Vec::new(),
@@ -147,7 +157,21 @@ impl Decoder {
             positions: BTreeMap::new(),
             refused_tracks: BTreeSet::new(),
             dangling: RefCell::default(),
+            versions: super::versions::VersionCheck::new(version),
+            broken: BTreeMap::new(),
         }
+    }
+
+    /// A seed file that is there but could not be read at all (not a file, no permission).
+    pub fn unreadable(&mut self, file: &str, message: String) {
+        if let Some(kind) = Kind::ALL.into_iter().find(|k| k.seed_file() == file) {
+            self.broken.insert(kind, self.problems.len());
+        }
+        self.problems.push(super::Problem {
+            file: file.to_owned(),
+            path: "$".into(),
+            message,
+        });
     }
 
     /// Reads one file's top-level array with `each`, which returns the record it made. The
@@ -174,6 +198,7 @@ impl Decoder {
                 });
                 return;
             }
+            self.versions.record(file, i, &item);
             if let Some(record) = each(self, &mut problems, &item, format!("$[{i}]")) {
                 self.store.push(record);
                 if let Some(kind) = kind {
@@ -189,6 +214,9 @@ impl Decoder {
             }
         });
         if let Err(e) = streamed {
+            if let Some(kind) = kind {
+                self.broken.insert(kind, problems.len());
+            }
             problems.push(super::Problem {
                 file: file.to_owned(),
                 path: "$".into(),
@@ -247,8 +275,14 @@ impl Decoder {
         self.file(files, "tracks.json", Some(Kind::Track), Self::track);
         self.file(files, "credits.json", None, Self::credit);
         self.file(files, "coaching.json", None, Self::coaching);
-        let present = |kind: Kind| files.contains_key(kind.seed_file());
-        self.dangling.take().report(present, &mut self.problems);
+        let state = |kind: Kind| match self.broken.get(&kind) {
+            Some(at) => FileState::Broken(*at),
+            None if files.contains_key(kind.seed_file()) => FileState::Read,
+            None => FileState::Missing,
+        };
+        self.dangling.take().report(state, &mut self.problems);
+        std::mem::take(&mut self.versions)
+            .report(|file| files.contains_key(file), &mut self.problems);
     }
 
     fn resolve_authors(&mut self) {

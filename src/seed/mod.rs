@@ -12,6 +12,7 @@ mod decode;
 mod duplicates;
 mod reader;
 mod stream;
+mod versions;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -109,12 +110,10 @@ impl std::error::Error for Report {}
 
 /// Loads the bundled seed.
 pub fn load_bundled() -> Result<Store, Report> {
-    let manifest = (MANIFEST.to_owned(), BUNDLED_MANIFEST.to_vec());
     load_files(
         BUNDLED
             .iter()
-            .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
-            .chain([manifest]),
+            .map(|(name, bytes)| (name.to_string(), bytes.to_vec())),
     )
 }
 
@@ -125,23 +124,32 @@ pub const MANIFEST: &str = "seed.json";
 /// the versions before it unchanged: version 2 only adds optional fields and files.
 pub const FORMAT_VERSION: u32 = 2;
 
-const BUNDLED_MANIFEST: &[u8] = include_bytes!("../../seed/seed.json");
-
 /// Reads `seed.json`: `{"version": N}`, where N is a version this server reads. Without the
-/// file a seed is version 1.
-fn read_manifest(bytes: &[u8]) -> Result<u32, String> {
+/// file a seed is version 1. Its problems come as (JSON path, message), every one at once.
+fn read_manifest(bytes: &[u8]) -> Result<u32, Vec<(String, String)>> {
+    let whole = |message: String| vec![("$".to_owned(), message)];
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(whole(format!(
+            "the file is empty; write {{\"version\": {FORMAT_VERSION}}}"
+        )));
+    }
     let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| syntax_message(&e, bytes))?;
+        serde_json::from_slice(bytes).map_err(|e| whole(syntax_message(&e, bytes)))?;
     let serde_json::Value::Object(map) = &value else {
-        return Err(format!(
+        return Err(whole(format!(
             "expected an object such as {{\"version\": {FORMAT_VERSION}}}, found {}",
             reader::describe(&value)
-        ));
+        )));
     };
-    if let Some(key) = map.keys().find(|k| *k != "version") {
-        return Err(format!("unknown field \"{key}\"; expected one of: version"));
-    }
-    match map.get("version").map(|v| (v, v.as_u64())) {
+    let mut problems: Vec<(String, String)> = map
+        .keys()
+        .filter(|k| *k != "version")
+        .map(|k| {
+            let message = format!("unknown field \"{k}\"; expected one of: version");
+            (format!("$.{k}"), message)
+        })
+        .collect();
+    let version = match map.get("version").map(|v| (v, v.as_u64())) {
         None => Err(format!(
             "missing required field \"version\": write {{\"version\": {FORMAT_VERSION}}}"
         )),
@@ -150,14 +158,29 @@ fn read_manifest(bytes: &[u8]) -> Result<u32, String> {
             "this seed is written in version {n} of the format; this server reads versions 1 to {FORMAT_VERSION}"
         )),
         Some((v, _)) => Err(format!(
-            "expected a version from 1 to {FORMAT_VERSION}, found {}",
+            "expected a version from 1 to {FORMAT_VERSION}, such as {{\"version\": {FORMAT_VERSION}}}, found {}",
             reader::describe(v)
         )),
+    };
+    match version {
+        Ok(n) if problems.is_empty() => Ok(n),
+        Ok(_) => Err(problems),
+        Err(message) => {
+            let at = if map.contains_key("version") {
+                "$.version"
+            } else {
+                "$"
+            };
+            problems.push((at.to_owned(), message));
+            Err(problems)
+        }
     }
 }
 
 /// Reads a seed directory: every `.json` file in it (other files and folders are left alone,
-/// so a README or JSON Schemas may sit beside the data). The only I/O of loading.
+/// so a README or JSON Schemas may sit beside the data). The only I/O of loading. A seed file
+/// that cannot be read (a folder by that name, no permission) is one problem, and the rest of
+/// the seed is still read and checked, so that every problem is said in one pass.
 pub fn load_dir(dir: &Path) -> Result<Store, Report> {
     let fail = |message: String| Report {
         problems: vec![Problem {
@@ -169,40 +192,58 @@ pub fn load_dir(dir: &Path) -> Result<Store, Report> {
     let entries =
         std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read the seed directory: {e}")))?;
     let mut files = Vec::new();
-    let mut problems = Vec::new();
+    let mut unreadable = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| fail(format!("cannot read the seed directory: {e}")))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.ends_with(".json") || entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+        if !name.ends_with(".json") {
+            continue;
+        }
+        let seed_file = name == MANIFEST || FILES.contains(&name.as_str());
+        // Follows a link, as reading it would.
+        if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+            if seed_file {
+                let message = "cannot read the file: it is a directory; the seed file must be a \
+                               file holding a JSON array";
+                unreadable.push((name, message.to_owned()));
+            }
             continue;
         }
         match std::fs::read(entry.path()) {
             Ok(bytes) => files.push((name, bytes)),
-            Err(e) => problems.push(Problem {
-                file: name,
-                path: "$".into(),
-                message: format!("cannot read the file: {e}"),
-            }),
+            Err(e) => unreadable.push((name, format!("cannot read the file: {e}"))),
         }
     }
-    if !problems.is_empty() {
-        return Err(Report { problems });
-    }
-    load_files(files)
+    load(files, unreadable)
 }
 
 /// Parses, validates and builds a store from named file contents. Pure: no I/O.
 pub fn load_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<Store, Report> {
+    load(files, Vec::new())
+}
+
+/// `load_files`, with the files that are in the seed but could not be read, each with why.
+fn load(
+    files: impl IntoIterator<Item = (String, Vec<u8>)>,
+    unreadable: Vec<(String, String)>,
+) -> Result<Store, Report> {
     let mut problems = Vec::new();
     let mut raw: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    // Without seed.json, version 1; with one that cannot be read (reported), the newest, so
+    // that its one problem is not followed by one for everything newer the seed uses.
+    let mut version = None;
     for (name, bytes) in files {
         if name == MANIFEST {
-            if let Err(message) = read_manifest(&bytes) {
-                problems.push(Problem {
-                    file: name,
-                    path: "$".into(),
-                    message,
-                });
+            match read_manifest(&bytes) {
+                Ok(v) => version = Some(v),
+                Err(found) => {
+                    version = Some(FORMAT_VERSION);
+                    problems.extend(found.into_iter().map(|(path, message)| Problem {
+                        file: MANIFEST.to_owned(),
+                        path,
+                        message,
+                    }));
+                }
             }
             continue;
         }
@@ -216,7 +257,21 @@ pub fn load_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<
         };
         raw.insert(known, bytes);
     }
-    let mut decoder = decode::Decoder::new();
+    if unreadable.iter().any(|(name, _)| name == MANIFEST) {
+        version = Some(FORMAT_VERSION);
+    }
+    let mut decoder = decode::Decoder::new(version);
+    for (name, message) in unreadable {
+        if name == MANIFEST {
+            problems.push(Problem {
+                file: name,
+                path: "$".into(),
+                message,
+            });
+        } else {
+            decoder.unreadable(&name, message);
+        }
+    }
     decoder.decode_all(&raw);
     drop(raw);
     problems.append(&mut decoder.problems);

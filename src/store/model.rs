@@ -48,6 +48,14 @@ macro_rules! entity_kinds {
                 }
             }
 
+            /// What several entities of the kind are called in messages ("people"): the name
+            /// of its table.
+            pub fn plural(self) -> &'static str {
+                match self {
+                    $( Kind::$kind => stringify!($table), )*
+                }
+            }
+
             /// The seed file that holds the kind's records.
             pub fn seed_file(self) -> &'static str {
                 match self {
