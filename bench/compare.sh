@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-a="$1" b="$2" secs="${3:-3}"
+a="$(realpath "$1")" b="$(realpath "$2")" secs="${3:-3}"
 rounds="${ROUNDS:-9}"
 films="${FILMS:-100000}"
 source bench/lib.sh
@@ -54,7 +54,7 @@ done
 kill "${pids[@]}"
 pids=()
 
-catalogue="bench/.data/films-$films"
+catalogue="$PWD/bench/.data/films-$films"
 if [ ! -f "$catalogue/films.json" ]; then
   "$b" generate "$catalogue" --films "$films" >/dev/null
 fi

@@ -9,12 +9,14 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-# Starts a server (the command line given) pinned to core 0 and sets $url from its one
-# `listening on` line.
+# Starts a server (the command line given, its paths absolute) pinned to core 0, in a
+# directory of its own (so that two servers never share the review database the server opens
+# in its working directory by default), and sets $url from its one `listening on` line.
 start() {
-  local out="$work/out.$RANDOM"
+  local out="$work/out.$RANDOM" dir
+  dir="$(mktemp -d -p "$work")"
   : >"$out"
-  taskset -c 0 "$@" >"$out" 2>/dev/null &
+  (cd "$dir" && exec taskset -c 0 "$@") >"$out" 2>/dev/null &
   pids+=("$!")
   for _ in $(seq 1 600); do
     url="$(sed -n 's/^listening on //p' "$out")"

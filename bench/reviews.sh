@@ -17,8 +17,8 @@ rounds="${ROUNDS:-5}"
 reviews="${REVIEWS:-10000}"
 writes="${WRITES:-10}"
 cargo build --quiet --release --bin leap-graphql --example ceiling
-bin=target/release/leap-graphql
-ceiling=target/release/examples/ceiling
+bin="$PWD/target/release/leap-graphql"
+ceiling="$PWD/target/release/examples/ceiling"
 source bench/lib.sh
 source bench/operations.sh
 

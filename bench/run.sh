@@ -20,8 +20,8 @@ secs="${1:-10}"
 rounds="${ROUNDS:-5}"
 films="${FILMS:-100000}"
 cargo build --quiet --release --bin leap-graphql --example ceiling
-bin=target/release/leap-graphql
-ceiling=target/release/examples/ceiling
+bin="$PWD/target/release/leap-graphql"
+ceiling="$PWD/target/release/examples/ceiling"
 source bench/lib.sh
 
 # Loads our server ($1) and the ceiling ($2) in turn, $rounds times each, with wrk's script
@@ -112,7 +112,7 @@ printf '\nresident memory, bundled seed: %s MB at start, %s MB with its caches f
 stop
 
 # Cache-miss path: a synthetic catalogue, a different film each request.
-catalogue="bench/.data/films-$films"
+catalogue="$PWD/bench/.data/films-$films"
 if [ ! -f "$catalogue/films.json" ]; then
   "$bin" generate "$catalogue" --films "$films" >/dev/null
 fi
@@ -142,7 +142,7 @@ report FilmPage miss "$both"
 # people against the bundled seed's 13 would compare different work): the candidates are
 # asked of both servers first, and the script prints how many it kept.
 scale_films="${SCALE_FILMS:-60000}"
-big="bench/.data/films-$scale_films"
+big="$PWD/bench/.data/films-$scale_films"
 if [ ! -f "$big/films.json" ]; then
   "$bin" generate "$big" --films "$scale_films" >/dev/null
 fi
