@@ -69,24 +69,7 @@ while True:
 PY
 pids+=("$!")
 
-# Loads ours and the ceiling in turn, $rounds times, and prints the medians and the median
-# ratio, as bench/run.sh does.
-pair() {
-  local ours="$1" ceil="$2" script="$3" i
-  : >"$work/rounds"
-  for i in $(seq 1 "$rounds"); do
-    echo "$(load "$ours" "$script") $(load "$ceil" "$script")" >>"$work/rounds"
-  done
-  python3 -c '
-import statistics, sys
-rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
-med = lambda i: statistics.median_low(r[i] for r in rows)
-ratio = statistics.median_low(r[0] / r[3] for r in rows)
-print("%10.0f %8.3f %8.3f %10.0f %8.3f %6.2f" % (med(0), med(1), med(2), med(3), med(5), ratio))' \
-    "$work/rounds"
-}
-
-printf '%-14s %10s %8s %8s %10s %8s %6s\n' operation "req/s" "p50 ms" "p99 ms" ceiling "its p99" ratio
+header
 vars[Reviews]='{"slug":"leap"}'
 vars[AlbumReviews]='{"slug":"leap-soundtrack"}'
 for op in FilmPage AlbumPage Reviews AlbumReviews; do
@@ -94,7 +77,7 @@ for op in FilmPage AlbumPage Reviews AlbumReviews; do
   curl -sf -H 'content-type: application/json' -H 'accept: application/graphql-response+json' \
     --data-binary @"$work/$op.json" "$server" >"$work/$op.response"
   start "$ceiling" "$work/$op.response"
-  printf '%-14s %s\n' "$op" "$(BODY_FILE="$work/$op.json" pair "$server" "$url" bench/post.lua)"
+  report "$op" hot "$(BODY_FILE="$work/$op.json" pair "$server" "$url" bench/post.lua)"
   stop
 done
 count="$(curl -sf -H 'content-type: application/json' \

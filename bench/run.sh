@@ -24,45 +24,9 @@ bin="$PWD/target/release/leap-graphql"
 ceiling="$PWD/target/release/examples/ceiling"
 source bench/lib.sh
 
-# Loads our server ($1) and the ceiling ($2) in turn, $rounds times each, with wrk's script
-# $3, and prints three lines: our medians, the ceiling's, and the median of the ratios.
-pair() {
-  local ours="$1" ceil="$2" script="$3" i
-  for i in $(seq 1 "$rounds"); do
-    load "$ours" "$script" >>"$work/ours.rounds"
-    load "$ceil" "$script" >>"$work/ceil.rounds"
-  done
-  medians
-}
-
-# Prints the median round of ours, then of the ceiling, as "rps p50 p99", from the rounds
-# `pair` collected, then the median of the rounds' ratios: each round of ours is divided by
-# the ceiling's round that came right after it, so that a drift of the machine over the
-# rounds moves both sides of each ratio alike.
-medians() {
-  python3 -c '
-import statistics, sys
-ours, ceil = ([line.split() for line in open(f)] for f in sys.argv[1:])
-for rounds in (ours, ceil):
-    print("%.0f %.3f %.3f" % tuple(statistics.median_low(float(r[i]) for r in rounds) for i in range(3)))
-print("%.2f" % statistics.median_low(float(o[0]) / float(c[0]) for o, c in zip(ours, ceil)))' \
-    "$work/ours.rounds" "$work/ceil.rounds"
-  rm "$work/ours.rounds" "$work/ceil.rounds"
-}
-
 source bench/operations.sh
 
-# The ceiling's p99 is there to tell the machine's hiccups from ours.
-printf '%-14s %-5s %10s %8s %8s %10s %8s %6s\n' operation path "req/s" "p50 ms" "p99 ms" \
-  "ceiling" "its p99" ratio
-# Prints one line from `medians`' three: ours, the ceiling's and the ratio.
-report() {
-  local name="$1" path="$2" both="$3" rps p50 p99 crps cp99
-  read -r rps p50 p99 <<<"$(sed -n 1p <<<"$both")"
-  read -r crps _ cp99 <<<"$(sed -n 2p <<<"$both")"
-  printf '%-14s %-5s %10s %8s %8s %10s %8s %6s\n' "$name" "$path" "$rps" "$p50" "$p99" "$crps" \
-    "$cp99" "$(sed -n 3p <<<"$both")"
-}
+header
 
 # Hot path: the bundled seed, the same request again and again.
 start "$bin" serve --listen 127.0.0.1:0

@@ -8,6 +8,7 @@
 //! plan compiler refuses any variable that does not fit, more strictly than the spec).
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use async_graphql::Pos;
 use async_graphql::parser::types::{
@@ -107,10 +108,10 @@ impl<'a> Walk<'a> {
     /// `@skip(if:)` and `@include(if:)`, the only directives a query may use here: a
     /// `Boolean!` place.
     fn directives(&mut self, directives: &'a [Positioned<Directive>]) {
-        let place = Type::new("Boolean!").expect("a type");
+        static PLACE: LazyLock<Type> = LazyLock::new(|| Type::new("Boolean!").expect("a type"));
         for d in directives {
             for (_, value) in &d.node.arguments {
-                self.value(&value.node, value.pos, &place, false);
+                self.value(&value.node, value.pos, &PLACE, false);
             }
         }
     }

@@ -440,31 +440,13 @@ impl Executors {
                 .await;
             return Err(refused(answer));
         }
-        // Validation alone: the checker stops before executing.
         let given = async_graphql::Variables::from_json(Value::Object(request.variables.clone()));
-        let mut check = async_graphql::Request::new(request.query.as_str())
-            .variables(given.clone())
-            .data(graph.store.clone());
-        check.operation_name = request.operation_name.clone();
-        check.set_parsed_query(document.doc.clone());
-        let response =
-            match tokio::time::timeout(self.limits.request_timeout, self.checker.execute(check))
-                .await
-            {
-                Ok(response) => response,
-                Err(_) => return Err(refused(timed_out())),
-            };
+        let response = self
+            .validate(request, graph, &document, &given)
+            .await
+            .map_err(refused)?;
         if !response.errors.is_empty() {
-            let cx = messages::Context {
-                doc: Some(&document.doc),
-                variables: &given,
-                suggestions: self.suggestions,
-            };
-            return Err(refused(with_errors(
-                response,
-                &cx,
-                self.limits.max_response_bytes,
-            )));
+            return Err(refused(self.validation_failed(response, &document, &given)));
         }
         Ok(document.doc.clone())
     }
@@ -480,12 +462,13 @@ impl Executors {
     ) -> Answer {
         let operation_name = request.operation_name.as_deref();
         if document.plan(operation_name).is_none() {
-            let response = match self.validate(request, graph, document).await {
+            let none = async_graphql::Variables::default();
+            let response = match self.validate(request, graph, document, &none).await {
                 Ok(response) => response,
                 Err(refused) => return refused,
             };
             if !response.errors.is_empty() {
-                return self.validation_failed(response, document);
+                return self.validation_failed(response, document, &none);
             }
             document.validated(operation_name);
         }
@@ -501,7 +484,8 @@ impl Executors {
         document: &Document,
         misplaced: Vec<positions::Misplaced>,
     ) -> Answer {
-        let mut response = match self.validate(request, graph, document).await {
+        let none = async_graphql::Variables::default();
+        let mut response = match self.validate(request, graph, document, &none).await {
             Ok(response) => response,
             Err(refused) => return refused,
         };
@@ -512,39 +496,40 @@ impl Executors {
                 locations: m.locations.to_vec(),
                 ..async_graphql::ServerError::new(m.message, None)
             }));
-        self.validation_failed(response, document)
+        self.validation_failed(response, document, &none)
     }
 
-    /// async-graphql's validation of `document` alone (the checker schema stops each
-    /// request before it executes).
+    /// async-graphql's validation of `document` alone, with `variables` (the checker schema
+    /// stops each request before it executes).
     async fn validate(
         &self,
         request: &GraphqlRequest,
         graph: &Graph,
         document: &Document,
+        variables: &async_graphql::Variables,
     ) -> Result<async_graphql::Response, Answer> {
-        let mut check =
-            async_graphql::Request::new(request.query.as_str()).data(graph.store.clone());
+        let mut check = async_graphql::Request::new(request.query.as_str())
+            .variables(variables.clone())
+            .data(graph.store.clone());
         check.operation_name = request.operation_name.clone();
         check.set_parsed_query(document.doc.clone());
         let run = self.checker.execute(check);
         tokio::time::timeout(self.limits.request_timeout, run)
             .await
-            .map_err(|_| {
-                Answer::Refused(Refusal::new(
-                    ErrorCode::Timeout,
-                    "the request took too long",
-                ))
-            })
+            .map_err(|_| timed_out())
     }
 
     /// The request error of a document that does not validate: `response`'s errors, in our
     /// words.
-    fn validation_failed(&self, response: async_graphql::Response, document: &Document) -> Answer {
-        let none = async_graphql::Variables::default();
+    fn validation_failed(
+        &self,
+        response: async_graphql::Response,
+        document: &Document,
+        variables: &async_graphql::Variables,
+    ) -> Answer {
         let cx = messages::Context {
             doc: Some(&document.doc),
-            variables: &none,
+            variables,
             suggestions: self.suggestions,
         };
         with_errors(response, &cx, self.limits.max_response_bytes)
